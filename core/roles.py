@@ -1,0 +1,42 @@
+"""Roles and which screens each may open.
+
+The page list in the sidebar and the guard at the top of every page both read
+`PAGE_ROLES`, so the two can never disagree about who may see what.
+"""
+
+from __future__ import annotations
+
+ROLES: tuple[str, ...] = ("admin", "inspector", "leader", "analyst", "liaison")
+
+# A liaison is bound to exactly one unit; the others see the whole campaign.
+ROLES_BOUND_TO_UNIT = frozenset({"liaison"})
+
+# page key -> roles that may open it. `None` means public: no account needed.
+PAGE_ROLES: dict[str, frozenset[str] | None] = {
+    "home": frozenset(ROLES),
+    "account": frozenset(ROLES),
+    "settings": frozenset({"admin"}),
+    "units": frozenset({"admin"}),
+    "users": frozenset({"admin"}),
+    "audit": frozenset({"admin"}),
+}
+
+
+def check_role(role: str) -> str:
+    """Return `role` if it is known, else raise ValueError naming the valid ones."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
+    return role
+
+
+def may_open(page: str, role: str | None) -> bool:
+    """Whether someone with `role` (None: not signed in) may open `page`."""
+    allowed = PAGE_ROLES[page]
+    if allowed is None:
+        return True
+    return role is not None and role in allowed
+
+
+def pages_for(role: str | None) -> list[str]:
+    """The pages `role` may open, in menu order."""
+    return [page for page in PAGE_ROLES if may_open(page, role)]

@@ -1,0 +1,210 @@
+"""Campaigns (review years): loading a scheme, settings, and starting the next year."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from core import scheme as scheme_rules
+from core import settings as settings_rules
+from core.clock import from_office
+from core.errors import NotFound, UserError, ValidationError
+from db.access import Actor, require
+from db.audit import changes, record
+from db.models import Campaign, Dimension, ReviewerGroup, Unit, UnitCategory
+
+SCHEMES = Path(__file__).resolve().parent / "schemes"
+DEFAULT_SCHEME = SCHEMES / "2017.toml"
+
+
+def read_scheme(path: Path) -> scheme_rules.Scheme:
+    """Read and check a scheme file; every problem is reported before anything is written."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError("scheme.not_found", "no scheme file at {path}", path=str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserError("scheme.syntax", "the scheme file {path} is not valid TOML: {error}",
+                        path=str(path), error=str(error)) from None
+    return scheme_rules.parse(data)
+
+
+def load_scheme(session: Session, *, actor: Actor, scheme: scheme_rules.Scheme, is_demo: bool = False) -> Campaign:
+    """Create a campaign and its structure from a checked scheme."""
+    require(actor, "admin")
+    if get_campaign_or_none(session, scheme.year) is not None:
+        raise UserError("campaign.exists", "a campaign for {year} exists already", year=scheme.year)
+    campaign = Campaign(
+        year=scheme.year, name_zh=scheme.name_zh, name_en=scheme.name_en, source=scheme.source,
+        starts_on=scheme.starts_on, ends_on=scheme.ends_on, pool_target=scheme.pool_target,
+        panel_size=scheme.panel_size, plan_due=scheme.plan_due, summary_due=scheme.summary_due,
+        panel_opens_at=from_office(scheme.panel_opens_at), panel_closes_at=from_office(scheme.panel_closes_at),
+        settings=scheme.settings, is_demo=is_demo,
+    )
+    session.add(campaign)
+    session.flush()
+    categories = {}
+    for position, named in enumerate(scheme.categories):
+        category = UnitCategory(campaign_id=campaign.id, code=named.code, name_zh=named.name_zh,
+                                name_en=named.name_en, position=position)
+        session.add(category)
+        categories[named.code] = category
+    session.flush()
+    for position, unit in enumerate(scheme.units):
+        session.add(Unit(campaign_id=campaign.id, category_id=categories[unit.category].id, code=unit.code,
+                         name=unit.name, position=position))
+    for table, items in ((Dimension, scheme.dimensions), (ReviewerGroup, scheme.reviewer_groups)):
+        for position, named in enumerate(items):
+            session.add(table(campaign_id=campaign.id, code=named.code, name_zh=named.name_zh,
+                              name_en=named.name_en, position=position))
+    session.flush()
+    record(session, actor=actor, action="campaign.create", entity="campaign", entity_id=scheme.year,
+           campaign_id=campaign.id, after={"year": scheme.year, "units": len(scheme.units), "source": scheme.source})
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.exec(select(Campaign).order_by(col(Campaign.year).desc())).all())
+
+
+def get_campaign_or_none(session: Session, year: int) -> Campaign | None:
+    return session.exec(select(Campaign).where(Campaign.year == year)).first()
+
+
+def get_campaign(session: Session, year: int) -> Campaign:
+    campaign = get_campaign_or_none(session, year)
+    if campaign is None:
+        raise NotFound("campaign.not_found", "there is no campaign for {year}", year=year)
+    return campaign
+
+
+def latest_campaign(session: Session) -> Campaign | None:
+    return session.exec(select(Campaign).order_by(col(Campaign.year).desc())).first()
+
+
+def dimension_codes(session: Session, campaign_id: int) -> list[str]:
+    return list(session.exec(
+        select(Dimension.code).where(Dimension.campaign_id == campaign_id).order_by(Dimension.position)
+    ).all())
+
+
+def update_settings(session: Session, *, actor: Actor, year: int, settings: dict) -> Campaign:
+    """Replace a campaign's settings after checking them whole."""
+    require(actor, "admin")
+    campaign = get_campaign(session, year)
+    checked = settings_rules.checked(settings, dimensions=dimension_codes(session, campaign.id))
+    old, new = changes(campaign.settings, checked)
+    campaign.settings = checked
+    session.add(campaign)
+    if new:
+        record(session, actor=actor, action="campaign.settings", entity="campaign", entity_id=year,
+               campaign_id=campaign.id, before=old, after=new)
+    return campaign
+
+
+DATE_FIELDS = ("starts_on", "ends_on", "plan_due", "summary_due")
+MOMENT_FIELDS = ("panel_opens_at", "panel_closes_at")
+
+
+def _dates_view(campaign: Campaign) -> dict:
+    view = {key: getattr(campaign, key).isoformat() for key in DATE_FIELDS + MOMENT_FIELDS}
+    view.update(pool_target=campaign.pool_target, panel_size=campaign.panel_size,
+                name_zh=campaign.name_zh, name_en=campaign.name_en)
+    return view
+
+
+def update_calendar(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    name_zh: str,
+    name_en: str,
+    starts_on: date,
+    ends_on: date,
+    plan_due: date,
+    summary_due: date,
+    panel_opens_at: datetime,
+    panel_closes_at: datetime,
+    pool_target: int,
+    panel_size: int,
+) -> Campaign:
+    """Change the names, dates and sizes of a campaign (moments are aware datetimes)."""
+    require(actor, "admin")
+    campaign = get_campaign(session, year)
+    problems = []
+    if not name_zh.strip() or not name_en.strip():
+        problems.append(UserError("campaign.name_required", "both names are required"))
+    if starts_on >= ends_on:
+        problems.append(UserError("campaign.period", "the campaign must start before it ends"))
+    if panel_opens_at >= panel_closes_at:
+        problems.append(UserError("campaign.panel_window", "the panel window must open before it closes"))
+    if pool_target <= 0 or panel_size <= 0 or panel_size > pool_target:
+        problems.append(UserError("campaign.sizes", "the panel size must be positive and at most the pool target"))
+    if problems:
+        raise ValidationError("campaign.invalid", "the campaign cannot be saved", problems=problems)
+    before = _dates_view(campaign)
+    campaign.name_zh, campaign.name_en = name_zh.strip(), name_en.strip()
+    campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    campaign.plan_due, campaign.summary_due = plan_due, summary_due
+    campaign.panel_opens_at, campaign.panel_closes_at = panel_opens_at, panel_closes_at
+    campaign.pool_target, campaign.panel_size = pool_target, panel_size
+    session.add(campaign)
+    old, new = changes(before, _dates_view(campaign))
+    if new:
+        record(session, actor=actor, action="campaign.calendar", entity="campaign", entity_id=year,
+               campaign_id=campaign.id, before=old, after=new)
+    return campaign
+
+
+def _shift(value, years: int):
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return value.replace(year=value.year + years, day=28)
+
+
+def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: int) -> Campaign:
+    """Start a new year from an old one: same structure and settings, dates moved on, no data."""
+    require(actor, "admin")
+    source = get_campaign(session, from_year)
+    if get_campaign_or_none(session, to_year) is not None:
+        raise UserError("campaign.exists", "a campaign for {year} exists already", year=to_year)
+    if not (2000 <= to_year <= 2100):
+        raise UserError("scheme.year", "campaign.year {year} is out of range", year=to_year)
+    years = to_year - from_year
+    campaign = Campaign(
+        year=to_year,
+        name_zh=source.name_zh.replace(str(from_year), str(to_year)),
+        name_en=source.name_en.replace(str(from_year), str(to_year)),
+        source=source.source, pool_target=source.pool_target, panel_size=source.panel_size,
+        settings=dict(source.settings), copied_from_id=source.id, is_demo=source.is_demo,
+        **{key: _shift(getattr(source, key), years) for key in DATE_FIELDS + MOMENT_FIELDS},
+    )
+    session.add(campaign)
+    session.flush()
+    category_ids = {}
+    for old in session.exec(select(UnitCategory).where(UnitCategory.campaign_id == source.id)).all():
+        new = UnitCategory(campaign_id=campaign.id, code=old.code, name_zh=old.name_zh, name_en=old.name_en,
+                           position=old.position)
+        session.add(new)
+        session.flush()
+        category_ids[old.id] = new.id
+    # Deactivated and merged units stay behind: they were taken out of the review on purpose.
+    units = session.exec(select(Unit).where(Unit.campaign_id == source.id, Unit.active,
+                                            col(Unit.merged_into_id).is_(None))).all()
+    for old in units:
+        session.add(Unit(campaign_id=campaign.id, category_id=category_ids[old.category_id], code=old.code,
+                         name=old.name, position=old.position))
+    for table in (Dimension, ReviewerGroup):
+        for old in session.exec(select(table).where(table.campaign_id == source.id)).all():
+            data = old.model_dump(exclude={"id", "campaign_id"})
+            session.add(table(campaign_id=campaign.id, **data))
+    session.flush()
+    record(session, actor=actor, action="campaign.copy", entity="campaign", entity_id=to_year,
+           campaign_id=campaign.id, after={"from": from_year, "to": to_year, "units": len(units)})
+    return campaign

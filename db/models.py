@@ -1,0 +1,446 @@
+"""The tables of the whole domain (see shared/DOMAIN.md for the glossary).
+
+Conventions that matter beyond one table:
+- Timestamps are timezone-aware and stored as UTC (`core.clock`); due dates are plain dates.
+- The review structure (categories, units, dimensions, reviewer groups) belongs to a
+  campaign, so one year can be changed without rewriting history. A unit's `code`
+  stays the same across years; trends join on it.
+- `is_demo` marks every row that `python -m db demo` made, so `purge-demo` removes
+  exactly those and nothing an office entered.
+- Nothing links a submitted `Response` to a `Reviewer` or an `Invitation`: the
+  response keeps only the reviewer group (needed for weighting).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.clock import utcnow
+
+# Named constraints let later migrations alter them on SQLite (batch mode) and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Campaign(SQLModel, table=True):
+    """One review year."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True, index=True)
+    name_zh: str
+    name_en: str
+    source: str = ""
+    status: str = "setup"  # setup, running, closed
+    starts_on: date
+    ends_on: date
+    pool_target: int
+    panel_size: int
+    plan_due: date
+    summary_due: date
+    panel_opens_at: datetime
+    panel_closes_at: datetime
+    rehearsal: bool = False  # questionnaire open for a rehearsal whose answers can be wiped
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    copied_from_id: int | None = Field(default=None, foreign_key="campaign.id")
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UnitCategory(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    code: str
+    name_zh: str
+    name_en: str
+    position: int = 0
+
+
+class Unit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    category_id: int = Field(foreign_key="unitcategory.id", index=True)
+    code: str
+    name: str  # the full name as written in the source, parentheses included
+    position: int = 0
+    active: bool = True
+    merged_into_id: int | None = Field(default=None, foreign_key="unit.id")
+
+
+class Dimension(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    code: str
+    name_zh: str
+    name_en: str
+    position: int = 0
+
+
+class ReviewerGroup(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    code: str
+    name_zh: str
+    name_en: str
+    position: int = 0
+    policy_weight: float | None = None  # optional fixed share of the panel score, percent
+
+
+class Reviewer(SQLModel, table=True):
+    """A member of the reviewer pool (评议人员库)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "person_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    group_id: int = Field(foreign_key="reviewergroup.id", index=True)
+    person_key: str  # stable key for re-imports (hash of ID number, else of name+phone+organisation)
+    name: str
+    organisation: str = ""
+    phone: str | None = None  # personal data: masked in the interface and in exports
+    id_number: str | None = None  # personal data: masked in the interface and in exports
+    notes: str = ""
+    active: bool = True
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Draw(SQLModel, table=True):
+    """One sampling run: everything needed to reproduce and audit it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    seed: str
+    seed_sha256: str
+    pool_hash: str
+    method: str  # proportional, neyman
+    algorithm_version: str
+    n: int
+    allocation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    operator: str
+    status: str = "active"  # active, superseded
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DrawMember(SQLModel, table=True):
+    """A person drawn (or held in reserve) by a draw, and what became of the invitation."""
+
+    __table_args__ = (UniqueConstraint("draw_id", "reviewer_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    reviewer_id: int = Field(foreign_key="reviewer.id", index=True)
+    group_id: int = Field(foreign_key="reviewergroup.id")
+    draw_order: int
+    design_weight: float
+    status: str = "drawn"  # drawn, declined, unreachable, replaced
+    replaces_id: int | None = Field(default=None, foreign_key="drawmember.id")
+    reason: str = ""
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    """A personal link (kind=personal) or an anonymous venue ballot code (kind=ballot).
+
+    Only the SHA-256 of the token is stored. A ballot names no person at all.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: str = "personal"  # personal, ballot
+    group_id: int = Field(foreign_key="reviewergroup.id")
+    draw_member_id: int | None = Field(default=None, foreign_key="drawmember.id")
+    token_hash: str = Field(unique=True, index=True)
+    batch: str = ""
+    status: str = "issued"  # issued, started, used, revoked
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    is_demo: bool = False
+
+
+class Response(SQLModel, table=True):
+    """One questionnaire. While a draft, `token_hash` lets the reviewer resume; on
+    submission it is cleared, leaving only the reviewer group."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    group_id: int = Field(foreign_key="reviewergroup.id", index=True)
+    status: str = "draft"  # draft, submitted
+    token_hash: str | None = Field(default=None, unique=True)
+    rehearsal: bool = False
+    submitted_on: date | None = None  # a day, not a moment: a timestamp could be matched to an invitation
+    duration_s: float | None = None
+    flags: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    is_demo: bool = False
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("response_id", "unit_id", "dimension_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    dimension_id: int = Field(foreign_key="dimension.id")
+    option: str  # satisfied, basically_satisfied, dissatisfied, unknown
+
+
+class AnswerComment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("response_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    text: str
+
+
+class PollVote(SQLModel, table=True):
+    """A citizen's vote. No raw address: only salted hashes of the device and network."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "device_hash", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    option: str  # satisfied, basically_satisfied, dissatisfied
+    comment: str = ""
+    device_hash: str
+    network_hash: str = Field(index=True)
+    day: date = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    status: str = "accepted"  # accepted, flagged, admitted, rejected
+    flag_reason: str = ""
+    is_demo: bool = False
+
+
+class MediaSource(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name_zh: str
+    name_en: str
+    active: bool = True
+
+
+class MediaCase(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source_id", "external_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    source_id: int = Field(foreign_key="mediasource.id")
+    external_ref: str
+    title: str
+    exposed_on: date
+    answered_on: date | None = None
+    status: str = "open"  # open, answered, resolved
+    repeated: bool = False
+    public_satisfaction: str | None = None  # satisfied, basically_satisfied, dissatisfied; None: not rated
+    reply: str = ""
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Inspection(SQLModel, table=True):
+    """An open (明察) or covert (暗访) visit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    kind: str  # open, covert
+    visited_on: date
+    site: str
+    team: str = ""
+    recorded_by: str = ""
+    notes: str = ""
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Finding(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    dimension_id: int = Field(foreign_key="dimension.id")
+    severity: str  # minor, general, serious
+    description: str
+    state: str = "recorded"  # recorded, handed_over, answered, closed
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Evidence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountabilityCase(SQLModel, table=True):
+    """倒查追责: a problem investigated, possibly up to the department's leaders."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    origin: str  # finding, tv_exposure, repeated_media, special_campaign
+    finding_id: int | None = Field(default=None, foreign_key="finding.id")
+    media_case_id: int | None = Field(default=None, foreign_key="mediacase.id")
+    title: str
+    description: str = ""
+    severity: str = "general"  # minor, general, serious
+    state: str = "received"  # received, investigating, decided, circulated, second_handling
+    escalated: bool = False
+    veto: bool = False  # 一票否决 recorded against the unit
+    opened_on: date
+    due_on: date | None = None
+    closed_on: date | None = None
+    is_demo: bool = False
+
+
+class CaseEvent(SQLModel, table=True):
+    """The timeline of an accountability case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accountabilitycase.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    from_state: str | None = None
+    to_state: str
+    note: str = ""
+    actor: str = ""
+
+
+class ResponsiblePerson(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="accountabilitycase.id", index=True)
+    role: str  # frontline, unit_head, department_head, leader_in_charge
+    name: str = ""
+    measure: str = ""
+
+
+class DailyScore(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    score: float
+    note: str = ""
+    entered_by: str = ""
+    entered_at: datetime = Field(default_factory=utcnow)
+    is_demo: bool = False
+
+
+class Rectification(SQLModel, table=True):
+    """整改: from the notice to a verified close, with the public's verdict."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    reason: str  # unqualified, public_rejected, finding
+    problems: str
+    issued_on: date
+    deadline: date
+    state: str = "issued"  # issued, in_progress, submitted, verified
+    closed_on: date | None = None
+    public_satisfaction: str | None = None  # satisfied, basically_satisfied, dissatisfied
+    notice_no: str = ""
+    is_demo: bool = False
+
+
+class Talk(SQLModel, table=True):
+    """约谈: the talk with the unit's head and deputy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    rectification_id: int = Field(foreign_key="rectification.id", index=True)
+    held_on: date
+    with_role: str  # head, deputy
+    persons: str = ""
+    notes: str = ""
+
+
+class UnitReport(SQLModel, table=True):
+    """A unit's implementation plan (due 15 May) or work summary (due 20 October)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    kind: str  # plan, summary
+    submitted_at: datetime | None = None
+    filename: str = ""
+    content_type: str = ""
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    uploaded_by: str = ""
+    is_demo: bool = False
+
+
+class Result(SQLModel, table=True):
+    """A scoring run. Published results are frozen; scoring again makes a new version."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    version: int
+    status: str = "provisional"  # provisional, published
+    config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    input_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    published_by: str | None = None
+    is_demo: bool = False
+
+
+class ResultUnit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("result_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    result_id: int = Field(foreign_key="result.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    total: float | None = None
+    components: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    grade: str  # excellent, qualified, unqualified
+    rank: int
+    score_low: float | None = None
+    score_high: float | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    borderline: bool = False
+    explanation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    """A staff account. Citizens and reviewers have none."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str = ""
+    role: str  # admin, inspector, leader, analyst, liaison
+    unit_code: str | None = None  # a liaison's unit (codes are stable across campaigns)
+    password_hash: str
+    must_change_password: bool = False
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str
+    action: str = Field(index=True)
+    entity: str
+    entity_id: str = ""
+    campaign_id: int | None = Field(default=None, index=True)
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -1,0 +1,191 @@
+"""Staff accounts: creation, sign-in with lock-out, password changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from core import passwords
+from core.clock import utcnow
+from core.errors import NotFound, UserError
+from core.roles import ROLES, ROLES_BOUND_TO_UNIT
+from db.access import Actor, require
+from db.audit import changes, record
+from db.models import Unit, User
+
+
+class SignInError(UserError):
+    """Sign-in refused. The message never says whether the username exists."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    display_name: str
+    must_change_password: bool
+
+
+def public_view(user: User) -> dict:
+    """The fields an audit event or a listing may show: never the password hash."""
+    return {
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "unit_code": user.unit_code, "active": user.active,
+    }
+
+
+def _check_role_and_unit(session: Session, role: str, unit_code: str | None) -> str | None:
+    if role not in ROLES:
+        raise UserError("users.unknown_role", "unknown role {role!r}; valid roles: {roles}",
+                        role=role, roles=", ".join(ROLES))
+    if role in ROLES_BOUND_TO_UNIT:
+        if not unit_code:
+            raise UserError("users.unit_required", "a liaison must be bound to one unit (its code, e.g. es01)")
+        if session.exec(select(Unit.id).where(Unit.code == unit_code)).first() is None:
+            raise UserError("users.unknown_unit", "no unit has the code {code!r}", code=unit_code)
+        return unit_code
+    if unit_code:
+        raise UserError("users.unit_not_allowed", "only a liaison is bound to a unit")
+    return None
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    unit_code: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    require(actor, "admin")
+    username = username.strip()
+    if not username or len(username) > 64 or any(ch.isspace() for ch in username):
+        raise UserError("users.bad_username", "a username is 1 to 64 characters without spaces")
+    unit_code = _check_role_and_unit(session, role, unit_code)
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise UserError("users.exists", "the username {username!r} is taken", username=username)
+    passwords.check_new_password(password, username=username)
+    user = User(
+        username=username, role=role, unit_code=unit_code, display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password), must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor=actor, action="user.create", entity="user", entity_id=user.username,
+           after=public_view(user))
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> SignedIn:
+    """Check a password; count failures and lock the account after too many."""
+    now = utcnow()
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.active:
+        # Hash anyway so that an unknown name takes as long as a wrong password.
+        passwords.verify_password(_DUMMY_HASH, password)
+        raise SignInError("auth.failed", "wrong username or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise SignInError("auth.locked", "too many failed attempts: the account is locked until {until}",
+                          until=user.locked_until)
+    if not passwords.verify_password(user.password_hash, password):
+        user.failed_attempts += 1
+        user.locked_until = passwords.lock_after_failure(user.failed_attempts, now)
+        session.add(user)
+        if user.locked_until is not None:
+            record(session, actor=Actor(user.username, user.role), action="user.locked", entity="user",
+                   entity_id=user.username, after={"failed_attempts": user.failed_attempts})
+        # The failure count must persist even though sign-in is refused.
+        session.commit()
+        raise SignInError("auth.failed", "wrong username or password")
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_sign_in_at = now
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    session.add(user)
+    return SignedIn(Actor(user.username, user.role, user.unit_code), user.display_name or user.username,
+                    user.must_change_password)
+
+
+_DUMMY_HASH = passwords.hash_password("not a real password")
+
+
+def change_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
+    """A user changes their own password (and so ends a forced change)."""
+    user = _get(session, actor.username)
+    if not passwords.verify_password(user.password_hash, current):
+        raise UserError("auth.current_wrong", "the current password is wrong")
+    if current == new:
+        raise UserError("auth.password_same", "the new password must differ from the current one")
+    passwords.check_new_password(new, username=user.username)
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    session.add(user)
+    record(session, actor=actor, action="user.password_change", entity="user", entity_id=user.username)
+
+
+def reset_password(session: Session, *, actor: Actor, username: str) -> str:
+    """Give a user a new one-time password (returned once, to show once) and unlock them."""
+    require(actor, "admin")
+    user = _get(session, username)
+    password = passwords.one_time_password()
+    user.password_hash = passwords.hash_password(password)
+    user.must_change_password = True
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.add(user)
+    record(session, actor=actor, action="user.password_reset", entity="user", entity_id=username)
+    return password
+
+
+def update_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    display_name: str,
+    unit_code: str | None,
+    active: bool,
+) -> User:
+    require(actor, "admin")
+    user = _get(session, username)
+    if username == actor.username and (not active or role != "admin"):
+        raise UserError("users.self_lockout", "you cannot deactivate yourself or take away your own admin role")
+    unit_code = _check_role_and_unit(session, role, unit_code or None)
+    before = public_view(user)
+    user.role, user.display_name, user.unit_code, user.active = role, display_name.strip(), unit_code, active
+    if active:
+        user.failed_attempts, user.locked_until = 0, None
+    session.add(user)
+    old, new = changes(before, public_view(user))
+    if new:
+        record(session, actor=actor, action="user.update", entity="user", entity_id=username, before=old, after=new)
+    return user
+
+
+def unlock(session: Session, *, actor: Actor, username: str) -> None:
+    require(actor, "admin")
+    user = _get(session, username)
+    user.failed_attempts, user.locked_until = 0, None
+    session.add(user)
+    record(session, actor=actor, action="user.unlock", entity="user", entity_id=username)
+
+
+def list_users(session: Session, *, actor: Actor) -> list[User]:
+    require(actor, "admin")
+    return list(session.exec(select(User).order_by(User.username)).all())
+
+
+def has_admin(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.role == "admin", User.active)).first() is not None
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound("users.not_found", "no user named {username!r}", username=username)
+    return user

@@ -54,7 +54,7 @@ def _pg_dump(url, target: Path) -> None:
     args, env = _libpq_env(make_url(url.render_as_string(hide_password=False)))
     partial = target.with_name(target.name + ".partial")
     done = subprocess.run(["pg_dump", *args, "--format=custom", "--file", str(partial), url.database],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         raise UserError("backup.failed", "pg_dump failed: {error}", error=done.stderr.strip()[:500])

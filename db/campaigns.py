@@ -86,9 +86,19 @@ def latest_campaign(session: Session) -> Campaign | None:
     return session.exec(select(Campaign).order_by(col(Campaign.year).desc())).first()
 
 
-def dimension_codes(session: Session, campaign_id: int) -> list[str]:
+def dimensions(session: Session, campaign_id: int) -> list[Dimension]:
     return list(session.exec(
-        select(Dimension.code).where(Dimension.campaign_id == campaign_id).order_by(Dimension.position)
+        select(Dimension).where(Dimension.campaign_id == campaign_id).order_by(Dimension.position)
+    ).all())
+
+
+def dimension_codes(session: Session, campaign_id: int) -> list[str]:
+    return [d.code for d in dimensions(session, campaign_id)]
+
+
+def reviewer_groups(session: Session, campaign_id: int) -> list[ReviewerGroup]:
+    return list(session.exec(
+        select(ReviewerGroup).where(ReviewerGroup.campaign_id == campaign_id).order_by(ReviewerGroup.position)
     ).all())
 
 

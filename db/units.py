@@ -133,7 +133,7 @@ def merge_units(session: Session, *, actor: Actor, campaign_id: int, code: str, 
                             "both units have {what}: resolve these before merging", what=table.__tablename__)
     moved = {}
     try:
-        for table in _UNIT_TABLES + (Answer, AnswerComment, DailyScore, UnitReport):
+        for table in (*_UNIT_TABLES, Answer, AnswerComment, DailyScore, UnitReport):
             result = session.exec(update(table).where(table.unit_id == unit.id).values(unit_id=target.id))
             if result.rowcount:
                 moved[table.__tablename__] = result.rowcount

@@ -1,10 +1,10 @@
 """Alembic environment: migrates the engine db/migrate.py hands over, or DATABASE_URL."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from db import models  # noqa: F401  (registers every table on the metadata)
 from db.engine import make_engine
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

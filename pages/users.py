@@ -1,0 +1,102 @@
+"""Staff accounts: create, change role or unit, reset a password, unlock, deactivate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import passwords
+from core.clock import to_office, utcnow
+from core.errors import UserError
+from core.roles import ROLES, ROLES_BOUND_TO_UNIT
+from db.units import list_units
+from db.users import create_user, list_users, reset_password, unlock, update_user
+from ui.auth import guard
+from ui.campaign import require_campaign
+from ui.i18n import error_text, t
+from ui.store import session
+
+actor = guard("users")
+campaign = require_campaign()
+st.title(t("users.title"))
+
+with session() as s:
+    users = list_users(s, actor=actor)
+    units = list_units(s, campaign_id=campaign.id, include_inactive=False)
+unit_labels = {u.code: f"{u.code} · {u.name}" for u in units}
+now = utcnow()
+
+
+def status(user) -> str:
+    if not user.active:
+        return t("users.inactive")
+    if user.locked_until and user.locked_until > now:
+        return t("users.locked_until", until=to_office(user.locked_until).strftime("%Y-%m-%d %H:%M"))
+    return t("users.active")
+
+
+st.dataframe(
+    [{t("users.username"): u.username, t("users.display_name"): u.display_name, t("users.role"): t(f"role.{u.role}"),
+      t("users.unit"): unit_labels.get(u.unit_code, u.unit_code or ""), t("users.status"): status(u),
+      t("users.last_sign_in"): to_office(u.last_sign_in_at).strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at else ""}
+     for u in users],
+    hide_index=True, width="stretch",
+)
+
+
+def show_password_once(username: str, password: str) -> None:
+    st.success(t("users.one_time_password", username=username))
+    st.code(password, language=None)
+    st.caption(t("users.one_time_password_help"))
+
+
+create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
+with create_tab, st.form("create_user", clear_on_submit=True):
+    username = st.text_input(t("users.username"), max_chars=64)
+    display_name = st.text_input(t("users.display_name"), max_chars=100)
+    role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"))
+    unit_code = st.selectbox(t("users.unit"), ["", *list(unit_labels)], format_func=lambda c: unit_labels.get(c, "—"),
+                             help=t("users.unit_help"))
+    if st.form_submit_button(t("users.create"), type="primary"):
+        password = passwords.one_time_password()
+        try:
+            with session() as s:
+                create_user(s, actor=actor, username=username, role=role, password=password,
+                            display_name=display_name, unit_code=unit_code or None)
+        except UserError as error:
+            st.error(error_text(error))
+        else:
+            show_password_once(username.strip(), password)
+
+with edit_tab:
+    if users:
+        chosen = st.selectbox(t("users.choose"), [u.username for u in users], key="edit_user")
+        user = next(u for u in users if u.username == chosen)
+        with st.form(f"edit_{chosen}"):
+            display_name = st.text_input(t("users.display_name"), user.display_name, max_chars=100)
+            role = st.selectbox(t("users.role"), ROLES, index=ROLES.index(user.role),
+                                format_func=lambda r: t(f"role.{r}"))
+            codes = ["", *list(unit_labels)]
+            unit_code = st.selectbox(t("users.unit"), codes, format_func=lambda c: unit_labels.get(c, "—"),
+                                     index=codes.index(user.unit_code) if user.unit_code in codes else 0,
+                                     help=t("users.unit_help"))
+            active = st.toggle(t("users.active"), user.active)
+            if st.form_submit_button(t("common.save"), type="primary"):
+                try:
+                    with session() as s:
+                        update_user(s, actor=actor, username=chosen, role=role, display_name=display_name,
+                                    unit_code=unit_code if role in ROLES_BOUND_TO_UNIT else None, active=active)
+                except UserError as error:
+                    st.error(error_text(error))
+                else:
+                    st.success(t("common.saved"))
+                    st.rerun()
+        left, right = st.columns(2)
+        if left.button(t("users.reset_password"), key=f"reset_{chosen}"):
+            with session() as s:
+                password = reset_password(s, actor=actor, username=chosen)
+            show_password_once(chosen, password)
+        if right.button(t("users.unlock"), key=f"unlock_{chosen}", disabled=not user.locked_until):
+            with session() as s:
+                unlock(s, actor=actor, username=chosen)
+            st.success(t("users.unlocked"))
+            st.rerun()

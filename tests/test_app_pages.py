@@ -1,0 +1,108 @@
+"""Pages as each role sees them (Streamlit's AppTest: no browser, real database)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.roles import PAGE_ROLES, ROLES
+from db.access import Actor, cli_actor
+from db.engine import make_engine, session_scope
+from db.setup import init_database
+from db.users import create_user
+
+PAGE_FILES = {"home": "home.py", "settings": "settings.py", "units": "units.py", "users": "users.py",
+              "audit": "audit.py", "account": "account.py"}
+NO_ACCESS = "无权访问此页面。"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    with session_scope(engine) as s:
+        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
+                    must_change_password=False)
+    return engine
+
+
+def run_page(page=None, actor=None, must_change=False):
+    at = AppTest.from_file(APP, default_timeout=60)
+    if actor is not None:
+        at.session_state["actor"] = actor
+        at.session_state["must_change_password"] = must_change
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{PAGE_FILES[page]}")
+        at.run()
+    return at
+
+
+def texts(at):
+    return " ".join(str(e.value) for e in [*at.error, *at.warning, *at.title, *at.subheader, *at.markdown])
+
+
+def test_every_page_in_the_role_table_has_a_file():
+    assert set(PAGE_FILES) == set(PAGE_ROLES)
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_form(app_db):
+    at = run_page()
+    assert not at.exception
+    assert at.get("form_submit_button")[0].label == "登录"
+    assert at.text_input[0].label == "用户名"
+
+
+@pytest.mark.parametrize("page", ["settings", "users", "audit"])
+def test_signed_out_visitor_reaching_a_page_by_url_gets_the_sign_in_form(app_db, page):
+    at = run_page(page)
+    assert not at.exception
+    assert at.text_input[0].label == "用户名" and not at.title
+
+
+def test_sign_in_with_the_form(app_db):
+    at = run_page()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("wrong password")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert "用户名或密码错误。" in texts(at)
+    at.text_input[1].input("leader password 1")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["actor"] == Actor("wang", "leader", None)
+    assert "2017年度履职尽责督促检查" in texts(at)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", list(PAGE_FILES))
+def test_each_role_sees_its_pages_and_no_access_elsewhere(app_db, role, page):
+    at = run_page(page, Actor("someone", role, "es01" if role == "liaison" else None))
+    assert not at.exception, at.exception
+    allowed = role in PAGE_ROLES[page]
+    content = texts(at)
+    if allowed:
+        assert NO_ACCESS not in content
+        assert at.title, f"{page} shows no title for {role}"
+    else:
+        assert NO_ACCESS in content
+        assert not at.title and not at.dataframe and not at.text_input
+
+
+def test_forced_password_change_comes_first(app_db):
+    at = run_page("settings", Actor("admin", "admin"), must_change=True)
+    assert not at.exception
+    assert "这是一次性密码" in texts(at) and not at.title
+
+
+def test_english_is_selectable(app_db):
+    at = run_page(None, Actor("admin", "admin"))
+    at.selectbox(key="language_choice").select("en")
+    at.run()
+    assert not at.exception
+    assert "Duty-performance" in " ".join(str(t.value) for t in at.title) or at.session_state["lang"] == "en"
+    assert "2017 duty-performance supervision and inspection" in texts(at)

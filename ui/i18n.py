@@ -1,0 +1,80 @@
+"""Interface language: Simplified Chinese by default, English selectable.
+
+Every visible string comes from `ui/locales/<lang>.toml`; `tests/test_locales.py`
+fails when a key used in the code is missing from either catalogue.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from core.errors import UserError, ValidationError
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalogue(lang: str) -> dict[str, str]:
+    with open(LOCALES / f"{lang}.toml", "rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def language() -> str:
+    lang = st.session_state.get("lang")
+    if lang not in LANGUAGES:
+        # A portal can link to ?lang=en; otherwise Chinese.
+        lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
+        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        st.session_state["lang"] = lang
+    return lang
+
+
+def t(key: str, **params: object) -> str:
+    text = catalogue(language()).get(key)
+    if text is None:
+        # Visible rather than a crash: the locale test catches it before release.
+        return f"⟨{key}⟩"
+    try:
+        return text.format(**params) if params else text
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def error_text(error: UserError) -> str:
+    """A refusal in the interface language, with every listed problem."""
+    head = t(error.key, **error.params) if error.key in catalogue(language()) else error.english()
+    if isinstance(error, ValidationError) and error.problems:
+        return head + "\n" + "\n".join(f"- {error_text(p)}" for p in error.problems)
+    return head
+
+
+def named(row: object) -> str:
+    """The name of a category, dimension or group in the interface language."""
+    return getattr(row, "name_en" if language() == "en" else "name_zh")
+
+
+def _choose_language() -> None:
+    st.session_state["lang"] = st.session_state["language_choice"]
+
+
+def language_selector() -> None:
+    # A callback runs before the next script run, so the whole page redraws in the new language.
+    st.selectbox(t("common.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
+                 format_func=LANGUAGES.get, key="language_choice", on_change=_choose_language)

@@ -1,0 +1,18 @@
+"""Notices shown to administrators where a decision is pending."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.models import Campaign
+from db.units import repeated_names
+from ui.i18n import t
+from ui.store import session
+
+
+def repeated_names_notice(campaign: Campaign) -> None:
+    """The source lists 区财政局 and 区环保局 twice each: say so until an admin renames or merges."""
+    with session() as s:
+        repeated = repeated_names(s, campaign_id=campaign.id)
+    for base, codes in repeated.items():
+        st.warning(t("units.repeated_notice", name=base, codes=", ".join(codes)), icon=":material/warning:")

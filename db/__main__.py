@@ -54,8 +54,15 @@ def cmd_upgrade(args) -> int:
 
 def cmd_demo(args) -> int:
     from db.demo import load_demo
+    from db.stats import stats
 
     engine = make_engine()
+    if args.if_empty:
+        with session_scope(engine) as session:
+            figures = stats(session)
+        if figures["demo_rows"] or figures["reviewers"] or figures["poll_votes"] or figures["responses"]:
+            print("the database holds data already: no demo data loaded")
+            return 0
     summary = load_demo(engine, actor=cli_actor(), years=tuple(args.years), votes_per_year=args.votes_per_year,
                         seed=args.seed)
     print("demo data loaded (every row is marked as demo; `python -m db purge-demo` removes exactly these):")
@@ -136,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--years", type=int, nargs="+", default=[2017, 2018, 2019])
     demo.add_argument("--votes-per-year", type=int, default=100_000)
     demo.add_argument("--seed", type=int, default=20171215)
+    demo.add_argument("--if-empty", action="store_true",
+                      help="load only when the database holds no reviewers, votes or responses yet")
     command("purge-demo", cmd_purge_demo, "remove exactly the demo rows")
     user = command("create-user", cmd_create_user, "create a staff account")
     user.add_argument("--username", required=True)

@@ -43,6 +43,7 @@ with calendar_tab, st.form(f"calendar_{year}"):
     summary_due = right.date_input(t("settings.summary_due"), campaign.summary_due)
     opens = moment_inputs(t("settings.panel_opens"), campaign.panel_opens_at, f"opens_{year}")
     closes = moment_inputs(t("settings.panel_closes"), campaign.panel_closes_at, f"closes_{year}")
+    left, right = st.columns(2)
     pool_target = left.number_input(t("settings.pool_target"), min_value=1, value=campaign.pool_target, step=100)
     panel_size = right.number_input(t("settings.panel_size"), min_value=1, value=campaign.panel_size, step=10)
     if st.form_submit_button(t("common.save"), type="primary"):

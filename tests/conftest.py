@@ -78,3 +78,41 @@ def scheme_engine(engine):
 
     init_database(engine, actor=cli_actor())
     return engine
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from tests.support.browser import ARGS, CHROMIUM, chromium_available
+
+    if not chromium_available():
+        unavailable("Chromium (/usr/bin/chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright (pip package playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app served from a fresh, initialised SQLite database, with one account per role."""
+    from db.access import cli_actor
+    from db.engine import make_engine, session_scope
+    from db.setup import init_database
+    from db.users import create_user
+    from tests.support.server import AppServer
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    with session_scope(engine) as s:
+        for role in ("admin", "inspector", "leader", "analyst", "liaison"):
+            create_user(s, actor=cli_actor(), username=f"{role}1", role=role, password=f"{role} password 1",
+                        unit_code="es01" if role == "liaison" else None, must_change_password=False)
+    engine.dispose()
+    server = AppServer(url, tmp_path / "server.log").start()
+    yield server
+    server.stop()

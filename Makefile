@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO ?= 1
+PORT ?= 8501
+
+.PHONY: run test bench lint init demo clean-venv
+
+# The venv is rebuilt when the pinned requirements change.
+$(VENV)/.app: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.app requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+init: $(VENV)/.app
+	$(PY) -m db init
+
+# Demo data goes only into an empty database, and never with DEMO=0.
+demo: init
+	@if [ "$(DEMO)" != "0" ]; then $(PY) -m db demo --if-empty; fi
+
+run: demo
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

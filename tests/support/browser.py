@@ -1,0 +1,33 @@
+"""Playwright on Debian's Chromium (never a downloaded browser), and Streamlit waits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": True,
+          "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Until Streamlit has finished running the script for what is on screen."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    # Some widgets (date inputs, tables) load lazily and show a skeleton first.
+    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    page.wait_for_timeout(200)  # let the last deltas paint
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -420,3 +420,28 @@ def _seed_text(seed: str | int) -> str:
     if not text.strip():
         raise ValueError("seed is empty")
     return text
+
+
+def draw_panel(
+    pool: pd.DataFrame,
+    n: int,
+    *,
+    seed: str | int,
+    method: str = "proportional",
+    minimum: int = 2,
+    sd: Mapping[Hashable, float] | None = None,
+    strata: Iterable[Hashable] | None = None,
+    stratum: str = "group",
+    id: str = "id",
+) -> tuple[dict[Hashable, int], pd.DataFrame]:
+    """The whole procedure: stratum sizes from the pool, the allocation, the draw.
+
+    This is what the app runs and what `python -m db verify-draw` repeats from a
+    published pool file, so both must go through this one function. `strata` lists
+    strata that may be empty in the pool (they get nobody); by default the pool's own.
+    """
+    codes = list(strata) if strata is not None else sorted(pool[stratum].unique(), key=_text)
+    counts = pool[stratum].value_counts()
+    sizes = {code: int(counts.get(code, 0)) for code in codes}
+    allocation = allocate(sizes, n, method=method, minimum=minimum, sd=sd)
+    return allocation, draw(pool, allocation, seed=seed, stratum=stratum, id=id)

@@ -128,8 +128,15 @@ class Draw(SQLModel, table=True):
     algorithm_version: str
     n: int
     allocation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # minimum per stratum and, for Neyman, the standard deviations: with the seed and the
+    # snapshot they reproduce the allocation and every replacement.
+    parameters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    # The pool as drawn from ({reviewer id: group code}); replacements use it, not today's pool.
+    pool_snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    seed_source: str = Field(default="", sa_column_kwargs={"server_default": ""})
     operator: str
     status: str = "active"  # active, superseded
+    superseded_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -1,0 +1,572 @@
+"""The demo dataset: `load_demo` fills clearly labelled made-up years, `purge_demo` removes them.
+
+Every row the demo writes carries `is_demo=True`, and the later years it creates are demo
+campaigns, so that `purge_demo` can delete exactly the demo and nothing an office entered.
+The first year (2017, made by `python -m db init`) is the office's own campaign: the demo
+only adds rows to it.
+
+What the rows say comes from `core.demo_model` (a seeded, pure model of units, reviewers
+and citizens); this module maps the model's indexes to ids and writes in bulk. Each year
+is one transaction, so a failure never leaves a year half-written; if a later year fails,
+the years already written are purged again, so a failed load leaves no demo rows at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, insert, or_, update
+from sqlmodel import Session, col, select
+
+from core import demo_model as model
+from core import sampling
+from core.clock import from_office, to_office
+from core.errors import UserError
+from db.access import Actor, require
+from db.audit import record
+from db.campaigns import copy_campaign, get_campaign_or_none
+from db.engine import session_scope
+from db.models import (
+    AccountabilityCase,
+    Answer,
+    AnswerComment,
+    Campaign,
+    CaseEvent,
+    DailyScore,
+    Dimension,
+    Draw,
+    DrawMember,
+    Evidence,
+    Finding,
+    Inspection,
+    Invitation,
+    MediaCase,
+    MediaSource,
+    PollVote,
+    Rectification,
+    ResponsiblePerson,
+    Result,
+    ResultUnit,
+    Reviewer,
+    ReviewerGroup,
+    Talk,
+    Unit,
+    UnitCategory,
+    UnitReport,
+)
+from db.models import Response as PanelResponse
+
+# Tables with an `is_demo` column: a demo row in any of them means the demo is loaded.
+DEMO_FLAGGED = (Campaign, Reviewer, Draw, Invitation, PanelResponse, PollVote, MediaCase, Inspection, Finding,
+                AccountabilityCase, DailyScore, Rectification, UnitReport, Result)
+CHUNK = 10_000  # rows per executemany: bounded memory, few round trips
+OPERATOR = "demo"
+LABEL = "演示数据"
+TARGETS = dict(media=60, inspections=80, cases=12)  # rows per year
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A campaign's review structure, in position order, as the model needs it."""
+
+    unit_ids: list[int]
+    unit_codes: list[str]
+    unit_names: list[str]
+    categories: list[str]
+    dimension_ids: list[int]
+    dimension_codes: list[str]
+    group_ids: list[int]
+    group_codes: list[str]
+
+    @property
+    def group_id(self) -> dict[str, int]:
+        return dict(zip(self.group_codes, self.group_ids))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What stays the same across the years of one load."""
+
+    seed: int
+    years: tuple[int, ...]
+    votes_per_year: int
+    quality: dict[str, np.ndarray]  # unit code -> latent quality per year
+    obscurity: dict[str, float]
+    group_codes: list[str]  # the order of `Person.group`
+    pools: list[list[model.Person]]
+
+
+# ------------------------------------------------------------------------------ load
+
+
+def load_demo(
+    engine: Engine,
+    *,
+    actor: Actor,
+    years: Iterable[int] = (2017, 2018, 2019),
+    votes_per_year: int = 100_000,
+    seed: int = 20171215,
+) -> dict:
+    """Fill the demo dataset; returns the years, the campaigns created and row counts per year."""
+    require(actor, "admin")
+    years = _checked_years(years)
+    if isinstance(votes_per_year, bool) or not isinstance(votes_per_year, int) or votes_per_year < 0:
+        raise UserError("demo.votes", "votes_per_year must be a non-negative whole number")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UserError("demo.seed", "the demo seed must be a non-negative whole number")
+    with session_scope(engine) as session:
+        _check_can_load(session, years)
+        plan = _plan(session, years=years, seed=seed, votes_per_year=votes_per_year)
+    per_year: dict[int, dict[str, int]] = {}
+    try:
+        for index, year in enumerate(years):
+            with session_scope(engine) as session:
+                campaign = _demo_campaign(session, actor=actor, year=year, first=index == 0)
+                per_year[year] = _fill_year(session, plan=plan, campaign=campaign, index=index)
+                if index == len(years) - 1:
+                    record(session, actor=actor, action="demo.load", entity="demo", entity_id=",".join(map(str, years)),
+                           after={"years": list(years), "seed": seed, "votes_per_year": votes_per_year,
+                                  "rows": _totals(per_year)})
+    except BaseException as error:
+        if per_year:
+            _undo_partial_load(engine, actor=actor, error=error)
+        raise
+    return {"years": list(years), "created_campaigns": list(years[1:]), "per_year": per_year,
+            "rows": _totals(per_year)}
+
+
+def _undo_partial_load(engine: Engine, *, actor: Actor, error: BaseException) -> None:
+    """Earlier years are committed when a later one fails: take them out again, so that a
+    retry starts clean instead of meeting "demo.exists"."""
+    try:
+        with session_scope(engine) as session:
+            counts = _delete_demo_rows(session)
+            record(session, actor=actor, action="demo.purge", entity="demo",
+                   after={"reason": "demo.load failed", "rows": counts})
+    except Exception as cleanup:  # report the failure that started it all, not this one
+        error.add_note(f"the years already loaded could not be purged ({cleanup}); run purge-demo")
+
+
+def _checked_years(years: Iterable[int]) -> tuple[int, ...]:
+    years = tuple(years)
+    whole = all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+    if not years or not whole or list(years) != list(range(years[0], years[0] + len(years))):
+        # Each later year is copied from the one before, so the years must follow each other.
+        raise UserError("demo.years", "demo years must be consecutive, oldest first, e.g. 2017 2018 2019")
+    return years
+
+
+def _check_can_load(session: Session, years: tuple[int, ...]) -> None:
+    if any(session.exec(select(table.id).where(table.is_demo).limit(1)).first() for table in DEMO_FLAGGED):
+        raise UserError("demo.exists", "demo data is loaded already; run purge-demo first")
+    if get_campaign_or_none(session, years[0]) is None:
+        raise UserError("demo.no_campaign", "there is no campaign for {year}: run `python -m db init` first",
+                        year=years[0])
+    for year in years[1:]:
+        if get_campaign_or_none(session, year) is not None:
+            raise UserError("demo.year_exists", "a campaign for {year} exists already; the demo makes its later "
+                            "years itself, so load it with fewer years", year=year)
+
+
+def _plan(session: Session, *, years: tuple[int, ...], seed: int, votes_per_year: int) -> Plan:
+    """Traits that persist across years, keyed by the stable unit and group codes."""
+    first = get_campaign_or_none(session, years[0])
+    structure = _structure(session, first.id)
+    quality = model.unit_quality(seed, len(structure.unit_codes), len(years))
+    obscurity = model.unit_obscurity(seed, len(structure.unit_codes))
+    shares = [model.GROUP_SHARES[k % len(model.GROUP_SHARES)] for k in range(len(structure.group_codes))]
+    sizes = model.split(first.pool_target, shares)
+    return Plan(
+        seed=seed, years=years, votes_per_year=votes_per_year,
+        quality={code: quality[:, k] for k, code in enumerate(structure.unit_codes)},
+        obscurity={code: float(obscurity[k]) for k, code in enumerate(structure.unit_codes)},
+        group_codes=structure.group_codes,
+        pools=model.reviewer_pools(seed, len(years), structure.group_codes, sizes),
+    )
+
+
+def _demo_campaign(session: Session, *, actor: Actor, year: int, first: bool) -> Campaign:
+    campaign = get_campaign_or_none(session, year)
+    if first:
+        return campaign  # the office's own campaign: add rows, change nothing
+    campaign = copy_campaign(session, actor=actor, from_year=year - 1, to_year=year)
+    campaign.is_demo = True
+    # Shown wherever a campaign is picked, so nobody mistakes the year for real data
+    # (a year copied from a demo year has the label already).
+    if LABEL not in campaign.name_zh:
+        campaign.name_zh = f"{campaign.name_zh}（{LABEL}）"
+    if "(demo)" not in campaign.name_en:
+        campaign.name_en = f"{campaign.name_en} (demo)"
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def _structure(session: Session, campaign_id: int) -> Structure:
+    units = session.exec(
+        select(Unit.id, Unit.code, Unit.name, UnitCategory.code)
+        .join(UnitCategory, UnitCategory.id == Unit.category_id)
+        .where(Unit.campaign_id == campaign_id, Unit.active, col(Unit.merged_into_id).is_(None))
+        .order_by(Unit.position, Unit.id)
+    ).all()
+    dimensions = session.exec(select(Dimension.id, Dimension.code).where(Dimension.campaign_id == campaign_id)
+                              .order_by(Dimension.position, Dimension.id)).all()
+    groups = session.exec(select(ReviewerGroup.id, ReviewerGroup.code).where(ReviewerGroup.campaign_id == campaign_id)
+                          .order_by(ReviewerGroup.position, ReviewerGroup.id)).all()
+    return Structure(
+        unit_ids=[u[0] for u in units], unit_codes=[u[1] for u in units], unit_names=[u[2] for u in units],
+        categories=[u[3] for u in units], dimension_ids=[d[0] for d in dimensions],
+        dimension_codes=[d[1] for d in dimensions], group_ids=[g[0] for g in groups],
+        group_codes=[g[1] for g in groups],
+    )
+
+
+def _fill_year(session: Session, *, plan: Plan, campaign: Campaign, index: int) -> dict[str, int]:
+    structure = _structure(session, campaign.id)
+    quality = np.array([plan.quality.get(code, np.zeros(len(plan.years)))[index] for code in structure.unit_codes])
+    year = campaign.year
+    counts: dict[str, int] = {}
+    people = plan.pools[index]
+    reviewer_ids = _write_reviewers(session, plan=plan, campaign=campaign, structure=structure, people=people,
+                                    counts=counts)
+    drawn_groups = _write_draw(session, plan=plan, campaign=campaign, structure=structure, people=people,
+                               reviewer_ids=reviewer_ids, counts=counts)
+    _write_panel(session, plan=plan, campaign=campaign, structure=structure, quality=quality,
+                 drawn_groups=drawn_groups, counts=counts)
+    exposure = model.exposure(structure.categories, model.stream(plan.seed, 0, "exposure"))
+    _write_poll(session, plan=plan, campaign=campaign, structure=structure, quality=quality, exposure=exposure,
+                counts=counts)
+    media = model.media_cases(model.stream(plan.seed, year, "media"), year=year, quality=quality,
+                              categories=structure.categories, unit_weight=exposure, n=TARGETS["media"])
+    media_ids = _write_media(session, campaign=campaign, structure=structure, media=media, counts=counts)
+    visits = model.inspections(model.stream(plan.seed, year, "inspections"), year=year, quality=quality,
+                               categories=structure.categories, dimensions=structure.dimension_codes,
+                               n=TARGETS["inspections"])
+    finding_ids = _write_inspections(session, campaign=campaign, structure=structure, visits=visits, counts=counts)
+    cases = model.accountability_cases(model.stream(plan.seed, year, "cases"), year=year, quality=quality,
+                                       units=structure.unit_names, visits=visits, media=media, n=TARGETS["cases"])
+    _write_cases(session, campaign=campaign, structure=structure, cases=cases, finding_ids=finding_ids,
+                 media_ids=media_ids, counts=counts)
+    _write_follow_up(session, plan=plan, campaign=campaign, structure=structure, quality=quality,
+                     settled=index < len(plan.years) - 1, counts=counts)
+    return counts
+
+
+# ------------------------------------------------------------------------- bulk writes
+
+
+def _chunks(rows: Iterable[dict], size: int = CHUNK) -> Iterator[list[dict]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _insert(session: Session, table, rows: Iterable[dict]) -> int:
+    """Core executemany in chunks, inside the session's transaction (no ORM objects)."""
+    connection, count = session.connection(), 0
+    for chunk in _chunks(rows):
+        connection.execute(insert(table.__table__), chunk)
+        count += len(chunk)
+    return count
+
+
+def _insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
+    """Bulk insert that returns the new ids in the order of `rows` (SQLite >= 3.35 and PostgreSQL)."""
+    statement = insert(table.__table__).returning(table.__table__.c.id, sort_by_parameter_order=True)
+    connection, ids = session.connection(), []
+    for chunk in _chunks(rows):
+        ids += connection.execute(statement, chunk).scalars().all()
+    return ids
+
+
+def _noon(day: date) -> datetime:
+    return model.office_moment(day, 10 * 3600)
+
+
+def _person_key(person: model.Person) -> str:
+    # Like an import without an ID number: a hash of name, phone and organisation.
+    return hashlib.sha256("|".join((person.name, person.phone, person.organisation)).encode()).hexdigest()
+
+
+def _write_reviewers(session, *, plan: Plan, campaign: Campaign, structure: Structure,
+                     people: list[model.Person], counts: dict) -> list[int]:
+    group_id = structure.group_id
+    moment = _noon(date(campaign.year, 11, 1))
+    rows = [dict(campaign_id=campaign.id, group_id=group_id[plan.group_codes[person.group]],
+                 person_key=_person_key(person), name=person.name, organisation=person.organisation,
+                 phone=person.phone, id_number=None, notes=LABEL, active=True, is_demo=True,
+                 created_at=moment, updated_at=moment)
+            for person in people]
+    ids = _insert_ids(session, Reviewer, rows)
+    counts["reviewer"] = len(ids)
+    return ids
+
+
+def _write_draw(session, *, plan: Plan, campaign: Campaign, structure: Structure, people: list[model.Person],
+                reviewer_ids: list[int], counts: dict) -> np.ndarray:
+    """The panel draw, made with core.sampling as a real one is; returns the drawn group indexes.
+
+    The pool's ids are the reviewer ids and its strata the group codes.
+    """
+    # Ids as text, exactly as db.draws.pool_frame gives them, so the stored draw verifies in the app.
+    pool = pd.DataFrame({"id": [str(i) for i in reviewer_ids], "group": [plan.group_codes[p.group] for p in people]},
+                        dtype=object)
+    seed = f"demo-{plan.seed}-{campaign.year}"
+    allocation, drawn = sampling.draw_panel(pool, campaign.panel_size, seed=seed, strata=plan.group_codes)
+    moment = _noon(date(campaign.year, 11, 25))
+    [draw_id] = _insert_ids(session, Draw, [dict(
+        campaign_id=campaign.id, seed=seed, seed_sha256=sampling.seed_digest(seed),
+        pool_hash=sampling.pool_hash(pool), method="proportional", algorithm_version=sampling.ALGORITHM_VERSION,
+        n=campaign.panel_size, allocation={k: int(v) for k, v in allocation.items()}, operator=OPERATOR,
+        parameters={"minimum": 2, "sd": None}, pool_snapshot=dict(zip(pool["id"], pool["group"])),
+        seed_source="demo", status="active", is_demo=True, created_at=moment)])
+    group_id = structure.group_id
+    counts["draw"] = 1
+    counts["drawmember"] = _insert(session, DrawMember, (
+        dict(draw_id=draw_id, reviewer_id=int(row.id), group_id=group_id[row.group], draw_order=int(row.draw_order),
+             design_weight=float(row.design_weight), status="drawn", replaces_id=None, reason="", changed_at=moment)
+        for row in drawn.itertuples(index=False)))
+    return drawn["group"].map({code: k for k, code in enumerate(plan.group_codes)}).to_numpy()
+
+
+def _write_panel(session, *, plan: Plan, campaign: Campaign, structure: Structure, quality: np.ndarray,
+                 drawn_groups: np.ndarray, counts: dict) -> None:
+    """Questionnaires of the drawn reviewers, with nothing that links one back to a person."""
+    rng = model.stream(plan.seed, campaign.year, "panel")
+    submitted, drafts = model.panel_turnout(rng, drawn_groups)
+    groups = np.concatenate([submitted, drafts]).astype(int)
+    codes = [plan.group_codes[g] for g in groups]
+    answers = model.panel_answers(
+        rng, quality=quality, group_lean=model.lookup(codes, model.GROUP_LEAN),
+        dimension_lean=model.lookup(structure.dimension_codes, model.DIMENSION_LEAN),
+        obscurity=np.array([plan.obscurity.get(code, 1.0) for code in structure.unit_codes]))
+    first, last = to_office(campaign.panel_opens_at).date(), to_office(campaign.panel_closes_at).date()
+    days = sorted(model.panel_days(rng, len(submitted), first, last))  # ids follow time, not the draw
+    durations = rng.lognormal(np.log(1500.0), 0.35, len(submitted))
+    tokens = model.random_hex(rng, len(drafts))
+    group_id = structure.group_id
+    rows = [dict(campaign_id=campaign.id, group_id=group_id[codes[k]], status="submitted", token_hash=None,
+                 rehearsal=False, submitted_on=days[k], duration_s=round(float(durations[k]), 1), flags={},
+                 is_demo=True) for k in range(len(submitted))]
+    rows += [dict(campaign_id=campaign.id, group_id=group_id[codes[len(submitted) + k]], status="draft",
+                  token_hash=tokens[k], rehearsal=False, submitted_on=None, duration_s=None, flags={}, is_demo=True)
+             for k in range(len(drafts))]
+    response_ids = _insert_ids(session, PanelResponse, rows)
+    # An interrupted reviewer got through the first few units before leaving.
+    n_units = len(structure.unit_ids)
+    reached = [n_units] * len(submitted) + rng.integers(3, n_units, len(drafts)).tolist()
+    counts["response"] = len(response_ids)
+    counts["answer"] = _insert(session, Answer, (
+        dict(response_id=response_ids[r], unit_id=structure.unit_ids[u], dimension_id=structure.dimension_ids[d],
+             option=model.PANEL_OPTIONS[answers[r, u, d]])
+        for r in range(len(response_ids)) for u in range(reached[r]) for d in range(len(structure.dimension_ids))))
+    comments = model.panel_comments(rng, answers[: len(submitted)])
+    counts["answercomment"] = _insert(session, AnswerComment, (
+        dict(response_id=response_ids[r], unit_id=structure.unit_ids[u], text=text) for r, u, text in comments))
+
+
+def _write_poll(session, *, plan: Plan, campaign: Campaign, structure: Structure, quality: np.ndarray,
+                exposure: np.ndarray, counts: dict) -> None:
+    rng = model.stream(plan.seed, campaign.year, "poll")
+    first, last = campaign.starts_on, campaign.ends_on
+    votes = model.poll_votes(rng, plan.votes_per_year, quality=quality, unit_weight=exposure, first=first, last=last)
+    devices = model.random_hex(rng, int(votes["device"].max(initial=-1)) + 1)
+    networks = model.random_hex(rng, int(votes["network"].max(initial=-1)) + 1)
+    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    midnights = [from_office(datetime(d.year, d.month, d.day)) for d in days]  # the office day starts at 16:00 UTC
+    columns = [votes[key].tolist() for key in ("unit", "day", "option", "device", "network", "second", "flagged")]
+    counts["pollvote"] = _insert(session, PollVote, (
+        dict(campaign_id=campaign.id, unit_id=structure.unit_ids[unit], option=model.POLL_OPTIONS[option],
+             comment="", device_hash=devices[device], network_hash=networks[network], day=days[day],
+             created_at=midnights[day] + timedelta(seconds=second), status="flagged" if flagged else "accepted",
+             flag_reason="burst" if flagged else "", is_demo=True)
+        for unit, day, option, device, network, second, flagged in zip(*columns)))
+
+
+def _media_sources(session: Session) -> dict[str, int]:
+    """The four channels of the scheme; global, not demo rows, so purge leaves them."""
+    existing = dict(session.exec(select(MediaSource.code, MediaSource.id)).all())
+    for code, (name_zh, name_en, _) in model.MEDIA_SOURCES.items():
+        if code not in existing:
+            source = MediaSource(code=code, name_zh=name_zh, name_en=name_en)
+            session.add(source)
+            session.flush()
+            existing[code] = source.id
+    return existing
+
+
+def _write_media(session, *, campaign: Campaign, structure: Structure, media: list[dict], counts: dict) -> list[int]:
+    sources = _media_sources(session)
+    ids = _insert_ids(session, MediaCase, [
+        dict(campaign_id=campaign.id, unit_id=structure.unit_ids[m["unit"]], source_id=sources[m["source"]],
+             external_ref=m["ref"], title=m["title"], exposed_on=m["exposed_on"], answered_on=m["answered_on"],
+             status=m["status"], repeated=m["repeated"], public_satisfaction=m["public_satisfaction"],
+             reply=m["reply"], is_demo=True, created_at=_noon(m["exposed_on"]))
+        for m in media])
+    counts["mediacase"] = len(ids)
+    return ids
+
+
+def _write_inspections(session, *, campaign: Campaign, structure: Structure, visits: list[dict],
+                       counts: dict) -> dict[tuple[int, int], int]:
+    """Visits and their findings; returns finding ids by (visit index, finding index)."""
+    visit_ids = _insert_ids(session, Inspection, [
+        dict(campaign_id=campaign.id, unit_id=structure.unit_ids[v["unit"]], kind=v["kind"],
+             visited_on=v["visited_on"], site=v["site"], team=v["team"], recorded_by=OPERATOR, notes=v["notes"],
+             is_demo=True, created_at=_noon(v["visited_on"]))
+        for v in visits])
+    keys = [(k, f) for k, v in enumerate(visits) for f in range(len(v["findings"]))]
+    finding_ids = _insert_ids(session, Finding, [
+        dict(inspection_id=visit_ids[k], unit_id=structure.unit_ids[visits[k]["unit"]],
+             dimension_id=structure.dimension_ids[found["dimension"]], severity=found["severity"],
+             description=found["description"], state=found["state"], is_demo=True,
+             created_at=_noon(visits[k]["visited_on"]))
+        for k, f in keys for found in [visits[k]["findings"][f]]])
+    counts["inspection"], counts["finding"] = len(visit_ids), len(finding_ids)
+    return dict(zip(keys, finding_ids))
+
+
+def _write_cases(session, *, campaign: Campaign, structure: Structure, cases: list[dict],
+                 finding_ids: dict, media_ids: list[int], counts: dict) -> None:
+    case_ids = _insert_ids(session, AccountabilityCase, [
+        dict(campaign_id=campaign.id, unit_id=structure.unit_ids[c["unit"]], origin=c["origin"],
+             finding_id=finding_ids[(c["visit"], c["finding"])] if c["finding"] is not None else None,
+             media_case_id=media_ids[c["media"]] if c["media"] is not None else None, title=c["title"],
+             description=c["description"], severity=c["severity"], state=c["state"], escalated=c["escalated"],
+             veto=False, opened_on=c["opened_on"], due_on=c["due_on"], closed_on=c["closed_on"], is_demo=True)
+        for c in cases])
+    counts["accountabilitycase"] = len(case_ids)
+    counts["caseevent"] = _insert(session, CaseEvent, (
+        dict(case_id=case_id, at=e["at"], from_state=e["from_state"], to_state=e["to_state"], note=e["note"],
+             actor=OPERATOR)
+        for case_id, c in zip(case_ids, cases) for e in c["events"]))
+    counts["responsibleperson"] = _insert(session, ResponsiblePerson, (
+        dict(case_id=case_id, role=p["role"], name=p["name"], measure=p["measure"])
+        for case_id, c in zip(case_ids, cases) for p in c["persons"]))
+
+
+def _write_follow_up(session, *, plan: Plan, campaign: Campaign, structure: Structure, quality: np.ndarray,
+                     settled: bool, counts: dict) -> None:
+    """Daily scores, rectification notices with their talks, and the units' plans and summaries."""
+    year, units = campaign.year, structure.unit_ids
+    scores = model.daily_scores(model.stream(plan.seed, year, "daily"), quality)
+    counts["dailyscore"] = _insert(session, DailyScore, (
+        dict(campaign_id=campaign.id, unit_id=units[k], score=float(score), note=LABEL, entered_by=OPERATOR,
+             entered_at=_noon(date(year, 12, 20)), is_demo=True) for k, score in enumerate(scores)))
+    notices = model.rectifications(model.stream(plan.seed, year, "rectification"), year=year, quality=quality,
+                                   settled=settled)
+    notice_ids = _insert_ids(session, Rectification, [
+        dict(campaign_id=campaign.id, unit_id=units[n["unit"]], reason=n["reason"], problems=n["problems"],
+             issued_on=n["issued_on"], deadline=n["deadline"], state=n["state"], closed_on=n["closed_on"],
+             public_satisfaction=n["public_satisfaction"], notice_no=n["notice_no"], is_demo=True)
+        for n in notices])
+    counts["rectification"] = len(notice_ids)
+    counts["talk"] = _insert(session, Talk, (
+        dict(rectification_id=notice_id, **notice["talk"]) for notice_id, notice in zip(notice_ids, notices)))
+    reports = model.unit_reports(model.stream(plan.seed, year, "reports"), quality=quality,
+                                 due={"plan": campaign.plan_due, "summary": campaign.summary_due})
+    counts["unitreport"] = _insert(session, UnitReport, (
+        dict(campaign_id=campaign.id, unit_id=units[r["unit"]], kind=r["kind"], submitted_at=r["submitted_at"],
+             filename=f"{structure.unit_codes[r['unit']]}-{year}-{r['kind']}.txt",
+             content_type="text/plain; charset=utf-8", content=_report_text(structure, r, year),
+             uploaded_by=OPERATOR, is_demo=True) for r in reports))
+
+
+def _report_text(structure: Structure, report: dict, year: int) -> bytes:
+    title = "履职尽责督促检查工作实施方案" if report["kind"] == "plan" else "履职尽责工作总结"
+    name = structure.unit_names[report["unit"]]
+    return (f"{name}{year}年度{title}\n（{LABEL}，内容为自动生成）\n"
+            "一、主要工作\n二、存在问题\n三、下一步措施\n").encode()
+
+
+def _totals(per_year: dict[int, dict[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for counts in per_year.values():
+        for table, n in counts.items():
+            totals[table] = totals.get(table, 0) + n
+    return totals
+
+
+# ----------------------------------------------------------------------------- purge
+
+
+def purge_demo(engine: Engine, *, actor: Actor) -> dict:
+    """Delete every demo row and the demo campaigns, in one transaction; returns counts per table."""
+    require(actor, "admin")
+    with session_scope(engine) as session:
+        counts = _delete_demo_rows(session)
+        record(session, actor=actor, action="demo.purge", entity="demo", after={"rows": counts})
+    return counts
+
+
+def _delete_demo_rows(session: Session) -> dict[str, int]:
+    """Delete the demo; returns rows deleted per table, and `unlinked` (see _unlink_kept_rows).
+
+    A row is demo if it is flagged, belongs to a demo campaign, or hangs off a demo row (an
+    answer of a demo response, a talk of a demo notice, a draw member of a demo reviewer).
+    Audit events stay: the log is append-only, and it should show the demo came and went.
+    """
+    demo_campaigns = select(Campaign.id).where(Campaign.is_demo)
+
+    def flagged(table):
+        return or_(table.is_demo, table.campaign_id.in_(demo_campaigns))
+
+    def ids(table):
+        return select(table.id).where(demo[table])
+
+    # Which rows of each table are demo, parents before children (a child's condition names
+    # its parent's); deleting in the reverse order keeps every foreign key valid at every
+    # statement, on SQLite and PostgreSQL alike.
+    demo = {Campaign: Campaign.is_demo}
+    for table in (UnitCategory, Unit, Dimension, ReviewerGroup):
+        demo[table] = table.campaign_id.in_(demo_campaigns)
+    for table in (UnitReport, DailyScore, PollVote, Reviewer, PanelResponse, Draw, Result, Rectification, MediaCase,
+                  Inspection):
+        demo[table] = flagged(table)
+    demo[DrawMember] = or_(DrawMember.draw_id.in_(ids(Draw)), DrawMember.reviewer_id.in_(ids(Reviewer)))
+    demo[Invitation] = or_(flagged(Invitation), Invitation.draw_member_id.in_(ids(DrawMember)))
+    demo[ResultUnit] = ResultUnit.result_id.in_(ids(Result))
+    demo[Talk] = Talk.rectification_id.in_(ids(Rectification))
+    demo[Finding] = or_(Finding.is_demo, Finding.inspection_id.in_(ids(Inspection)))
+    demo[Evidence] = Evidence.finding_id.in_(ids(Finding))
+    demo[AccountabilityCase] = flagged(AccountabilityCase)
+    demo[CaseEvent] = CaseEvent.case_id.in_(ids(AccountabilityCase))
+    demo[ResponsiblePerson] = ResponsiblePerson.case_id.in_(ids(AccountabilityCase))
+    demo[Answer] = Answer.response_id.in_(ids(PanelResponse))
+    demo[AnswerComment] = AnswerComment.response_id.in_(ids(PanelResponse))
+
+    counts = {"unlinked": _unlink_kept_rows(session, findings=ids(Finding), media=ids(MediaCase),
+                                            campaigns=demo_campaigns)}
+    connection = session.connection()
+    for table in reversed(demo):
+        counts[table.__tablename__] = connection.execute(table.__table__.delete().where(demo[table])).rowcount
+    return counts
+
+
+def _unlink_kept_rows(session: Session, *, findings, media, campaigns) -> int:
+    """An office's own case may cite a demo finding or media case (someone tried the app
+    on demo data): the case stays, its pointer to the made-up source goes."""
+    connection = session.connection()
+    unlinked = 0
+    for column, sources in ((AccountabilityCase.finding_id, findings), (AccountabilityCase.media_case_id, media)):
+        unlinked += connection.execute(
+            update(AccountabilityCase.__table__)
+            .where(~AccountabilityCase.is_demo, AccountabilityCase.campaign_id.not_in(campaigns),
+                   column.in_(sources))
+            .values({column.key: None})
+        ).rowcount
+    unlinked += connection.execute(
+        update(Campaign.__table__).where(~Campaign.is_demo, Campaign.copied_from_id.in_(campaigns))
+        .values(copied_from_id=None)
+    ).rowcount
+    return unlinked

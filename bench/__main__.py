@@ -1,0 +1,33 @@
+"""`make bench`: every benchmark of the project, one JSON object per line.
+
+Each line is {"name", "value", "unit", "target", "better"}: measured here, never
+assumed; a missed target is printed like any other figure. Benchmarks run on
+temporary databases and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+
+MODULES = ["bench.store"]
+
+
+def emit(name: str, value: float, unit: str, target: float | None, better: str) -> None:
+    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, "target": target, "better": better},
+                     ensure_ascii=False), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    chosen = [m for m in MODULES if not argv or any(a in m for a in argv)]
+    started = time.perf_counter()
+    for name in chosen:
+        importlib.import_module(name).run(emit)
+    print(f"# {len(chosen)} benchmark modules in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 # (section, page key, file, url path, icon). The page key names the role rule in core.roles.
 PAGES = [
     ("overview", "home", "home.py", "home", ":material/dashboard:"),
+    ("panel", "pool", "pool.py", "pool", ":material/groups:"),
+    ("panel", "draw", "draw.py", "draw", ":material/casino:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),
     ("admin", "users", "users.py", "users", ":material/group:"),

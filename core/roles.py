@@ -16,6 +16,8 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "home": frozenset(ROLES),
     "account": frozenset(ROLES),
     "settings": frozenset({"admin"}),
+    "pool": frozenset({"admin"}),
+    "draw": frozenset({"admin"}),
     "units": frozenset({"admin"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),

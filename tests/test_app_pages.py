@@ -11,8 +11,8 @@ from db.engine import make_engine, session_scope
 from db.setup import init_database
 from db.users import create_user
 
-PAGE_FILES = {"home": "home.py", "settings": "settings.py", "units": "units.py", "users": "users.py",
-              "audit": "audit.py", "account": "account.py"}
+PAGE_FILES = {"home": "home.py", "pool": "pool.py", "draw": "draw.py", "settings": "settings.py",
+              "units": "units.py", "users": "users.py", "audit": "audit.py", "account": "account.py"}
 NO_ACCESS = "无权访问此页面。"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

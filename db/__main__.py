@@ -138,8 +138,8 @@ def cmd_import_pool(args) -> int:
         counts = pool_counts(session, campaign_id=get_campaign(session, args.campaign).id)
     print(f"imported {path.name} ({report.encoding}): {report.created} new, {report.updated} updated, "
           f"{report.unchanged} unchanged")
-    for warning in report.warnings:
-        print(f"warning: {warning}")
+    for notice in report.notices:
+        print(f"note: {notice.english()}")
     by_group = ", ".join(f"{code} {n}" for code, n in counts.items())
     print(f"pool by group: {by_group} (total {sum(counts.values())})")
     return 0

@@ -26,6 +26,7 @@ from db.draws import (
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
+from ui.notices import flash, show_flash
 from ui.sheets import Invitation, contact_list_csv, invitation_sheet_pdf
 from ui.store import session
 
@@ -33,6 +34,7 @@ actor = guard("draw")
 campaign = require_campaign()
 st.title(t("draw.title", year=campaign.year))
 demo_notice(campaign)
+show_flash()
 
 with session() as s:
     groups = reviewer_groups(s, campaign.id)
@@ -95,7 +97,7 @@ if current is not None:
             except UserError as error:
                 st.error(error_text(error))
             else:
-                st.success(t("draw.replaced", old=who, new=new.reviewer_id))
+                flash(t("draw.replaced", old=who, new=new.reviewer_id))
                 st.rerun()
     with invite_tab:
         st.caption(t("draw.invitations_help"))
@@ -183,6 +185,7 @@ with st.container(border=True):
                     st.error(error_text(error))
                 else:
                     st.session_state.pop("issued", None)
+                    flash(t("draw.done"))
                     st.rerun()
     else:
         st.info(t("draw.fix_seed_first"))

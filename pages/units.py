@@ -9,7 +9,7 @@ from db.units import categories, list_units, merge_units, update_unit
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
-from ui.notices import repeated_names_notice
+from ui.notices import flash, repeated_names_notice, show_flash
 from ui.store import session
 
 actor = guard("units")
@@ -18,6 +18,7 @@ campaign = require_campaign()
 st.title(t("units.title", year=campaign.year))
 demo_notice(campaign)
 repeated_names_notice(campaign)
+show_flash()
 
 with session() as s:
     units = list_units(s, campaign_id=campaign.id)
@@ -50,7 +51,7 @@ with edit_tab:
             except UserError as error:
                 st.error(error_text(error))
             else:
-                st.success(t("common.saved"))
+                flash(t("common.saved"))
                 st.rerun()
 
 with merge_tab:

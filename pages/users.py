@@ -13,11 +13,13 @@ from db.users import create_user, list_users, reset_password, unlock, update_use
 from ui.auth import guard
 from ui.campaign import require_campaign
 from ui.i18n import error_text, t
+from ui.notices import flash, show_flash
 from ui.store import session
 
 actor = guard("users")
 campaign = require_campaign()
 st.title(t("users.title"))
+show_flash()
 
 with session() as s:
     users = list_users(s, actor=actor)
@@ -53,9 +55,9 @@ create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
 with create_tab, st.form("create_user", clear_on_submit=True):
     username = st.text_input(t("users.username"), max_chars=64)
     display_name = st.text_input(t("users.display_name"), max_chars=100)
-    role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"))
+    role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="new_role")
     unit_code = st.selectbox(t("users.unit"), ["", *list(unit_labels)], format_func=lambda c: unit_labels.get(c, "—"),
-                             help=t("users.unit_help"))
+                             help=t("users.unit_help"), key="new_unit")
     if st.form_submit_button(t("users.create"), type="primary"):
         password = passwords.one_time_password()
         try:
@@ -88,7 +90,7 @@ with edit_tab:
                 except UserError as error:
                     st.error(error_text(error))
                 else:
-                    st.success(t("common.saved"))
+                    flash(t("common.saved"))
                     st.rerun()
         left, right = st.columns(2)
         if left.button(t("users.reset_password"), key=f"reset_{chosen}"):
@@ -98,5 +100,5 @@ with edit_tab:
         if right.button(t("users.unlock"), key=f"unlock_{chosen}", disabled=not user.locked_until):
             with session() as s:
                 unlock(s, actor=actor, username=chosen)
-            st.success(t("users.unlocked"))
+            flash(t("users.unlocked"))
             st.rerun()

@@ -69,3 +69,61 @@ def test_backup_of_a_running_sqlite_database(tmp_path):
     assert copy["units"] == 37
     again = run("backup", str(target), url=url)
     assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_import_pool_draw_and_verify_from_the_command_line(tmp_path):
+    from tests.support.pool_files import csv_bytes, people
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    run("init", url=url)
+    bad_rows = people()
+    bad_rows[3][3] = "1234"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes(bad_rows))
+    refused = run("import-pool", str(bad), "--campaign", "2017", url=url)
+    assert refused.returncode == 1 and "row 5" in refused.stderr and "1234" not in refused.stdout
+    assert json.loads(run("stats", "--json", url=url).stdout)["reviewers"] == 0
+
+    good = tmp_path / "pool.csv"
+    good.write_bytes(csv_bytes(people(), encoding="gb18030"))
+    imported = run("import-pool", str(good), "--campaign", "2017", url=url)
+    assert imported.returncode == 0 and "2000 new" in imported.stdout
+
+    invitations = tmp_path / "invitations.csv"
+    drawn = run("draw", "--campaign", "2017", "--seed", "2017-11-30 双色球 03 08 15 21 27 33 + 09",
+                "--invitations", str(invitations), "--base-url", "https://review.example", url=url)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "52" in drawn.stdout and "200 invitations" in drawn.stdout
+    links = invitations.read_text(encoding="utf-8-sig").splitlines()
+    assert len(links) == 201 and "https://review.example/questionnaire?token=" in links[1]
+
+    published = tmp_path / "published.csv"
+    assert run("export-pool", str(published), "--campaign", "2017", url=url).returncode == 0
+    assert published.read_text().splitlines()[0] == "id,group"  # numbers and groups only: no names, no phones
+    assert "13900000001" not in published.read_text() and "评议人" not in published.read_text()
+    verified = run("verify-draw", "--pool", str(published), "--seed",
+                   "2017-11-30 双色球 03 08 15 21 27 33 + 09", "--n", "200", url=url)
+    assert verified.returncode == 0
+    printed = {line.rsplit(",", 1)[1] for line in verified.stdout.splitlines()[5:]}
+    from db.engine import make_engine, session_scope
+    from db.models import DrawMember
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        from sqlmodel import select
+
+        stored = {str(i) for i in s.exec(select(DrawMember.reviewer_id))}
+    assert printed == stored and len(printed) == 200
+    again = run("draw", "--campaign", "2017", "--seed", "x", "--invitations", str(tmp_path / "2.csv"), url=url)
+    assert again.returncode == 1 and "needs a reason" in again.stderr
+    assert not (tmp_path / "2.csv").exists()
+
+
+def test_verify_draw_refuses_bad_files(tmp_path):
+    pool = tmp_path / "p.csv"
+    pool.write_text("id,name\n1,a\n", encoding="utf-8")
+    result = run("verify-draw", "--pool", str(pool), "--seed", "s", url=f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1 and "columns id and group" in result.stderr
+    pool.write_text("id,group\n1,a\n2,b\n", encoding="utf-8")
+    result = run("verify-draw", "--pool", str(pool), "--seed", "s", "--n", "5", url=f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1 and "cannot be made" in result.stderr

@@ -16,3 +16,17 @@ def repeated_names_notice(campaign: Campaign) -> None:
         repeated = repeated_names(s, campaign_id=campaign.id)
     for base, codes in repeated.items():
         st.warning(t("units.repeated_notice", name=base, codes=", ".join(codes)), icon=":material/warning:")
+
+
+FLASH_KEY = "flash"
+
+
+def flash(message: str) -> None:
+    """A success message that survives the st.rerun() which redraws the page with the new data."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)

@@ -1,0 +1,95 @@
+"""Administration screens used as an administrator would (AppTest, real database)."""
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from db.access import Actor, cli_actor
+from db.engine import make_engine, session_scope
+from db.models import AuditEvent, Campaign, Unit, User
+from db.setup import init_database
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def engine(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    return engine
+
+
+def open_page(page):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = Actor("admin", "admin")
+    at.session_state["must_change_password"] = False
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def messages(at):
+    return " ".join(str(e.value) for e in [*at.error, *at.success, *at.warning])
+
+
+def submit(at, label="保存", index=0):
+    [b for b in at.get("form_submit_button") if b.label == label][index].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_weights_that_do_not_sum_to_100_are_refused_with_the_total(engine):
+    at = open_page("settings")
+    at.number_input(key="method_weights_panel_2017").set_value(45.0)
+    submit(at, index=1)
+    assert "105%" in messages(at)
+    with session_scope(engine) as s:
+        assert s.exec(select(Campaign)).one().settings["method_weights"]["panel"] == 40
+    at.number_input(key="method_weights_daily_2017").set_value(10.0)
+    submit(at, index=1)
+    assert "已保存" in messages(at)
+    with session_scope(engine) as s:
+        weights = s.exec(select(Campaign)).one().settings["method_weights"]
+        assert (weights["panel"], weights["daily"]) == (45, 10)
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "campaign.settings")).one()
+
+
+def test_renaming_a_unit_is_saved_audited_and_confirmed(engine):
+    at = open_page("units")
+    assert "区财政局" in messages(at) and "区环保局" in messages(at)  # the repeated-names notice
+    at.selectbox(key="edit_unit").select("es13")
+    at.run()
+    at.text_input[0].input("区金融工作局")
+    submit(at)
+    assert "已保存" in messages(at)
+    with session_scope(engine) as s:
+        assert s.exec(select(Unit).where(Unit.code == "es13")).one().name == "区金融工作局"
+    assert "区财政局" not in messages(at)
+
+
+def test_creating_a_user_shows_the_one_time_password_once(engine):
+    at = open_page("users")
+    at.text_input[0].input("li.na")
+    at.selectbox(key="new_role").select("liaison")
+    at.selectbox(key="new_unit").select("es01")
+    submit(at, "新建用户")
+    password = at.code[0].value
+    assert len(password) >= 16 and "li.na" in messages(at)
+    with session_scope(engine) as s:
+        user = s.exec(select(User).where(User.username == "li.na")).one()
+    assert user.unit_code == "es01" and password not in user.password_hash
+
+
+def test_a_liaison_without_a_unit_is_refused(engine):
+    at = open_page("users")
+    at.text_input[0].input("nobody")
+    at.selectbox(key="new_role").select("liaison")
+    submit(at, "新建用户")
+    assert "必须绑定一个单位" in messages(at) and not at.code

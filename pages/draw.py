@@ -83,7 +83,7 @@ def show_stored(draw) -> list:
 if current is not None:
     st.subheader(t("draw.current"))
     rows = show_stored(current)
-    replace_tab, invite_tab = st.tabs([t("draw.replace"), t("draw.invitations")])
+    replace_tab, invite_tab = st.tabs([t("draw.replace"), t("draw.invitations")], key="draw_tabs")
     with replace_tab, st.form("replace"):
         drawn = [r for r in rows if r.status == "drawn"]
         labels = {r.reviewer_id: f"{r.reviewer_id} · {r.name} · {group_names.get(r.group_code)}" for r in drawn}

@@ -10,12 +10,14 @@ from db.pool import check_pool_file, get_member, import_pool, list_pool, pool_co
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
+from ui.notices import flash, show_flash
 from ui.store import session
 
 actor = guard("pool")
 campaign = require_campaign()
 st.title(t("pool.title", year=campaign.year))
 demo_notice(campaign)
+show_flash()
 
 with session() as s:
     counts = pool_counts(s, campaign_id=campaign.id)
@@ -31,11 +33,13 @@ st.dataframe(
     hide_index=True, width="content",
 )
 
-import_tab, list_tab, edit_tab = st.tabs([t("pool.import"), t("pool.members"), t("pool.edit")])
+import_tab, list_tab, edit_tab = st.tabs([t("pool.import"), t("pool.members"), t("pool.edit")], key="pool_tabs")
 
 with import_tab:
     st.caption(t("pool.import_help"))
-    upload = st.file_uploader(t("pool.file"), type=["csv", "xlsx"], key=f"pool_file_{campaign.year}")
+    # A new key after each import empties the uploader, so the same file is not imported twice by accident.
+    uploads = st.session_state.setdefault("pool_uploads", 0)
+    upload = st.file_uploader(t("pool.file"), type=["csv", "xlsx"], key=f"pool_file_{campaign.year}_{uploads}")
     if upload is not None:
         content = upload.getvalue()
         with session() as s:
@@ -63,8 +67,10 @@ with import_tab:
                 except UserError as error:
                     st.error(error_text(error))
                 else:
-                    st.success(t("pool.imported", created=report.created, updated=report.updated,
-                                 unchanged=report.unchanged))
+                    flash(t("pool.imported", created=report.created, updated=report.updated,
+                            unchanged=report.unchanged))
+                    st.session_state["pool_uploads"] = uploads + 1
+                    st.rerun()
 
 with list_tab:
     cols = st.columns([3, 2, 1, 1])

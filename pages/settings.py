@@ -22,7 +22,8 @@ year = campaign.year
 
 st.title(t("settings.title", year=year))
 demo_notice(campaign)
-calendar_tab, scoring_tab, next_tab = st.tabs([t("settings.calendar"), t("settings.scoring"), t("settings.next_year")])
+calendar_tab, scoring_tab, next_tab = st.tabs(
+    [t("settings.calendar"), t("settings.scoring"), t("settings.next_year")], key="settings_tabs")
 
 
 def moment_inputs(label: str, value: datetime, key: str) -> datetime:

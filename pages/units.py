@@ -34,7 +34,7 @@ st.dataframe(
 editable = [u for u in units if u.merged_into is None]
 labels = {u.code: f"{u.code} · {u.name}" for u in units}
 
-edit_tab, merge_tab = st.tabs([t("units.edit"), t("units.merge")])
+edit_tab, merge_tab = st.tabs([t("units.edit"), t("units.merge")], key="units_tabs")
 with edit_tab:
     code = st.selectbox(t("units.choose"), [u.code for u in editable], format_func=labels.get, key="edit_unit")
     unit = next(u for u in editable if u.code == code)

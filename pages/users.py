@@ -51,7 +51,7 @@ def show_password_once(username: str, password: str) -> None:
     st.caption(t("users.one_time_password_help"))
 
 
-create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")])
+create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")], key="users_tabs")
 with create_tab, st.form("create_user", clear_on_submit=True):
     username = st.text_input(t("users.username"), max_chars=64)
     display_name = st.text_input(t("users.display_name"), max_chars=100)

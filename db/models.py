@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -171,6 +171,8 @@ class Invitation(SQLModel, table=True):
     token_hash: str = Field(unique=True, index=True)
     batch: str = ""
     status: str = "issued"  # issued, started, used, revoked
+    # A rehearsal ballot works only while the campaign is in rehearsal, and is wiped with it.
+    rehearsal: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     expires_at: datetime
     created_at: datetime = Field(default_factory=utcnow)
     is_demo: bool = False
@@ -186,10 +188,26 @@ class Response(SQLModel, table=True):
     status: str = "draft"  # draft, submitted
     token_hash: str | None = Field(default=None, unique=True)
     rehearsal: bool = False
+    # While a draft: where the reviewer is (unit code) and when they began, to resume and to time it.
+    # Both are cleared on submission; only the day and the duration stay.
+    position: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    started_at: datetime | None = None
     submitted_on: date | None = None  # a day, not a moment: a timestamp could be matched to an invitation
     duration_s: float | None = None
     flags: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     is_demo: bool = False
+
+
+class Attempt(SQLModel, table=True):
+    """A failed or rate-limited attempt (a wrong ballot code, a refused vote), by salted network hash.
+
+    Kept short-lived: enough to rate-limit, never a record of who tried what.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # ballot_code, poll_vote, ...
+    subject_hash: str = Field(index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Answer(SQLModel, table=True):

@@ -19,3 +19,11 @@ def mask_id_number(id_number: str | None) -> str:
     if len(id_number) == 18:
         return f"{id_number[:6]}********{id_number[-4:]}"
     return f"{id_number[:3]}…({len(id_number)})"
+
+
+SMALL_CELL = 5
+
+
+def small_cell(n: int, minimum: int = SMALL_CELL) -> bool:
+    """Whether a breakdown with `n` responses must be withheld (it could single people out)."""
+    return 0 < n < minimum

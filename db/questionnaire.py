@@ -1,0 +1,314 @@
+"""The panel questionnaire: entry by link or ballot code, answers saved one by one, final submission.
+
+Every answer is its own short transaction, so nothing a reviewer gave is lost to a
+reload, a closed tab or a restarted server. On submission the response keeps only
+its reviewer group: the token that led to it is cleared and nothing else points back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from core import quality
+from core.clock import OFFICE_ZONE, utcnow
+from core.errors import UserError
+from core.tokens import entry_hashes, new_ballot_code, token_hash
+from db.access import Actor, require
+from db.audit import record
+from db.campaigns import get_campaign, reviewer_groups
+from db.draws import active_draw
+from db.models import (
+    Answer,
+    AnswerComment,
+    Attempt,
+    Campaign,
+    Dimension,
+    DrawMember,
+    Invitation,
+    Response,
+    Reviewer,
+    ReviewerGroup,
+    Unit,
+)
+
+OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
+MAX_FAILED_ENTRIES = 10  # per network and window: enough for typos, far too few to guess 128 bits
+FAILED_ENTRY_WINDOW = timedelta(minutes=10)
+COMMENT_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What the questionnaire page holds for an open questionnaire (the token only as its hash)."""
+
+    token_hash: str
+    response_id: int
+    campaign_id: int
+    year: int
+    group_id: int
+    rehearsal: bool
+
+
+def _refuse(session: Session, client: str, key: str, default: str, **params) -> UserError:
+    session.add(Attempt(kind="ballot_code", subject_hash=client))
+    session.commit()  # the attempt counts even though the entry is refused
+    return UserError(key, default, **params)
+
+
+def _window_error(campaign: Campaign, now: datetime, *, rehearsal: bool) -> UserError | None:
+    if rehearsal:
+        if not campaign.rehearsal:
+            return UserError("q.rehearsal_over", "this rehearsal ballot no longer works: the rehearsal is over")
+        return None
+    if now < campaign.panel_opens_at:
+        return UserError("q.not_open", "the panel review opens on {opens}", opens=campaign.panel_opens_at)
+    if now > campaign.panel_closes_at:
+        return UserError("q.closed", "the panel review closed on {closes}", closes=campaign.panel_closes_at)
+    return None
+
+
+def open_questionnaire(session: Session, *, entry: str, client: str, now: datetime | None = None) -> Ballot:
+    """Resolve a link token or a typed ballot code to its questionnaire, starting it if new.
+
+    `client` is a salted hash of the network the request came from: failed entries
+    are counted per network and refused beyond a limit.
+    """
+    now = now or utcnow()
+    failures = session.exec(select(func.count()).select_from(Attempt).where(
+        Attempt.kind == "ballot_code", Attempt.subject_hash == client, Attempt.at > now - FAILED_ENTRY_WINDOW)).one()
+    if failures >= MAX_FAILED_ENTRIES:
+        raise UserError("q.too_many", "too many wrong codes from this network; wait ten minutes and try again")
+    hashes = entry_hashes(entry)
+    invitation = session.exec(select(Invitation).where(col(Invitation.token_hash).in_(hashes))).first() \
+        if hashes else None
+    if invitation is None or invitation.status == "revoked":
+        raise _refuse(session, client, "q.unknown", "this code is not valid; check it and type it again")
+    if invitation.status == "used":
+        raise _refuse(session, client, "q.used", "this questionnaire has been submitted already")
+    if invitation.expires_at < now:
+        raise UserError("q.expired", "this code expired on {expired}", expired=invitation.expires_at)
+    campaign = session.get(Campaign, invitation.campaign_id)
+    problem = _window_error(campaign, now, rehearsal=invitation.rehearsal)
+    if problem is not None:
+        raise problem
+    response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).first()
+    if response is None:
+        response = Response(campaign_id=campaign.id, group_id=invitation.group_id, token_hash=invitation.token_hash,
+                            rehearsal=invitation.rehearsal, started_at=now)
+        invitation.status = "started"
+        session.add_all([response, invitation])
+        try:
+            session.flush()
+        except IntegrityError:
+            # The same link opened twice at once: the other tab created it; use that one.
+            session.rollback()
+            response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).one()
+    return Ballot(invitation.token_hash, response.id, campaign.id, campaign.year, response.group_id,
+                  response.rehearsal)
+
+
+@dataclass(frozen=True)
+class State:
+    answers: dict[tuple[int, int], str]
+    comments: dict[int, str]
+    position: str
+
+
+def _draft(session: Session, token: str, now: datetime) -> tuple[Response, Campaign]:
+    response = session.exec(select(Response).where(Response.token_hash == token, Response.status == "draft")).first()
+    if response is None:
+        raise UserError("q.gone", "this questionnaire was submitted or is no longer open")
+    campaign = session.get(Campaign, response.campaign_id)
+    problem = _window_error(campaign, now, rehearsal=response.rehearsal)
+    if problem is not None:
+        raise problem
+    return response, campaign
+
+
+def load_state(session: Session, *, token: str) -> State:
+    response = session.exec(select(Response).where(Response.token_hash == token, Response.status == "draft")).first()
+    if response is None:
+        raise UserError("q.gone", "this questionnaire was submitted or is no longer open")
+    answers = session.exec(select(Answer.unit_id, Answer.dimension_id, Answer.option)
+                           .where(Answer.response_id == response.id)).all()
+    comments = session.exec(select(AnswerComment.unit_id, AnswerComment.text)
+                            .where(AnswerComment.response_id == response.id)).all()
+    return State({(u, d): o for u, d, o in answers}, dict(comments), response.position)
+
+
+def _upsert(session: Session, table, values: dict, keys: list[str], changes: dict) -> None:
+    """INSERT … ON CONFLICT DO UPDATE on either engine: one statement, no read-modify-write race."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def _check_cell(session: Session, campaign_id: int, unit_id: int, dimension_id: int | None) -> None:
+    unit_ok = session.exec(select(Unit.id).where(Unit.id == unit_id, Unit.campaign_id == campaign_id,
+                                                 Unit.active)).first()
+    dimension_ok = dimension_id is None or session.exec(select(Dimension.id).where(
+        Dimension.id == dimension_id, Dimension.campaign_id == campaign_id)).first()
+    if unit_ok is None or dimension_ok is None:
+        raise UserError("q.bad_item", "this question does not belong to the questionnaire")
+
+
+def save_answer(session: Session, *, token: str, unit_id: int, dimension_id: int, option: str,
+                now: datetime | None = None) -> None:
+    """Store one answer at once (changing it replaces the earlier one)."""
+    if option not in OPTIONS:
+        raise UserError("q.bad_option", "unknown answer {option!r}", option=option)
+    response, campaign = _draft(session, token, now or utcnow())
+    _check_cell(session, campaign.id, unit_id, dimension_id)
+    _upsert(session, Answer, {"response_id": response.id, "unit_id": unit_id, "dimension_id": dimension_id,
+                              "option": option}, ["response_id", "unit_id", "dimension_id"], {"option": option})
+
+
+def save_comment(session: Session, *, token: str, unit_id: int, text: str, now: datetime | None = None) -> None:
+    """Store (or, when emptied, remove) the optional comment on a unit. Kept as plain text."""
+    text = "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
+    if len(text) > COMMENT_LIMIT:
+        raise UserError("q.comment_long", "a comment has at most {n} characters", n=COMMENT_LIMIT)
+    response, campaign = _draft(session, token, now or utcnow())
+    _check_cell(session, campaign.id, unit_id, None)
+    if not text:
+        session.execute(delete(AnswerComment).where(AnswerComment.response_id == response.id,
+                                                    AnswerComment.unit_id == unit_id))
+        return
+    _upsert(session, AnswerComment, {"response_id": response.id, "unit_id": unit_id, "text": text},
+            ["response_id", "unit_id"], {"text": text})
+
+
+def save_position(session: Session, *, token: str, unit_code: str) -> None:
+    session.execute(update(Response).where(Response.token_hash == token, Response.status == "draft")
+                    .values(position=unit_code[:40]))
+
+
+def _expected_cells(session: Session, campaign_id: int) -> list[tuple[int, int]]:
+    """Every (unit, dimension) of the questionnaire, in the order it is shown."""
+    units = session.exec(select(Unit.id).where(Unit.campaign_id == campaign_id, Unit.active)
+                         .order_by(Unit.position)).all()
+    dims = session.exec(select(Dimension.id).where(Dimension.campaign_id == campaign_id)
+                        .order_by(Dimension.position)).all()
+    return [(u, d) for u in units for d in dims]
+
+
+def submit(session: Session, *, token: str, now: datetime | None = None) -> dict:
+    """Make the questionnaire final in one transaction and cut it loose from its token."""
+    now = now or utcnow()
+    response, campaign = _draft(session, token, now)
+    given = load_state(session, token=token).answers
+    cells = _expected_cells(session, campaign.id)
+    missing = [cell for cell in cells if cell not in given]
+    if missing:
+        raise UserError("q.incomplete", "{n} questions are still unanswered", n=len(missing))
+    seconds = (now - response.started_at).total_seconds() if response.started_at else None
+    measures = quality.quality_flags([given[cell] for cell in cells], seconds=seconds)
+    response.status, response.token_hash, response.position, response.started_at = "submitted", None, "", None
+    response.submitted_on = now.astimezone(OFFICE_ZONE).date()
+    response.duration_s = None if seconds is None else round(seconds)
+    response.flags = measures
+    session.add(response)
+    session.execute(update(Invitation).where(Invitation.token_hash == token).values(status="used"))
+    return {"answers": len(cells), "flags": measures["flags"]}
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    code: str
+    name_zh: str
+    name_en: str
+    drawn: int
+    started: int
+    submitted: int  # questionnaires submitted in this group (links and ballots), rehearsals excluded
+
+
+def completion(session: Session, *, campaign_id: int) -> list[GroupProgress]:
+    """Live completion by reviewer group, counted in SQL."""
+    draw = active_draw(session, campaign_id=campaign_id)
+    drawn = dict(session.exec(select(DrawMember.group_id, func.count()).where(
+        DrawMember.draw_id == (draw.id if draw else -1), DrawMember.status == "drawn").group_by(DrawMember.group_id)
+    ).all())
+    by_status = session.exec(select(Response.group_id, Response.status, func.count()).where(
+        Response.campaign_id == campaign_id, col(Response.rehearsal).is_(False))
+        .group_by(Response.group_id, Response.status)).all()
+    counts = {(g, s): n for g, s, n in by_status}
+    return [GroupProgress(g.code, g.name_zh, g.name_en, drawn.get(g.id, 0), counts.get((g.id, "draft"), 0),
+                          counts.get((g.id, "submitted"), 0)) for g in reviewer_groups(session, campaign_id)]
+
+
+def reminders(session: Session, *, actor: Actor, campaign_id: int) -> list[tuple[str, str, str]]:
+    """Drawn people who have not submitted: (name, group code, invitation status). Never answers."""
+    require(actor, "admin")
+    draw = active_draw(session, campaign_id=campaign_id)
+    if draw is None:
+        return []
+    rows = session.exec(
+        select(Reviewer.name, ReviewerGroup.code, func.coalesce(Invitation.status, "not_issued"))
+        .select_from(DrawMember)
+        .join(Reviewer, DrawMember.reviewer_id == Reviewer.id)
+        .join(ReviewerGroup, DrawMember.group_id == ReviewerGroup.id)
+        .join(Invitation, (Invitation.draw_member_id == DrawMember.id) & (Invitation.status != "revoked"),
+              isouter=True)
+        .where(DrawMember.draw_id == draw.id, DrawMember.status == "drawn",
+               func.coalesce(Invitation.status, "not_issued") != "used")
+        .order_by(ReviewerGroup.position, Reviewer.name)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def issue_ballots(session: Session, *, actor: Actor, year: int, group_code: str, count: int, batch: str = "",
+                  rehearsal: bool = False) -> list[str]:
+    """One-time venue ballot codes for a reviewer group, naming nobody. Returned once, for printing."""
+    require(actor, "admin")
+    campaign = get_campaign(session, year)
+    group = next((g for g in reviewer_groups(session, campaign.id) if g.code == group_code), None)
+    if group is None:
+        raise UserError("q.unknown_group", "no reviewer group {code!r}", code=group_code)
+    if not 1 <= count <= 500:
+        raise UserError("q.ballot_count", "print between 1 and 500 ballots at a time")
+    if rehearsal and not campaign.rehearsal:
+        raise UserError("q.no_rehearsal", "turn the rehearsal on before printing rehearsal ballots")
+    codes = [new_ballot_code() for _ in range(count)]
+    session.add_all([Invitation(campaign_id=campaign.id, kind="ballot", group_id=group.id, token_hash=token_hash(c),
+                                batch=batch.strip()[:40], expires_at=campaign.panel_closes_at, rehearsal=rehearsal)
+                     for c in codes])
+    session.flush()
+    record(session, actor=actor, action="ballot.issue", entity="campaign", entity_id=year, campaign_id=campaign.id,
+           after={"group": group_code, "count": count, "batch": batch.strip()[:40], "rehearsal": rehearsal})
+    return codes
+
+
+def set_rehearsal(session: Session, *, actor: Actor, year: int, on: bool) -> None:
+    require(actor, "admin")
+    campaign = get_campaign(session, year)
+    if campaign.rehearsal != on:
+        campaign.rehearsal = on
+        session.add(campaign)
+        record(session, actor=actor, action="campaign.rehearsal", entity="campaign", entity_id=year,
+               campaign_id=campaign.id, before={"rehearsal": not on}, after={"rehearsal": on})
+
+
+def wipe_rehearsal(session: Session, *, actor: Actor, year: int) -> dict:
+    """Remove every rehearsal questionnaire and rehearsal ballot in one transaction, before going live."""
+    require(actor, "admin")
+    campaign = get_campaign(session, year)
+    responses = select(Response.id).where(Response.campaign_id == campaign.id, Response.rehearsal)
+    counts = {
+        "answers": session.execute(delete(Answer).where(col(Answer.response_id).in_(responses))).rowcount,
+        "comments": session.execute(delete(AnswerComment).where(col(AnswerComment.response_id).in_(responses)))
+        .rowcount,
+    }
+    counts["responses"] = session.execute(delete(Response).where(Response.campaign_id == campaign.id,
+                                                                  Response.rehearsal)).rowcount
+    counts["ballots"] = session.execute(delete(Invitation).where(Invitation.campaign_id == campaign.id,
+                                                                 Invitation.rehearsal)).rowcount
+    record(session, actor=actor, action="campaign.rehearsal_wipe", entity="campaign", entity_id=year,
+           campaign_id=campaign.id, after=counts)
+    return counts

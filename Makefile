@@ -26,7 +26,7 @@ demo: init
 	@if [ "$(DEMO)" != "0" ]; then $(PY) -m db demo --if-empty; fi
 
 run: demo
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m ui.serve --server.port $(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

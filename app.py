@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.roles import may_open
+from core.roles import is_public, may_open
 from ui.auth import current_actor, sign_out
 from ui.campaign import campaign_selector
 from ui.i18n import language_selector, t
@@ -20,9 +20,11 @@ HERE = Path(__file__).resolve().parent
 
 # (section, page key, file, url path, icon). The page key names the role rule in core.roles.
 PAGES = [
+    ("public", "questionnaire", "questionnaire.py", "questionnaire", ":material/edit_note:"),
     ("overview", "home", "home.py", "home", ":material/dashboard:"),
     ("panel", "pool", "pool.py", "pool", ":material/groups:"),
     ("panel", "draw", "draw.py", "draw", ":material/casino:"),
+    ("panel", "panel", "panel.py", "panel", ":material/fact_check:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),
     ("admin", "users", "users.py", "users", ":material/group:"),
@@ -36,27 +38,38 @@ def build_navigation():
     role = actor.role if actor else None
     sections: dict[str, list] = {}
     for section, key, file, url_path, icon in PAGES:
-        visible = may_open(key, role) if actor else key == "home"
+        # Public pages are reached by link (portal, QR code), never through the staff menu.
+        visible = not is_public(key) and (may_open(key, role) if actor else key == "home")
         page = st.Page(HERE / "pages" / file, title=t(f"nav.{key}"), icon=icon, url_path=url_path,
                        default=key == "home", visibility="visible" if visible else "hidden")
         sections.setdefault(t(f"nav.section.{section}"), []).append(page)
     return st.navigation(sections, position="sidebar" if actor else "hidden")
 
 
+PUBLIC_PATHS = {url_path for _, key, _, url_path, _ in PAGES if is_public(key)}
+
+
 def sidebar() -> None:
     actor = current_actor()
     with st.sidebar:
-        if actor is not None:
-            campaign_selector()
-            st.caption(t("auth.signed_in_as", name=st.session_state.get("display_name", actor.username),
-                         role=t(f"role.{actor.role}")))
-            if st.button(t("auth.sign_out"), icon=":material/logout:"):
-                sign_out()
-                st.rerun()
+        campaign_selector()
+        st.caption(t("auth.signed_in_as", name=st.session_state.get("display_name", actor.username),
+                     role=t(f"role.{actor.role}")))
+        if st.button(t("auth.sign_out"), icon=":material/logout:"):
+            sign_out()
+            st.rerun()
         language_selector()
 
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/fact_check:", layout="wide")
+# Streamlit lists the files of pages/ in a sidebar of its own when st.navigation hides the menu;
+# people who are not signed in, and everyone on a public page, get no sidebar at all.
+NO_SIDEBAR = "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>"
+
 navigation = build_navigation()
-sidebar()
+if navigation.url_path in PUBLIC_PATHS or current_actor() is None:
+    # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.
+    st.markdown(NO_SIDEBAR, unsafe_allow_html=True)
+else:
+    sidebar()  # public pages carry their own language switch
 navigation.run()

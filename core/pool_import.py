@@ -8,6 +8,9 @@ row number and column header the user sees in the file, and the caller imports o
 Personal data (phone and ID numbers) never appears whole in a message, because messages end up
 in logs: valid numbers are masked, invalid ones are described by their length and first three
 characters. The stable `person_key` is a SHA-256 digest for the same reason.
+
+The file reading (`read_sheet`: encodings, workbook checks, header search, column mapping) is
+shared with other all-or-nothing imports (core.media_import); only the row rules are the pool's.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from types import MappingProxyType
 
 from core.errors import UserError, ValidationError
@@ -48,7 +52,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "id_number": ("身份证号", "id_number", "身份证号码", "身份证"),
     "notes": ("备注", "notes", "note", "remarks"),
 }
-HEADER_LABELS = {field_: f"{aliases[0]} / {aliases[1]}" for field_, aliases in HEADER_ALIASES.items()}
 
 # A cell starting with one of these is run as a formula when the list is opened in a
 # spreadsheet again (CSV injection), e.g. =cmd|' /C calc'!A0 or =HYPERLINK(...).
@@ -97,8 +100,9 @@ class PoolRow:
 
 
 @dataclass
-class PoolImport:
-    rows: list[PoolRow] = field(default_factory=list)
+class TableImport:
+    """What reading a file found: problems (any one refuses the file), notices, the encoding."""
+
     problems: list[Problem] = field(default_factory=list)
     notices: list[UserError] = field(default_factory=list)  # translatable; `warnings` in English
     encoding: str = ""  # "utf-8", "utf-8-sig", "gb18030", "xlsx"; "" when not read
@@ -110,6 +114,11 @@ class PoolImport:
     @property
     def warnings(self) -> list[str]:
         return [notice.english() for notice in self.notices]
+
+
+@dataclass
+class PoolImport(TableImport):
+    rows: list[PoolRow] = field(default_factory=list)
 
     def as_error(self) -> ValidationError:
         """One refusal listing every problem, for a caller that raises."""
@@ -228,7 +237,25 @@ def _header_key(value: str) -> str:
     return re.sub(r"[\s_\-*]", "", _nfkc(value)).casefold()
 
 
-_HEADER_FIELDS = {_header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+@dataclass(frozen=True)
+class Columns:
+    """The columns an import understands: the accepted headers of each field, and the required fields."""
+
+    aliases: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...]
+
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """Normalised header -> field."""
+        return {_header_key(alias): name for name, aliases in self.aliases.items() for alias in aliases}
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """How messages name a field: its first two accepted headers (Chinese / English)."""
+        return {name: f"{aliases[0]} / {aliases[1]}" for name, aliases in self.aliases.items()}
+
+
+POOL_COLUMNS = Columns(HEADER_ALIASES, REQUIRED)
 
 
 def _number_text(value: float) -> str:
@@ -238,7 +265,7 @@ def _number_text(value: float) -> str:
     return str(value)
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -260,12 +287,12 @@ def _preview(text: str) -> dict[str, object]:
     return {"length": len(text), "start": text[:3]}
 
 
-def _has_control(text: str, *, allow_lines: bool) -> bool:
+def has_control(text: str, *, allow_lines: bool) -> bool:
     allowed = "\t\n\r" if allow_lines else ""
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
 
 
-def _short(text: str, limit: int = 30) -> str:
+def short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -273,7 +300,7 @@ def _short(text: str, limit: int = 30) -> str:
 # Reading the file into rows of cells
 
 
-def _file_problem(result: PoolImport, error: UserError) -> None:
+def _file_problem(result: TableImport, error: UserError) -> None:
     result.problems.append(Problem(None, None, error))
 
 
@@ -282,7 +309,7 @@ def _extension(filename: str) -> str:
     return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
 
 
-def _decode(content: bytes, result: PoolImport) -> str | None:
+def _decode(content: bytes, result: TableImport) -> str | None:
     if content.startswith(codecs.BOM_UTF8):
         candidates = [("utf-8-sig", "utf-8-sig")]
     else:
@@ -314,7 +341,7 @@ def _guess_encoding(content: bytes) -> str:
     return best.encoding if best is not None else "unknown"
 
 
-def _read_csv(content: bytes, result: PoolImport) -> list[tuple[int, list[object]]] | None:
+def _read_csv(content: bytes, result: TableImport) -> list[tuple[int, list[object]]] | None:
     if content.startswith(_ZIP_MAGIC):
         _file_problem(result, UserError(
             "pool.csv_is_workbook", "the file name ends in .csv but the file is an Excel workbook; rename it to .xlsx"))
@@ -355,7 +382,7 @@ def _not_a_workbook() -> UserError:
                      "the file is not a valid Excel workbook (.xlsx); open it in Excel and save it again as .xlsx")
 
 
-def _read_xlsx(content: bytes, result: PoolImport, max_bytes: int) -> list[tuple[int, list[object]]] | None:
+def _read_xlsx(content: bytes, result: TableImport, max_bytes: int) -> list[tuple[int, list[object]]] | None:
     if content.startswith(_OLE_MAGIC):
         _file_problem(result, UserError(
             "pool.old_excel",
@@ -423,47 +450,48 @@ def _megabytes(size: int, *, up: bool = False) -> str:
 # Checking the rows
 
 
-def _is_blank(cells: list[object]) -> bool:
-    return all(not clean(_cell_text(c)) for c in cells)
+def is_blank(cells: list[object]) -> bool:
+    return all(not clean(cell_text(c)) for c in cells)
 
 
-def _find_header(rows: list[tuple[int, list[object]]]) -> int | None:
+def _find_header(rows: list[tuple[int, list[object]]], spec: Columns) -> int | None:
     """Index in `rows` of the header row: the first row naming a required column among the first few."""
-    filled = [i for i, (_, cells) in enumerate(rows) if not _is_blank(cells)]
+    filled = [i for i, (_, cells) in enumerate(rows) if not is_blank(cells)]
     if not filled:
         return None
     for i in filled[:HEADER_SEARCH_ROWS]:
-        if any(_HEADER_FIELDS.get(_header_key(_cell_text(c))) in REQUIRED for c in rows[i][1]):
+        if any(spec.fields.get(_header_key(cell_text(c))) in spec.required for c in rows[i][1]):
             return i
     return filled[0]
 
 
-def _map_columns(header_row: int, cells: list[object], result: PoolImport) -> dict[str, tuple[int, str]]:
+def _map_columns(header_row: int, cells: list[object], result: TableImport,
+                 spec: Columns) -> dict[str, tuple[int, str]]:
     """field -> (column index, header as written); problems for missing or doubled columns."""
     columns: dict[str, tuple[int, str]] = {}
     ignored = []
     for index, cell in enumerate(cells):
-        written = clean(_cell_text(cell))
+        written = clean(cell_text(cell))
         if not written:
             continue
-        name = _HEADER_FIELDS.get(_header_key(written))
+        name = spec.fields.get(_header_key(written))
         if name is None:
             ignored.append(written)
         elif name in columns:
             result.problems.append(Problem(header_row, written, UserError(
                 "pool.duplicate_column",
                 "row {row}: columns {first!r} and {second!r} both mean {headers}; keep only one of them",
-                row=header_row, first=columns[name][1], second=written, headers=HEADER_LABELS[name],
+                row=header_row, first=columns[name][1], second=written, headers=spec.labels[name],
             )))
         else:
             columns[name] = (index, written)
     if ignored:
         result.notices.append(UserError("pool.ignored_columns", "these columns were ignored: {columns}",
-                                        columns=", ".join(_short(c) for c in ignored)))
-    for name in REQUIRED:
+                                        columns=", ".join(short(c) for c in ignored)))
+    for name in spec.required:
         if name not in columns:
             _file_problem(result, UserError("pool.missing_column", "the required column {headers} is missing",
-                                            headers=HEADER_LABELS[name]))
+                                            headers=spec.labels[name]))
     return columns
 
 
@@ -496,7 +524,7 @@ class _RowChecker:
 
     def text_field(self, row: int, cells: list[object], name: str) -> str:
         """name, organisation or notes: cleaned, then checked for formulas, control characters and length."""
-        value = _cell_text(self.raw(cells, name))
+        value = cell_text(self.raw(cells, name))
         text = normalise_name(value) if name == "name" else clean(value)
         at = self.at(row, name)
         if not text:
@@ -504,7 +532,7 @@ class _RowChecker:
                 self.add(UserError("pool.empty_name", "row {row}, column {column}: the name is empty", **at))
         elif text.startswith(FORMULA_STARTS):
             self.formula(at, text)
-        elif _has_control(text, allow_lines=name != "name"):
+        elif has_control(text, allow_lines=name != "name"):
             self.add(UserError("pool.bad_characters",
                                "row {row}, column {column}: the cell contains invisible control characters; retype it",
                                **at))
@@ -520,7 +548,7 @@ class _RowChecker:
                            "run as a formula; remove that character", char=text[0], **at))
 
     def group(self, row: int, cells: list[object]) -> str:
-        text = clean(_cell_text(self.raw(cells, "group")))
+        text = clean(cell_text(self.raw(cells, "group")))
         at = self.at(row, "group")
         if not text:
             self.add(UserError("pool.empty_group",
@@ -534,13 +562,13 @@ class _RowChecker:
         if code is None:
             self.add(UserError("pool.unknown_group",
                                "row {row}, column {column}: {value!r} is not a reviewer group; use one of: {choices}",
-                               value=_short(text), choices=self.choices, **at))
+                               value=short(text), choices=self.choices, **at))
             return ""
         return code
 
     def phone(self, row: int, cells: list[object]) -> str | None:
         value = self.raw(cells, "phone")
-        text = clean(_cell_text(value))
+        text = clean(cell_text(value))
         if not text:
             return None
         phone = normalise_phone(value)
@@ -553,7 +581,7 @@ class _RowChecker:
 
     def id_number(self, row: int, cells: list[object]) -> str | None:
         value = self.raw(cells, "id_number")
-        text = clean(_cell_text(value))
+        text = clean(cell_text(value))
         if not text:
             return None
         at = self.at(row, "id_number")
@@ -623,6 +651,50 @@ class _RowChecker:
         return entry
 
 
+@dataclass
+class Sheet:
+    columns: dict[str, tuple[int, str]]  # field -> (column index, header as written)
+    rows: list[tuple[int, list[object]]]  # (row number as the user sees it, cells) below the header, blanks left out
+
+
+def read_sheet(
+    content: bytes, filename: str, result: TableImport, spec: Columns, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Sheet | None:
+    """Read a .csv or .xlsx file down to its data rows; None (with the problems in `result`) when it cannot be."""
+    content = bytes(content)
+    extension = _extension(filename or "")
+    if extension not in EXTENSIONS:
+        _file_problem(result, UserError(
+            "pool.unsupported_type",
+            "files ending in {extension!r} cannot be imported; save the list as .xlsx (Excel workbook) or .csv",
+            extension=extension))
+        return None
+    if len(content) > max_bytes:
+        _file_problem(result, UserError(
+            "pool.too_large", "the file is {size_mb} MB; files up to {limit_mb} MB can be imported",
+            size_mb=_megabytes(len(content), up=True), limit_mb=_megabytes(max_bytes)))
+        return None
+    if not content:
+        _file_problem(result, UserError("pool.empty", "the file is empty"))
+        return None
+    rows = _read_csv(content, result) if extension == ".csv" else _read_xlsx(content, result, max_bytes)
+    if rows is None:
+        return None
+    header_index = _find_header(rows, spec)
+    if header_index is None:
+        _file_problem(result, UserError("pool.empty", "the file is empty"))
+        return None
+    header_row, header_cells = rows[header_index]
+    if any(not is_blank(cells) for _, cells in rows[:header_index]):
+        result.notices.append(UserError("pool.rows_above_header",
+                                        "the header was found in row {row}; the rows above it were ignored",
+                                        row=header_row))
+    columns = _map_columns(header_row, header_cells, result, spec)
+    if not all(name in columns for name in spec.required):
+        return None
+    return Sheet(columns, [(number, cells) for number, cells in rows[header_index + 1:] if not is_blank(cells)])
+
+
 def parse_pool(
     content: bytes,
     filename: str,
@@ -640,43 +712,11 @@ def parse_pool(
     or phone is a problem.
     """
     result = PoolImport()
-    content = bytes(content)
-    extension = _extension(filename or "")
-    if extension not in EXTENSIONS:
-        _file_problem(result, UserError(
-            "pool.unsupported_type",
-            "files ending in {extension!r} cannot be imported; save the list as .xlsx (Excel workbook) or .csv",
-            extension=extension))
+    sheet = read_sheet(content, filename, result, POOL_COLUMNS, max_bytes=max_bytes)
+    if sheet is None:
         return result
-    if len(content) > max_bytes:
-        _file_problem(result, UserError(
-            "pool.too_large", "the file is {size_mb} MB; files up to {limit_mb} MB can be imported",
-            size_mb=_megabytes(len(content), up=True), limit_mb=_megabytes(max_bytes)))
-        return result
-    if not content:
-        _file_problem(result, UserError("pool.empty", "the file is empty"))
-        return result
-    rows = _read_csv(content, result) if extension == ".csv" else _read_xlsx(content, result, max_bytes)
-    if rows is None:
-        return result
-
-    header_index = _find_header(rows)
-    if header_index is None:
-        _file_problem(result, UserError("pool.empty", "the file is empty"))
-        return result
-    header_row, header_cells = rows[header_index]
-    if any(not _is_blank(cells) for _, cells in rows[:header_index]):
-        result.notices.append(UserError("pool.rows_above_header",
-                                        "the header was found in row {row}; the rows above it were ignored",
-                                        row=header_row))
-    columns = _map_columns(header_row, header_cells, result)
-    if not all(name in columns for name in REQUIRED):
-        return result
-
-    checker = _RowChecker(columns, groups, existing_ids, existing_phones, result)
-    for number, cells in rows[header_index + 1:]:
-        if not _is_blank(cells):
-            result.rows.append(checker.check(number, cells))
+    checker = _RowChecker(sheet.columns, groups, existing_ids, existing_phones, result)
+    result.rows = [checker.check(number, cells) for number, cells in sheet.rows]
     if not result.rows:
         _file_problem(result, UserError("pool.no_rows", "the file has a header row but no people in it"))
     return result

@@ -13,11 +13,13 @@ ROLES_BOUND_TO_UNIT = frozenset({"liaison"})
 
 # page key -> roles that may open it. `None` means public: no account needed.
 PAGE_ROLES: dict[str, frozenset[str] | None] = {
+    "questionnaire": None,
     "home": frozenset(ROLES),
     "account": frozenset(ROLES),
     "settings": frozenset({"admin"}),
     "pool": frozenset({"admin"}),
     "draw": frozenset({"admin"}),
+    "panel": frozenset({"admin"}),
     "units": frozenset({"admin"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
@@ -39,6 +41,10 @@ def may_open(page: str, role: str | None) -> bool:
     return role is not None and role in allowed
 
 
+def is_public(page: str) -> bool:
+    return PAGE_ROLES[page] is None
+
+
 def pages_for(role: str | None) -> list[str]:
-    """The pages `role` may open, in menu order."""
-    return [page for page in PAGE_ROLES if may_open(page, role)]
+    """The staff pages `role` sees in its menu, in menu order (public pages are reached by link)."""
+    return [page for page in PAGE_ROLES if not is_public(page) and may_open(page, role)]

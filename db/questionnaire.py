@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from core import quality
-from core.clock import OFFICE_ZONE, utcnow
+from core.clock import OFFICE_ZONE, to_office, utcnow
 from core.errors import UserError
 from core.tokens import entry_hashes, new_ballot_code, token_hash
 from db.access import Actor, require
 from db.audit import record
-from db.campaigns import get_campaign, reviewer_groups
+from db.campaigns import dimensions, get_campaign, reviewer_groups
 from db.draws import active_draw
 from db.models import (
     Answer,
@@ -36,6 +36,7 @@ from db.models import (
     ReviewerGroup,
     Unit,
 )
+from db.units import UnitRow, list_units
 
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
 MAX_FAILED_ENTRIES = 10  # per network and window: enough for typos, far too few to guess 128 bits
@@ -61,15 +62,20 @@ def _refuse(session: Session, client: str, key: str, default: str, **params) -> 
     return UserError(key, default, **params)
 
 
+def _office_time(moment: datetime) -> str:
+    return to_office(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _window_error(campaign: Campaign, now: datetime, *, rehearsal: bool) -> UserError | None:
     if rehearsal:
         if not campaign.rehearsal:
             return UserError("q.rehearsal_over", "this rehearsal ballot no longer works: the rehearsal is over")
         return None
     if now < campaign.panel_opens_at:
-        return UserError("q.not_open", "the panel review opens on {opens}", opens=campaign.panel_opens_at)
+        return UserError("q.not_open", "the panel review opens on {opens}", opens=_office_time(campaign.panel_opens_at))
     if now > campaign.panel_closes_at:
-        return UserError("q.closed", "the panel review closed on {closes}", closes=campaign.panel_closes_at)
+        return UserError("q.closed", "the panel review closed on {closes}",
+                         closes=_office_time(campaign.panel_closes_at))
     return None
 
 
@@ -92,7 +98,7 @@ def open_questionnaire(session: Session, *, entry: str, client: str, now: dateti
     if invitation.status == "used":
         raise _refuse(session, client, "q.used", "this questionnaire has been submitted already")
     if invitation.expires_at < now:
-        raise UserError("q.expired", "this code expired on {expired}", expired=invitation.expires_at)
+        raise UserError("q.expired", "this code expired on {expired}", expired=_office_time(invitation.expires_at))
     campaign = session.get(Campaign, invitation.campaign_id)
     problem = _window_error(campaign, now, rehearsal=invitation.rehearsal)
     if problem is not None:
@@ -111,6 +117,23 @@ def open_questionnaire(session: Session, *, entry: str, client: str, now: dateti
             response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).one()
     return Ballot(invitation.token_hash, response.id, campaign.id, campaign.year, response.group_id,
                   response.rehearsal)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the questionnaire asks: active units in category order, and the dimensions."""
+
+    title_zh: str
+    title_en: str
+    units: list[UnitRow]
+    dimensions: list[Dimension]
+
+
+def structure(session: Session, *, campaign_id: int) -> Structure:
+    campaign = session.get(Campaign, campaign_id)
+    return Structure(campaign.name_zh, campaign.name_en, list_units(session, campaign_id=campaign_id,
+                                                                    include_inactive=False),
+                     dimensions(session, campaign_id))
 
 
 @dataclass(frozen=True)

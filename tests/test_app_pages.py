@@ -11,7 +11,8 @@ from db.engine import make_engine, session_scope
 from db.setup import init_database
 from db.users import create_user
 
-PAGE_FILES = {"home": "home.py", "pool": "pool.py", "draw": "draw.py", "settings": "settings.py",
+PAGE_FILES = {"questionnaire": "questionnaire.py", "home": "home.py", "pool": "pool.py", "draw": "draw.py",
+              "panel": "panel.py", "settings": "settings.py",
               "units": "units.py", "users": "users.py", "audit": "audit.py", "account": "account.py"}
 NO_ACCESS = "无权访问此页面。"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -78,8 +79,11 @@ def test_sign_in_with_the_form(app_db):
     assert "2017年度履职尽责督促检查" in texts(at)
 
 
+STAFF_PAGES = [p for p in PAGE_FILES if PAGE_ROLES[p] is not None]
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("page", list(PAGE_FILES))
+@pytest.mark.parametrize("page", STAFF_PAGES)
 def test_each_role_sees_its_pages_and_no_access_elsewhere(app_db, role, page):
     at = run_page(page, Actor("someone", role, "es01" if role == "liaison" else None))
     assert not at.exception, at.exception
@@ -91,6 +95,13 @@ def test_each_role_sees_its_pages_and_no_access_elsewhere(app_db, role, page):
     else:
         assert NO_ACCESS in content
         assert not at.title and not at.dataframe and not at.text_input
+
+
+@pytest.mark.parametrize("actor", [None, Actor("admin", "admin")])
+def test_the_questionnaire_is_public_and_asks_for_a_code(app_db, actor):
+    at = run_page("questionnaire", actor)
+    assert not at.exception
+    assert NO_ACCESS not in texts(at) and at.text_input[0].label == "评议码"
 
 
 def test_forced_password_change_comes_first(app_db):

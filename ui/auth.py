@@ -12,7 +12,7 @@ from core.errors import UserError
 from core.roles import may_open
 from db.access import Actor
 from db.users import SignInError, authenticate, change_password
-from ui.i18n import error_text, t
+from ui.i18n import error_text, language_selector, t
 from ui.store import session
 
 ACTOR_KEY = "actor"
@@ -29,6 +29,7 @@ def sign_out() -> None:
 
 
 def sign_in_form() -> None:
+    language_selector(inline=True)
     st.subheader(t("auth.sign_in"))
     with st.form("sign_in", enter_to_submit=True):
         username = st.text_input(t("auth.username"), autocomplete="username")

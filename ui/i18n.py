@@ -74,7 +74,10 @@ def _choose_language() -> None:
     st.session_state["lang"] = st.session_state["language_choice"]
 
 
-def language_selector() -> None:
+def language_selector(*, inline: bool = False) -> None:
+    """The language switch: in the staff sidebar, or at the top of a public page (`inline`)."""
     # A callback runs before the next script run, so the whole page redraws in the new language.
-    st.selectbox(t("common.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
-                 format_func=LANGUAGES.get, key="language_choice", on_change=_choose_language)
+    place = st.columns([4, 1])[1] if inline else st
+    place.selectbox(t("common.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
+                    format_func=LANGUAGES.get, key="language_choice", on_change=_choose_language,
+                    label_visibility="collapsed" if inline else "visible")

@@ -25,7 +25,7 @@ class AppServer:
 
     def start(self, timeout: float = 60) -> AppServer:
         env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT))
-        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        command = [sys.executable, "-m", "ui.serve", "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false"]
         with open(self.log, "ab") as log:

@@ -116,7 +116,9 @@ def first_open() -> str:
     return next((c for c in codes if c not in done), codes[-1])
 
 
-current = st.session_state.get("q_unit") or (state.position if state.position in codes else first_open())
+current = st.session_state.get("q_unit")
+if current not in codes:
+    current = state.position if state.position in codes else first_open()
 st.session_state["q_unit"] = current
 index = codes.index(current)
 unit = units[index]
@@ -169,8 +171,18 @@ if st.session_state.get("q_review"):
     st.button(t("q.back_to_units"), on_click=go_to, args=(current,), use_container_width=True)
     st.stop()
 
-st.selectbox(t("q.jump"), codes, index=index, format_func=unit_label, key=f"q_nav_{current}",
-             on_change=lambda: go_to(st.session_state[f"q_nav_{current}"]))
+# The labels carry progress marks; a key that changes with them makes a fresh widget, since Streamlit
+# matches a selectbox's value by its label and would otherwise hand back a label that no longer exists.
+nav_key = f"q_nav_{current}_{len(done)}_{sum(per_unit.values())}"
+
+
+def jump() -> None:
+    chosen = st.session_state.get(nav_key)
+    if chosen in codes:
+        go_to(chosen)
+
+
+st.selectbox(t("q.jump"), codes, index=index, format_func=unit_label, key=nav_key, on_change=jump)
 st.header(unit.name)
 st.caption(t("q.unit_of", n=index + 1, total=len(units),
              category=unit.category_zh if language() == "zh" else unit.category_en))

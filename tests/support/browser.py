@@ -18,12 +18,13 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
+def wait_for_app(page, timeout: float = 30_000, settle_ms: int = 200) -> None:
     """Until Streamlit has finished running the script for what is on screen."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     # Some widgets (date inputs, tables) load lazily and show a skeleton first.
     page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
-    page.wait_for_timeout(200)  # let the last deltas paint
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)  # let the last deltas paint
 
 
 def screenshot(page, name: str) -> Path:

@@ -43,6 +43,10 @@ class AppServer:
                 time.sleep(0.25)
         raise RuntimeError(f"the app did not become healthy in {timeout} s; see {self.log}")
 
+    def restart(self) -> AppServer:
+        """Start again on the same port and database (after kill() or stop())."""
+        return self.start()
+
     def kill(self) -> None:
         """kill -9, as a crash would."""
         if self.process and self.process.poll() is None:

@@ -1,0 +1,149 @@
+"""A reviewer at a tablet or a phone: every tap stored at once, a reload or a crash loses nothing."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from db.engine import make_engine, session_scope
+from db.models import Answer, Dimension, Response, Unit
+from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
+from tests.support.panel import open_panel
+from tests.support.server import AppServer
+
+pytestmark = pytest.mark.browser
+LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unknown": "不了解"}
+OPTIONS = list(LABELS)
+HEADINGS = ["区发改局(区统计局)", "区经信局(区商务局、区科技局)", "区教育局", "区行政审批局"]
+
+
+@pytest.fixture
+def panel_app(tmp_path):
+    url = f"sqlite:///{tmp_path / 'panel.db'}"
+    server = AppServer(url, tmp_path / "server.log")
+    issued = open_panel(url, base_url=server.url)
+    server.start()
+    yield server, issued, url
+    server.stop()
+
+
+def choice(unit_index: int, dim_index: int) -> str:
+    return OPTIONS[(unit_index * 3 + dim_index) % 4]
+
+
+def answer_unit(page, unit_index: int, clicks: dict) -> None:
+    heading = page.locator("h2").first.inner_text()
+    groups = page.locator("[data-testid='stButtonGroup']")
+    assert groups.count() == 5
+    for dim_index in range(5):
+        option = choice(unit_index, dim_index)
+        tap(page, groups.nth(dim_index).get_by_role("radio", name=LABELS[option], exact=True))
+        clicks[(heading, dim_index)] = option
+
+
+def tap(page, radio) -> None:
+    """Tap an option and wait until it shows as chosen and the server has run with it."""
+    radio.click()
+    expect(radio).to_have_attribute("aria-checked", "true")
+    page.wait_for_timeout(30)  # the rerun starts just after the tap
+    wait_for_app(page, settle_ms=0)
+
+
+def checked(page) -> list[str | None]:
+    """The option shown as chosen in each of the five controls."""
+    groups = page.locator("[data-testid='stButtonGroup']")
+    result = []
+    for i in range(groups.count()):
+        chosen = groups.nth(i).locator("[role='radio'][aria-checked='true']")
+        result.append(chosen.inner_text().strip() if chosen.count() else None)
+    return result
+
+
+def next_unit(page) -> None:
+    before = page.locator("h2").first.inner_text()
+    page.get_by_role("button", name="下一个单位").click()
+    expect(page.locator("h2").first).not_to_have_text(before)
+    wait_for_app(page)
+
+
+def stored(url: str) -> dict:
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Unit.name, Dimension.position, Answer.option)
+                      .join(Unit, Answer.unit_id == Unit.id).join(Dimension, Answer.dimension_id == Dimension.id)).all()
+    engine.dispose()
+    return {(name, position): option for name, position, option in rows}
+
+
+@pytest.mark.parametrize(("device", "name"), [(TABLET, "tablet"), (PHONE, "phone")])
+def test_answer_reload_finish_and_submit(browser, panel_app, device, name):
+    _server, issued, url = panel_app
+    context = browser.new_context(**device, locale="zh-CN")
+    page = context.new_page()
+    page.goto(issued[0].link)
+    wait_for_app(page)
+    screenshot(page, f"{name}-questionnaire-first-unit")
+    clicks: dict = {}
+    for unit_index in range(3):
+        answer_unit(page, unit_index, clicks)
+        next_unit(page)
+    assert stored(url) == clicks  # in the database the moment they were given
+
+    page.reload()
+    wait_for_app(page)
+    assert page.locator("h2").first.inner_text() == HEADINGS[3]  # resumes on the fourth unit
+    assert "已完成 3 / 37 个单位" in page.content()
+    page.get_by_role("button", name="上一个单位").click()
+    expect(page.locator("h2").first).to_have_text(HEADINGS[2])
+    wait_for_app(page)
+    assert checked(page) == [LABELS[choice(2, d)] for d in range(5)]
+    screenshot(page, f"{name}-questionnaire-after-reload")
+    next_unit(page)
+
+    for unit_index in range(3, 37):
+        answer_unit(page, unit_index, clicks)
+        if unit_index < 36:
+            next_unit(page)
+    page.get_by_role("button", name="检查并提交").click()
+    wait_for_app(page)
+    page.get_by_text("全部单位均已作答").wait_for()
+    screenshot(page, f"{name}-questionnaire-review")
+    page.get_by_text("我已完成评议,确认提交").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="提交问卷").click()
+    page.get_by_text("问卷已提交,感谢您的参与").wait_for(timeout=30_000)
+    screenshot(page, f"{name}-questionnaire-submitted")
+
+    assert stored(url) == clicks and len(clicks) == 185
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        response = s.exec(select(Response)).one()
+    engine.dispose()
+    assert response.status == "submitted" and response.token_hash is None
+    context.close()
+
+
+def test_a_killed_server_loses_no_answer(browser, panel_app):
+    server, issued, url = panel_app
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    page.goto(issued[1].link)
+    wait_for_app(page)
+    clicks: dict = {}
+    answer_unit(page, 0, clicks)
+    next_unit(page)
+    groups = page.locator("[data-testid='stButtonGroup']")
+    tap(page, groups.nth(0).get_by_role("radio", name="不满意", exact=True))
+    clicks[("区经信局(区商务局、区科技局)", 0)] = "dissatisfied"
+
+    server.kill()  # kill -9 in the middle of the questionnaire
+    assert stored(url) == clicks
+    server.restart()
+    page.goto(issued[1].link)
+    wait_for_app(page)
+    assert page.locator("h2").first.inner_text() == "区经信局(区商务局、区科技局)"
+    assert checked(page) == ["不满意", None, None, None, None]
+    page.get_by_role("button", name="上一个单位").click()
+    expect(page.locator("h2").first).to_have_text(HEADINGS[0])
+    wait_for_app(page)
+    assert checked(page) == [LABELS[choice(0, d)] for d in range(5)]
+    context.close()

@@ -1,6 +1,7 @@
 """A reviewer at a tablet or a phone: every tap stored at once, a reload or a crash loses nothing."""
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -42,7 +43,16 @@ def answer_unit(page, unit_index: int, clicks: dict) -> None:
 
 def tap(page, radio) -> None:
     """Tap an option and wait until it shows as chosen and the server has run with it."""
-    radio.click()
+    try:
+        radio.click(timeout=10_000)
+    except PlaywrightError:
+        # A rerun still redrawing the unit; a person would simply tap again once it settles.
+        wait_for_app(page)
+        try:
+            radio.click()
+        except PlaywrightError:
+            screenshot(page, "failure-questionnaire-tap")  # what the reviewer would have seen
+            raise
     expect(radio).to_have_attribute("aria-checked", "true")
     page.wait_for_timeout(30)  # the rerun starts just after the tap
     wait_for_app(page, settle_ms=0)

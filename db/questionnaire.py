@@ -266,6 +266,18 @@ def completion(session: Session, *, campaign_id: int) -> list[GroupProgress]:
                           counts.get((g.id, "submitted"), 0)) for g in reviewer_groups(session, campaign_id)]
 
 
+def quality_summary(session: Session, *, campaign_id: int) -> dict[str, int]:
+    """How many submitted questionnaires carry each quality flag (they are kept, never deleted)."""
+    flags = session.exec(select(Response.flags).where(Response.campaign_id == campaign_id,
+                                                      Response.status == "submitted",
+                                                      col(Response.rehearsal).is_(False))).all()
+    summary = {"submitted": len(flags), "straight_lining": 0, "too_fast": 0}
+    for measures in flags:
+        for flag in (measures or {}).get("flags", []):
+            summary[flag] = summary.get(flag, 0) + 1
+    return summary
+
+
 def reminders(session: Session, *, actor: Actor, campaign_id: int) -> list[tuple[str, str, str]]:
     """Drawn people who have not submitted: (name, group code, invitation status). Never answers."""
     require(actor, "admin")

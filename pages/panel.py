@@ -8,7 +8,14 @@ from core.clock import to_office
 from core.errors import UserError
 from core.privacy import SMALL_CELL, small_cell
 from db.campaigns import reviewer_groups
-from db.questionnaire import completion, issue_ballots, reminders, set_rehearsal, wipe_rehearsal
+from db.questionnaire import (
+    completion,
+    issue_ballots,
+    quality_summary,
+    reminders,
+    set_rehearsal,
+    wipe_rehearsal,
+)
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, language, named, t
@@ -48,6 +55,11 @@ def live_completion() -> None:
         hide_index=True, width="content",
     )
     st.caption(t("panel.small_cells", n=SMALL_CELL))
+    with session() as s:
+        flagged = quality_summary(s, campaign_id=campaign.id)
+    if flagged["submitted"]:
+        st.caption(t("panel.quality", straight=flagged["straight_lining"], fast=flagged["too_fast"],
+                     n=flagged["submitted"]))
 
 
 live_completion()

@@ -157,3 +157,16 @@ def test_a_killed_server_loses_no_answer(browser, panel_app):
     wait_for_app(page)
     assert checked(page) == [LABELS[choice(0, d)] for d in range(5)]
     context.close()
+
+
+def test_landscape_tablet_shows_the_whole_unit(browser, panel_app):
+    _server, issued, _url = panel_app
+    landscape = dict(TABLET, viewport={"width": 1180, "height": 820})
+    context = browser.new_context(**landscape, locale="zh-CN")
+    page = context.new_page()
+    page.goto(issued[2].link)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stButtonGroup']").count() == 5
+    assert page.get_by_role("button", name="下一个单位").is_visible()
+    screenshot(page, "tablet-landscape-questionnaire")
+    context.close()

@@ -234,3 +234,15 @@ def test_bad_answers_are_refused_and_nothing_changes(panel):
     with session_scope(engine) as s:
         state = load_state(s, token=ballot.token_hash)
     assert state.answers == {} and state.comments == {}
+
+
+def test_quality_flags_are_counted_for_analysts(panel):
+    from db.questionnaire import quality_summary
+
+    engine, issued = panel
+    ballot = open_(engine, issued[0].token)
+    answer_all(engine, ballot.token_hash, "satisfied")
+    with session_scope(engine) as s:
+        submit(s, token=ballot.token_hash)
+        summary = quality_summary(s, campaign_id=ballot.campaign_id)
+    assert summary["submitted"] == 1 and summary["straight_lining"] == 1

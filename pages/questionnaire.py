@@ -67,6 +67,31 @@ if ballot is None:
     code_screen()
     st.stop()
 
+ANSWER_KEY = f"a_{ballot.response_id}_"
+COMMENT_KEY = f"c_{ballot.response_id}_"
+
+
+def unsaved(state) -> tuple[dict[tuple[int, int], str], dict[int, str]]:
+    """Taps and comments on screen that the database does not hold yet.
+
+    Widget callbacks are skipped when quick taps cut a rerun short, so every run compares what
+    the widgets show with what is stored, and stores the difference: the last run after a burst
+    of taps always completes, and with it the last answer is saved.
+    """
+    answers, comments = {}, {}
+    for name, value in st.session_state.to_dict().items():
+        key = str(name)
+        if key.startswith(ANSWER_KEY) and value in OPTIONS:
+            unit_id, dim_id = map(int, key.removeprefix(ANSWER_KEY).split("_"))
+            if state.answers.get((unit_id, dim_id)) != value:
+                answers[(unit_id, dim_id)] = value
+        elif key.startswith(COMMENT_KEY) and isinstance(value, str):
+            unit_id = int(key.removeprefix(COMMENT_KEY))
+            if state.comments.get(unit_id, "") != value.strip():
+                comments[unit_id] = value
+    return answers, comments
+
+
 with session() as s:
     shape = structure(s, campaign_id=ballot.campaign_id)
     try:
@@ -75,34 +100,24 @@ with session() as s:
         reset_session(keep_kiosk=True)
         st.session_state["q_entry_error"] = error_text(error)
         st.rerun()
+pending_answers, pending_comments = unsaved(state)
+if pending_answers or pending_comments:
+    try:
+        with session() as s:
+            for (unit_id, dim_id), option in pending_answers.items():
+                save_answer(s, token=ballot.token_hash, unit_id=unit_id, dimension_id=dim_id, option=option)
+            for unit_id, text in pending_comments.items():
+                save_comment(s, token=ballot.token_hash, unit_id=unit_id, text=text)
+    except UserError as error:
+        st.session_state["q_error"] = error_text(error)
+    with session() as s:
+        state = load_state(s, token=ballot.token_hash)
 
 units = shape.units
 dims = shape.dimensions
 codes = [u.code for u in units]
 per_unit = {u.id: sum((u.id, d.id) in state.answers for d in dims) for u in units}
 done = {u.code for u in units if per_unit[u.id] == len(dims)}
-
-
-def remember_error(action) -> None:
-    try:
-        action()
-    except UserError as error:
-        st.session_state["q_error"] = error_text(error)
-
-
-def on_answer(unit_id: int, dimension_id: int, key: str) -> None:
-    option = st.session_state.get(key)
-    if option is None:
-        return  # a tap on the chosen option again unselects it in the widget; the stored answer stays
-    with session() as s:
-        remember_error(lambda: save_answer(s, token=ballot.token_hash, unit_id=unit_id, dimension_id=dimension_id,
-                                           option=option))
-
-
-def on_comment(unit_id: int, key: str) -> None:
-    with session() as s:
-        remember_error(lambda: save_comment(s, token=ballot.token_hash, unit_id=unit_id,
-                                            text=st.session_state.get(key, "")))
 
 
 def go_to(code: str) -> None:
@@ -189,30 +204,40 @@ st.caption(t("q.unit_of", n=index + 1, total=len(units),
 
 checked = st.session_state.get("q_checked") == unit.code
 for dim in dims:
-    key = f"a_{ballot.response_id}_{unit.id}_{dim.id}"
+    key = f"{ANSWER_KEY}{unit.id}_{dim.id}"
     saved = state.answers.get((unit.id, dim.id))
     st.segmented_control(named(dim), OPTIONS, default=saved, key=key, format_func=lambda o: t(f"option.{o}"),
-                         on_change=on_answer, args=(unit.id, dim.id, key), width="stretch")
+                         required=True, width="stretch")  # required: a second tap cannot unselect
     if checked and saved is None:
         st.caption(f":red[{t('q.unanswered')}]")
-comment_key = f"c_{ballot.response_id}_{unit.id}"
+comment_key = f"{COMMENT_KEY}{unit.id}"
 st.text_area(t("q.comment"), value=state.comments.get(unit.id, ""), max_chars=300, key=comment_key,
-             on_change=on_comment, args=(unit.id, comment_key), placeholder=t("q.comment_help"))
+             placeholder=t("q.comment_help"))
 
 left, middle, right = st.columns(3)
+# Buttons keyed by unit: a tap is handled by the button of the unit on screen, even when a quick
+# earlier tap's rerun was cut short before this run drew the buttons again.
 if index > 0:
-    left.button(t("q.previous"), on_click=go_to, args=(codes[index - 1],), use_container_width=True)
+    left.button(t("q.previous"), key=f"q_prev_{unit.code}", on_click=go_to, args=(codes[index - 1],),
+                use_container_width=True)
 
 
-def next_unit() -> None:
+def next_unit(code: str) -> None:
     # First tap with gaps: stay and highlight them. A second tap moves on: the reviewer may come back later.
-    if per_unit[unit.id] < len(dims) and st.session_state.get("q_checked") != unit.code:
-        st.session_state["q_checked"] = unit.code
+    # Counted afresh: an answer tapped just before "next" may be saved in this very rerun.
+    row = units[codes.index(code)]
+    with session() as s:
+        given = load_state(s, token=ballot.token_hash).answers
+    complete = all((row.id, d.id) in given for d in dims)
+    if not complete and st.session_state.get("q_checked") != code:
+        st.session_state["q_checked"] = code
         return
-    if index + 1 < len(codes):
-        go_to(codes[index + 1])
+    if codes.index(code) + 1 < len(codes):
+        go_to(codes[codes.index(code) + 1])
 
 
 if index + 1 < len(codes):
-    right.button(t("q.next"), on_click=next_unit, type="primary", use_container_width=True)
-middle.button(t("q.to_review"), on_click=lambda: st.session_state.update(q_review=True), use_container_width=True)
+    right.button(t("q.next"), key=f"q_next_{unit.code}", on_click=next_unit, args=(unit.code,), type="primary",
+                 use_container_width=True)
+middle.button(t("q.to_review"), key=f"q_to_review_{unit.code}", on_click=st.session_state.update,
+              kwargs={"q_review": True}, use_container_width=True)

@@ -1,35 +1,21 @@
 """Administration screens used as an administrator would (AppTest, real database)."""
 
-from pathlib import Path
-
 import pytest
 from sqlmodel import select
-from streamlit.testing.v1 import AppTest
 
-from db.access import Actor, cli_actor
-from db.engine import make_engine, session_scope
+from db.access import Actor
+from db.engine import session_scope
 from db.models import AuditEvent, Campaign, Unit, User
-from db.setup import init_database
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.support.apptest import app_database, open_app
 
 
 @pytest.fixture
 def engine(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    engine = make_engine(url)
-    init_database(engine, actor=cli_actor())
-    return engine
+    return app_database(tmp_path, monkeypatch)
 
 
 def open_page(page):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = Actor("admin", "admin")
-    at.session_state["must_change_password"] = False
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
+    at = open_app(page, Actor("admin", "admin"))
     assert not at.exception, at.exception
     return at
 

@@ -1,29 +1,22 @@
 """Pages as each role sees them (Streamlit's AppTest: no browser, real database)."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.roles import PAGE_ROLES, ROLES
 from db.access import Actor, cli_actor
-from db.engine import make_engine, session_scope
-from db.setup import init_database
+from db.engine import session_scope
 from db.users import create_user
+from tests.support.apptest import app_database, open_app
 
 PAGE_FILES = {"questionnaire": "questionnaire.py", "home": "home.py", "pool": "pool.py", "draw": "draw.py",
               "panel": "panel.py", "settings": "settings.py",
               "units": "units.py", "users": "users.py", "audit": "audit.py", "account": "account.py"}
 NO_ACCESS = "无权访问此页面。"
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    engine = make_engine(url)
-    init_database(engine, actor=cli_actor())
+    engine = app_database(tmp_path, monkeypatch)
     with session_scope(engine) as s:
         create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
                     must_change_password=False)
@@ -31,15 +24,7 @@ def app_db(tmp_path, monkeypatch):
 
 
 def run_page(page=None, actor=None, must_change=False):
-    at = AppTest.from_file(APP, default_timeout=60)
-    if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["must_change_password"] = must_change
-    at.run()
-    if page is not None:
-        at.switch_page(f"pages/{PAGE_FILES[page]}")
-        at.run()
-    return at
+    return open_app(page and PAGE_FILES[page].removesuffix(".py"), actor, must_change=must_change)
 
 
 def texts(at):

@@ -1,38 +1,24 @@
 """The pool and draw screens driven as an administrator would (AppTest, real database)."""
 
-from pathlib import Path
-
 import pytest
 from sqlmodel import func, select
-from streamlit.testing.v1 import AppTest
 
-from db.access import Actor, cli_actor
-from db.engine import make_engine, session_scope
+from db.access import Actor
+from db.engine import session_scope
 from db.models import Draw, DrawMember, Invitation, Reviewer
-from db.setup import init_database
+from tests.support.apptest import app_database, open_app
 from tests.support.pool_files import csv_bytes, people, xlsx_bytes
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ADMIN = Actor("admin", "admin")
 
 
 @pytest.fixture
 def engine(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("APP_BASE_URL", "https://review.example")
-    engine = make_engine(url)
-    init_database(engine, actor=cli_actor())
-    return engine
+    return app_database(tmp_path, monkeypatch, APP_BASE_URL="https://review.example")
 
 
 def open_page(page):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = ADMIN
-    at.session_state["must_change_password"] = False
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
+    at = open_app(page, ADMIN)
     assert not at.exception, at.exception
     return at
 

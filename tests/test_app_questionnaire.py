@@ -1,35 +1,27 @@
 """The questionnaire screen without a browser: entry errors, window, used codes, kiosk reset."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
-from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
 from db.access import cli_actor
-from db.campaigns import get_campaign, reviewer_groups
-from db.engine import make_engine, session_scope
+from db.campaigns import get_campaign
+from db.engine import session_scope
 from db.models import Answer, Campaign, Response
 from db.questionnaire import issue_ballots
-from db.setup import init_database
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.support.apptest import app_database, open_app
+from tests.support.apptest import shown as everything_shown
 
 
 @pytest.fixture
 def engine(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'q.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("NETWORK_SALT", "test salt")
-    engine = make_engine(url)
-    init_database(engine, actor=cli_actor())
+    engine = app_database(tmp_path, monkeypatch, NETWORK_SALT="test salt")
     with session_scope(engine) as s:
         campaign = get_campaign(s, 2017)
         campaign.panel_opens_at, campaign.panel_closes_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
         s.add(campaign)
-        assert reviewer_groups(s, campaign.id)
     return engine
 
 
@@ -39,12 +31,7 @@ def ballots(engine, n=2):
 
 
 def questionnaire(kiosk=False):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/questionnaire.py")
-    if kiosk:
-        at.session_state["q_kiosk"] = True
-    at.run()
+    at = open_app("questionnaire", state={"q_kiosk": True} if kiosk else None)
     assert not at.exception, at.exception
     return at
 
@@ -58,7 +45,7 @@ def type_code(at, code):
 
 
 def shown(at):
-    return " ".join(str(e.value) for e in [*at.error, *at.success, *at.warning, *at.title, *at.header])
+    return everything_shown(at)
 
 
 def test_an_unknown_code_gets_a_clear_message_and_nothing_else(engine):

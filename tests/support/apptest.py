@@ -1,0 +1,45 @@
+"""Driving app.py with Streamlit's AppTest against a fresh, initialised SQLite database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from db.access import cli_actor
+from db.engine import make_engine
+from db.setup import init_database
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app_database(tmp_path, monkeypatch, **environment: str):
+    """Point the app at a new database in `tmp_path` (plus any environment given) and initialise it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    return engine
+
+
+def open_app(page: str | None = None, actor=None, *, must_change: bool = False, state: dict | None = None) -> AppTest:
+    """Run app.py (signed in as `actor`, if given) and switch to pages/<page>.py."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if actor is not None:
+        at.session_state["actor"] = actor
+        at.session_state["must_change_password"] = must_change
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    return at
+
+
+def shown(at: AppTest) -> str:
+    """Every message, title and heading on the screen, as one string."""
+    elements = [*at.error, *at.success, *at.warning, *at.info, *at.title, *at.header, *at.subheader, *at.markdown]
+    return " ".join(str(e.value) for e in elements)

@@ -176,8 +176,9 @@ def test_landscape_tablet_shows_the_whole_unit(browser, panel_app):
     landscape = dict(TABLET, viewport={"width": 1180, "height": 820})
     context = browser.new_context(**landscape, locale="zh-CN")
     page = context.new_page()
-    page.goto(issued[2].link)
+    page.goto(issued[2].link)  # the server's very first request is a deep link (see ui/serve.py)
     wait_for_app(page)
+    assert not page.locator("[data-testid='stSidebar']").is_visible()  # the app shell ran: no staff sidebar
     assert page.locator("[data-testid='stButtonGroup']").count() == 5
     assert page.get_by_role("button", name="下一个单位").is_visible()
     screenshot(page, "tablet-landscape-questionnaire")

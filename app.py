@@ -21,10 +21,13 @@ HERE = Path(__file__).resolve().parent
 # (section, page key, file, url path, icon). The page key names the role rule in core.roles.
 PAGES = [
     ("public", "questionnaire", "questionnaire.py", "questionnaire", ":material/edit_note:"),
+    ("public", "poll", "poll.py", "poll", ":material/how_to_vote:"),
     ("overview", "home", "home.py", "home", ":material/dashboard:"),
     ("panel", "pool", "pool.py", "pool", ":material/groups:"),
     ("panel", "draw", "draw.py", "draw", ":material/casino:"),
     ("panel", "panel", "panel.py", "panel", ":material/fact_check:"),
+    ("online", "poll_admin", "poll_admin.py", "votes", ":material/ballot:"),
+    ("online", "media", "media.py", "media", ":material/newspaper:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),
     ("admin", "users", "users.py", "users", ":material/group:"),

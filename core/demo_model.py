@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from core.clock import from_office
+from core.media import CHANNELS
 
 PANEL_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
 POLL_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -57,11 +58,9 @@ YEARLY_GAIN = 0.08  # the review works a little: everyone improves slowly
 PANEL_BASE, PANEL_CUTS = 1.0, (-2.6, -0.2)
 POLL_BASE, POLL_SLOPE, POLL_CUTS = 0.5, 0.9, (-2.4, -0.1)
 
-MEDIA_SOURCES = {  # code: (name_zh, name_en, share of cases)
-    "daily_express": ("《每日快报》", "Daily Express", 0.2),
-    "changjiang_board": ("长江日报留言板", "Changjiang Daily message board", 0.4),
-    "all_media_platform": ("全媒体监督平台", "All-media supervision platform", 0.3),
-    "tv_style_focus": ("作风聚焦", "TV programme Work Style in Focus", 0.1),
+MEDIA_SHARES = {"daily_express": 0.2, "changjiang_board": 0.4, "all_media_platform": 0.3, "tv_style_focus": 0.1}
+MEDIA_SOURCES = {  # code: (name_zh, name_en, share of cases); the names are the plan's channels (core.media)
+    code: (*CHANNELS[code], share) for code, share in MEDIA_SHARES.items()
 }
 # Power, gas, buses and telephones touch everyone: they draw more votes and complaints.
 CATEGORY_EXPOSURE = {"economic_social": 0.8, "urban_enforcement": 1.3, "public_service": 1.8}

@@ -23,6 +23,19 @@ CHANNELS: dict[str, tuple[str, str]] = {  # code: (name_zh, name_en)
     "tv_style_focus": ("作风聚焦", "TV programme Work Style in Focus"),
 }
 STATUSES = ("open", "answered", "resolved")
+# How messages and file headers name a case's fields: Chinese / English.
+FIELD_NAMES = {
+    "source": ("来源", "source"),
+    "external_ref": ("编号", "external_ref"),
+    "unit": ("单位", "unit"),
+    "title": ("标题", "title"),
+    "exposed_on": ("曝光日期", "exposed_on"),
+    "answered_on": ("答复日期", "answered_on"),
+    "status": ("办理状态", "status"),
+    "repeated": ("重复反映", "repeated"),
+    "public_satisfaction": ("群众满意度", "public_satisfaction"),
+    "reply": ("答复内容", "reply"),
+}
 LIMITS = {"external_ref": 64, "title": 200, "reply": 2000}
 SOURCE_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 
@@ -64,11 +77,12 @@ class CaseFields:
 
 
 def _words(table: Mapping[object, tuple[str, ...]]) -> dict[str, object]:
-    lookup: dict[str, object] = {}
+    """Every accepted spelling (and the code itself), as compared -> the value it stands for."""
+    index: dict[str, object] = {}
     for value, words in table.items():
         for word in (*words, *([value] if isinstance(value, str) else [])):
-            lookup[name_key(word)] = value
-    return lookup
+            index[name_key(word)] = value
+    return index
 
 
 _STATUS = _words(STATUS_WORDS)
@@ -92,6 +106,11 @@ def _unknown(kind: str, text: str, names: Mapping[str, str]) -> UserError:
                          value=short(text))
     return UserError("media.unknown_source", "{value!r} is not a media source; use one of: {choices}",
                      value=short(text), choices=", ".join(names.values()))
+
+
+def duplicate_ref(source_name: str, ref: str) -> UserError:
+    return UserError("media.duplicate_ref", "{source} already has a case with the reference {ref!r}",
+                     source=source_name, ref=ref)
 
 
 def parse_date(value: object) -> date:
@@ -130,7 +149,7 @@ def parse_satisfaction(value: object) -> str | None:
     key = name_key(text)
     if key not in _SATISFACTION:
         raise _bad_satisfaction(text)
-    return _SATISFACTION[key]  # type: ignore[return-value]
+    return _SATISFACTION[key]
 
 
 def parse_flag(value: object) -> bool:
@@ -157,18 +176,20 @@ def lookup(value: object, names: Mapping[str, str], *, kind: str) -> str:
 def check_text(field: str, value: object, *, required: bool) -> str:
     """A text field cleaned, or a refusal: empty, starting like a formula, control characters, too long."""
     text = clean(str(value if value is not None else ""))
+    label = " / ".join(FIELD_NAMES[field])
     if not text:
         if required:
-            raise UserError("media.required", "{field} is required", field=field)
+            raise UserError("media.required", "{field} is required", field=label)
         return text
     if text.startswith(FORMULA_STARTS):
-        raise UserError("media.formula", "must not start with {char!r} (spreadsheets run it as a formula)",
-                        char=text[0])
+        raise UserError("media.formula", "{field} must not start with {char!r} (spreadsheets run it as a formula)",
+                        field=label, char=text[0])
     if has_control(text, allow_lines=field == "reply"):
-        raise UserError("media.bad_characters", "contains invisible control characters; retype it")
+        raise UserError("media.bad_characters", "{field} contains invisible control characters; retype it",
+                        field=label)
     if len(text) > LIMITS[field]:
-        raise UserError("media.too_long", "{length} characters, at most {limit} are allowed",
-                        length=len(text), limit=LIMITS[field])
+        raise UserError("media.too_long", "{field} has {length} characters, at most {limit} are allowed",
+                        field=label, length=len(text), limit=LIMITS[field])
     return text
 
 

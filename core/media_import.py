@@ -13,25 +13,36 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core.errors import UserError, ValidationError
-from core.media import CaseFields, case_problems, check_text, lookup, parse_date, parse_flag, parse_satisfaction
-from core.media import parse_status as parse_status_cell
+from core.media import (
+    FIELD_NAMES,
+    CaseFields,
+    case_problems,
+    check_text,
+    duplicate_ref,
+    lookup,
+    parse_date,
+    parse_flag,
+    parse_satisfaction,
+    parse_status,
+)
 from core.pool_import import DEFAULT_MAX_BYTES, Columns, Problem, TableImport, cell_text, clean, read_sheet
 
-COLUMNS = Columns(
-    {
-        "source": ("来源", "source", "曝光渠道", "渠道", "媒体"),
-        "external_ref": ("编号", "external_ref", "外部编号", "原编号", "reference", "ref"),
-        "unit": ("单位", "unit", "被评议单位", "责任单位"),
-        "title": ("标题", "title", "问题", "问题标题"),
-        "exposed_on": ("曝光日期", "exposed_on", "曝光时间", "反映日期"),
-        "answered_on": ("答复日期", "answered_on", "回复日期"),
-        "status": ("办理状态", "status", "状态"),
-        "repeated": ("重复反映", "repeated", "是否重复反映", "是否重复"),
-        "public_satisfaction": ("群众满意度", "public_satisfaction", "满意度", "satisfaction"),
-        "reply": ("答复内容", "reply", "回复内容"),
-    },
-    required=("source", "external_ref", "unit", "title", "exposed_on"),
-)
+# The first two headers of each field are its names in messages (core.media.FIELD_NAMES); the rest
+# are spellings seen in registers kept by hand.
+_MORE_HEADERS = {
+    "source": ("曝光渠道", "渠道", "媒体"),
+    "external_ref": ("外部编号", "原编号", "reference", "ref"),
+    "unit": ("被评议单位", "责任单位"),
+    "title": ("问题", "问题标题"),
+    "exposed_on": ("曝光时间", "反映日期"),
+    "answered_on": ("回复日期",),
+    "status": ("状态",),
+    "repeated": ("是否重复反映", "是否重复"),
+    "public_satisfaction": ("满意度", "satisfaction"),
+    "reply": ("回复内容",),
+}
+COLUMNS = Columns({name: (*FIELD_NAMES[name], *_MORE_HEADERS[name]) for name in FIELD_NAMES},
+                  required=("source", "external_ref", "unit", "title", "exposed_on"))
 
 
 @dataclass
@@ -88,29 +99,32 @@ class _RowChecker:
             "title": self.field(row, cells, "title", lambda v: check_text("title", cell_text(v), required=True)),
             "exposed_on": self.field(row, cells, "exposed_on", parse_date),
             "answered_on": self.field(row, cells, "answered_on", _optional_date),
-            "status": self.field(row, cells, "status", parse_status_cell),
+            "status": self.field(row, cells, "status", parse_status),
             "repeated": self.field(row, cells, "repeated", parse_flag),
             "public_satisfaction": self.field(row, cells, "public_satisfaction", parse_satisfaction),
             "reply": self.field(row, cells, "reply", lambda v: check_text("reply", cell_text(v), required=False)),
         }
+        if values["source"] is not None and values["external_ref"] is not None:
+            self.duplicates(row, values["source"], values["external_ref"])
         if len(self.result.problems) > before:
             return
         values["status"] = values["status"] or ("answered" if values["answered_on"] else "open")
-        case = CaseFields(**values)  # type: ignore[arg-type]
+        case = CaseFields(**values)
         for name, error in case_problems(case, today=self.today):
             self.problem(row, name, error)
-        key = (case.source, case.external_ref)
+        if len(self.result.problems) == before:
+            self.result.rows.append((row, case))
+
+    def duplicates(self, row: int, source: str, ref: str) -> None:
+        """The same (source, reference) earlier in the file, or already in the register."""
+        key = (source, ref)
         if key in self.seen:
             self.problem(row, "external_ref", UserError(
                 "media.duplicate_in_file", "the same source and reference as row {first_row}",
                 first_row=self.seen[key]))
         elif key in self.existing_refs:
-            self.problem(row, "external_ref", UserError(
-                "media.duplicate_ref", "{source} already has a case with the reference {ref!r}",
-                source=self.sources[case.source], ref=case.external_ref))
+            self.problem(row, "external_ref", duplicate_ref(self.sources[source], ref))
         self.seen.setdefault(key, row)
-        if len(self.result.problems) == before:
-            self.result.rows.append((row, case))
 
 
 def parse_cases(

@@ -14,12 +14,15 @@ ROLES_BOUND_TO_UNIT = frozenset({"liaison"})
 # page key -> roles that may open it. `None` means public: no account needed.
 PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "questionnaire": None,
+    "poll": None,
     "home": frozenset(ROLES),
     "account": frozenset(ROLES),
     "settings": frozenset({"admin"}),
     "pool": frozenset({"admin"}),
     "draw": frozenset({"admin"}),
     "panel": frozenset({"admin"}),
+    "poll_admin": frozenset({"admin", "leader", "analyst"}),  # only an admin rules on flagged votes
+    "media": frozenset({"admin", "leader", "analyst", "liaison"}),  # a liaison sees only their unit
     "units": frozenset({"admin"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),

@@ -122,7 +122,8 @@ def _positive_problems(settings: dict) -> list[UserError]:
     uncertainty = settings.get("uncertainty") or {}
     checks = [
         ("poll.prior_strength", poll.get("prior_strength"), 0, None),
-        ("poll.daily_votes_per_device", poll.get("daily_votes_per_device"), 1, 100),
+        # One vote per unit, device and day is a unique constraint in the database, not a setting to raise.
+        ("poll.daily_votes_per_device", poll.get("daily_votes_per_device"), 1, 1),
         ("poll.media_answer_working_days", poll.get("media_answer_working_days"), 1, 365),
         ("uncertainty.bootstrap_replicates", uncertainty.get("bootstrap_replicates"), 0, 100_000),
         ("uncertainty.weight_draws", uncertainty.get("weight_draws"), 0, 100_000),

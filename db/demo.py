@@ -31,6 +31,7 @@ from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
 from db.engine import session_scope
+from db.media import ensure_channels
 from db.models import (
     AccountabilityCase,
     Answer,
@@ -46,7 +47,6 @@ from db.models import (
     Inspection,
     Invitation,
     MediaCase,
-    MediaSource,
     PollVote,
     Rectification,
     ResponsiblePerson,
@@ -393,20 +393,8 @@ def _write_poll(session, *, plan: Plan, campaign: Campaign, structure: Structure
         for unit, day, option, device, network, second, flagged in zip(*columns)))
 
 
-def _media_sources(session: Session) -> dict[str, int]:
-    """The four channels of the scheme; global, not demo rows, so purge leaves them."""
-    existing = dict(session.exec(select(MediaSource.code, MediaSource.id)).all())
-    for code, (name_zh, name_en, _) in model.MEDIA_SOURCES.items():
-        if code not in existing:
-            source = MediaSource(code=code, name_zh=name_zh, name_en=name_en)
-            session.add(source)
-            session.flush()
-            existing[code] = source.id
-    return existing
-
-
 def _write_media(session, *, campaign: Campaign, structure: Structure, media: list[dict], counts: dict) -> list[int]:
-    sources = _media_sources(session)
+    sources = ensure_channels(session)  # global, not demo rows, so purge leaves them
     ids = _insert_ids(session, MediaCase, [
         dict(campaign_id=campaign.id, unit_id=structure.unit_ids[m["unit"]], source_id=sources[m["source"]],
              external_ref=m["ref"], title=m["title"], exposed_on=m["exposed_on"], answered_on=m["answered_on"],

@@ -8,7 +8,7 @@ office sees and edits all, leadership and analysts read all.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -56,7 +56,7 @@ def add_source(session: Session, *, actor: Actor, code: str, name_zh: str, name_
     require(actor, *OFFICE)
     code, name_zh, name_en = code.strip().lower(), " ".join(name_zh.split()), " ".join(name_en.split())
     if not rules.SOURCE_CODE.fullmatch(code):
-        raise UserError("media.source_code", "a source code has 2-40 lower-case letters, digits or _, starting "
+        raise UserError("media.source_code_rule", "a source code has 2-40 lower-case letters, digits or _, starting "
                                              "with a letter")
     if not name_zh or not name_en or max(len(name_zh), len(name_en)) > 100:
         raise UserError("media.source_names", "a source needs a Chinese and an English name of at most 100 characters")
@@ -156,7 +156,7 @@ def list_cases(
     visible = _visible_unit(session, actor, campaign_id)
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound("campaign.not_found", "there is no campaign for {year}", year=campaign_id)
+        return []
     query = _case_query(campaign_id)
     if visible is not None:
         query = query.where(MediaCase.unit_id == visible)
@@ -209,8 +209,7 @@ def check_case_file(session: Session, *, campaign_id: int, content: bytes, filen
 
 
 def _duplicate(case: rules.CaseFields, source_name: str) -> UserError:
-    return UserError("media.duplicate_ref", "{source} already has a case with the reference {ref!r}",
-                     source=source_name, ref=case.external_ref)
+    return rules.duplicate_ref(source_name, case.external_ref)
 
 
 def _new_case(campaign_id: int, case: rules.CaseFields, source_ids: dict[str, int], unit_ids: dict[str, int]):
@@ -291,7 +290,7 @@ def update_case(session: Session, *, actor: Actor, case_id: int, case: rules.Cas
         raise _duplicate(case, _source_names(session)[case.source])
     before = _view(row, source.code, unit.code)
     source_ids, unit_ids = _ids(session, row.campaign_id)
-    fresh = _new_case(row.campaign_id, case, source_ids, unit_ids)
+    fresh = _new_case(row.campaign_id, case, source_ids, unit_ids)  # the same mapping as for a new case
     for name in ("unit_id", "source_id", "external_ref", "title", "exposed_on", "answered_on", "status", "repeated",
                  "public_satisfaction", "reply"):
         setattr(row, name, getattr(fresh, name))
@@ -310,14 +309,15 @@ def answer_case(session: Session, *, actor: Actor, case_id: int, reply: str, ans
     require(actor, "admin", "liaison")
     row, source, unit, _ = _case(session, actor, case_id)
     status = "resolved" if row.status == "resolved" else "answered"
-    fields = rules.CaseFields(source=source.code, external_ref=row.external_ref, unit=unit.code, title=row.title,
-                              exposed_on=row.exposed_on, answered_on=answered_on, status=status,
-                              repeated=row.repeated, public_satisfaction=row.public_satisfaction, reply=reply)
+    problems = []
     try:
         reply = rules.check_text("reply", reply, required=True)
     except UserError as error:
-        raise ValidationError("media.answer_invalid", "the answer was not saved", problems=[error]) from None
-    problems = [error for _, error in rules.case_problems(replace(fields, reply=reply), today=today or office_today())]
+        problems.append(error)
+    fields = rules.CaseFields(source=source.code, external_ref=row.external_ref, unit=unit.code, title=row.title,
+                              exposed_on=row.exposed_on, answered_on=answered_on, status=status,
+                              repeated=row.repeated, public_satisfaction=row.public_satisfaction, reply=reply)
+    problems += [error for _, error in rules.case_problems(fields, today=today or office_today())]
     if problems:
         raise ValidationError("media.answer_invalid", "the answer was not saved", problems=problems)
     before = _view(row, source.code, unit.code)

@@ -15,6 +15,7 @@ from db import migrate
 from db.access import Actor
 from db.campaigns import DEFAULT_SCHEME, get_campaign_or_none, load_scheme, read_scheme
 from db.engine import describe, session_scope
+from db.media import ensure_channels
 from db.models import User
 from db.users import create_user, has_admin
 
@@ -66,7 +67,7 @@ def _free_admin_name(session: Session) -> str:
 
 
 def init_database(engine: Engine, *, actor: Actor, scheme_path: Path = DEFAULT_SCHEME) -> InitReport:
-    """Idempotent: migrate, load the scheme's campaign if absent, ensure an administrator.
+    """Idempotent: migrate, load the scheme's campaign if absent, ensure an administrator and the media channels.
 
     The scheme file is checked whole before anything is written, and the campaign
     and the administrator are created in one transaction.
@@ -81,4 +82,5 @@ def init_database(engine: Engine, *, actor: Actor, scheme_path: Path = DEFAULT_S
             load_scheme(session, actor=actor, scheme=scheme)
             created = True
         password = create_first_admin(session, actor=actor)
+        ensure_channels(session)
     return InitReport(describe(engine), before, migrate.current(engine), scheme.year, created, password)

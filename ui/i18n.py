@@ -1,6 +1,6 @@
 """Interface language: Simplified Chinese by default, English selectable.
 
-Every visible string comes from `ui/locales/<lang>.toml`; `tests/test_locales.py`
+Every visible string comes from `ui/locales/<lang>.toml` (and `<feature>.<lang>.toml`); `tests/test_locales.py`
 fails when a key used in the code is missing from either catalogue.
 """
 
@@ -30,10 +30,23 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def _read(path: Path) -> dict[str, str]:
+    with open(path, "rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(lang: str) -> dict[str, str]:
-    with open(LOCALES / f"{lang}.toml", "rb") as handle:
-        return _flatten(tomllib.load(handle))
+    """`<lang>.toml`, completed by any `<feature>.<lang>.toml` beside it.
+
+    A feature can bring its strings in a file of its own and be merged into the main catalogue
+    later; the main catalogue wins where both have a key, so a merge changes nothing on screen.
+    """
+    merged: dict[str, str] = {}
+    for fragment in sorted(LOCALES.glob(f"*.{lang}.toml")):
+        merged.update(_read(fragment))
+    merged.update(_read(LOCALES / f"{lang}.toml"))
+    return merged
 
 
 def language() -> str:

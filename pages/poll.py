@@ -1,0 +1,112 @@
+"""The public poll (/poll): a citizen finds a unit and says whether they are satisfied with it.
+
+No account and no staff guard. Phone first: one column, full-width buttons a thumb cannot
+miss; the same page works on a desktop and embedded in the government portal (an iframe).
+The browser is known only by a random cookie id and the network by the connection, both
+hashed with the server's salt before anything is stored (db.poll).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from core.clock import office_today
+from core.poll import COMMENT_LIMIT, OPTIONS, find_units
+from db.poll import poll_campaign, poll_salt, record_vote
+from db.units import categories, list_units
+from ui.client import client_address
+from ui.device import device_id
+from ui.i18n import error_text, language, language_selector, t
+from ui.store import session
+
+# Thumb-sized targets (Apple and Google both ask for at least 44-48 px), and a readable measure on a desktop.
+TOUCH_CSS = """<style>
+[data-testid="stMainBlockContainer"] { max-width: 40rem; padding-top: 2rem; }
+.st-key-poll_votes button, .st-key-poll_units button { min-height: 3.25rem; font-size: 1.1rem; }
+</style>"""
+UNIT, DONE, REFUSAL = "poll_unit", "poll_done", "poll_refusal"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def poll_structure(today: date) -> tuple[int | None, tuple[str, str], list, list]:
+    """The open campaign (id, names), its categories and active units: the same for every visitor, so cached."""
+    with session() as s:
+        campaign = poll_campaign(s, today=today)
+        if campaign is None:
+            return None, ("", ""), [], []
+        cats = [(c.code, c.name_zh, c.name_en) for c in categories(s, campaign_id=campaign.id)]
+        units = list_units(s, campaign_id=campaign.id, include_inactive=False)
+        return campaign.id, (campaign.name_zh, campaign.name_en), cats, units
+
+
+def pick(code: str | None) -> None:
+    st.session_state[UNIT] = code
+    st.session_state.pop(REFUSAL, None)
+
+
+def finish(unit_name: str, option: str) -> None:
+    st.session_state[DONE] = (unit_name, option)
+    pick(None)
+
+
+st.html(TOUCH_CSS)
+device = device_id()
+language_selector(inline=True)
+campaign_id, campaign_names, cats, units = poll_structure(office_today())
+english = language() == "en"
+if campaign_id is None:
+    st.header(t("poll.title"))
+    st.info(t("poll.closed_now"))
+    st.stop()
+
+by_code = {u.code: u for u in units}
+category_name = {code: (en if english else zh) for code, zh, en in cats}
+
+done = st.session_state.pop(DONE, None)
+if done:
+    st.success(t("poll.thanks", unit=done[0], option=t(f"option.{done[1]}")), icon=":material/check_circle:")
+
+chosen = by_code.get(st.session_state.get(UNIT) or "")
+if chosen is None:
+    st.header(t("poll.title"))
+    if not st.context.is_embedded:  # inside the portal, the portal's own heading says where the visitor is
+        st.caption(campaign_names[english])
+    st.write(t("poll.intro"))
+    category = st.pills(t("poll.category"), [c for c, _, _ in cats], format_func=category_name.get, key="poll_cat")
+    query = st.text_input(t("poll.search"), placeholder=t("poll.search_placeholder"), max_chars=30,
+                          key="poll_query")
+    shown = [u for u in units if category in (None, u.category_code)]
+    matches = find_units(query, [(u.code, u.name) for u in shown])
+    if not matches:
+        st.info(t("poll.no_match", query=query))
+    with st.container(key="poll_units"):
+        for code in matches:
+            st.button(by_code[code].name, key=f"poll_pick_{code}", on_click=pick, args=(code,), width="stretch")
+    st.caption(t("poll.privacy"))
+    st.stop()
+
+st.header(t("poll.question", unit=chosen.name))
+st.caption(category_name.get(chosen.category_code, ""))
+refusal = st.session_state.get(REFUSAL)
+if refusal:
+    st.error(refusal, icon=":material/block:")
+with st.form("poll_vote", border=False, enter_to_submit=False), st.container(key="poll_votes"):
+    comment = st.text_area(t("poll.comment", limit=COMMENT_LIMIT), max_chars=COMMENT_LIMIT, height=80,
+                           placeholder=t("poll.comment_placeholder"))
+    clicked = [option for option in OPTIONS
+               if st.form_submit_button(t(f"option.{option}"), key=f"poll_{option}", width="stretch",
+                                        type="primary" if option == "satisfied" else "secondary")]
+st.button(t("poll.other_unit"), on_click=pick, args=(None,), type="tertiary", icon=":material/arrow_back:")
+
+if clicked:
+    with session() as s:
+        result = record_vote(s, campaign_id=campaign_id, unit_id=chosen.id, option=clicked[0], device_id=device,
+                             ip=client_address(), comment=comment, salt=poll_salt())
+    if result.recorded:
+        # A vote set aside as part of a burst gets the same thanks: a script learns nothing from the answer.
+        finish(chosen.name, clicked[0])
+    else:
+        st.session_state[REFUSAL] = error_text(result.refusal)
+    st.rerun()

@@ -32,9 +32,15 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def one_time_password() -> str:
-    """A password to hand over once (printed, never stored): about 96 bits, easy to type."""
-    return secrets.token_urlsafe(12)
+def one_time_password(username: str = "") -> str:
+    """A password to hand over once (printed, never stored): about 96 bits, easy to type.
+
+    Drawn again in the rare case it contains the username, which check_new_password refuses.
+    """
+    while True:
+        password = secrets.token_urlsafe(12)
+        if not username or username.lower() not in password.lower():
+            return password
 
 
 def check_new_password(password: str, *, username: str) -> None:

@@ -88,7 +88,7 @@ def cmd_create_user(args) -> int:
         password = sys.stdin.readline().rstrip("\n")
         one_time = False
     else:
-        password = passwords.one_time_password()
+        password = passwords.one_time_password(args.username.strip())
         one_time = True
     with session_scope(make_engine()) as session:
         user = create_user(session, actor=cli_actor(), username=args.username, role=args.role, password=password,

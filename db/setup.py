@@ -51,8 +51,9 @@ def create_first_admin(session: Session, *, actor: Actor) -> str | None:
     """Create `admin` with a one-time password when no active administrator exists."""
     if has_admin(session):
         return None
-    password = passwords.one_time_password()
-    create_user(session, actor=actor, username=_free_admin_name(session), role="admin", password=password,
+    username = _free_admin_name(session)
+    password = passwords.one_time_password(username)
+    create_user(session, actor=actor, username=username, role="admin", password=password,
                 display_name="Administrator", must_change_password=True)
     return password
 

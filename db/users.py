@@ -131,7 +131,7 @@ def reset_password(session: Session, *, actor: Actor, username: str) -> str:
     """Give a user a new one-time password (returned once, to show once) and unlock them."""
     require(actor, "admin")
     user = _get(session, username)
-    password = passwords.one_time_password()
+    password = passwords.one_time_password(username)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = True
     user.failed_attempts = 0

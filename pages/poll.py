@@ -95,9 +95,10 @@ if refusal:
 with st.form("poll_vote", border=False, enter_to_submit=False), st.container(key="poll_votes"):
     comment = st.text_area(t("poll.comment", limit=COMMENT_LIMIT), max_chars=COMMENT_LIMIT, height=80,
                            placeholder=t("poll.comment_placeholder"))
+    # The three answers look alike: a highlighted 满意 would nudge the vote it is meant to measure.
     clicked = [option for option in OPTIONS
                if st.form_submit_button(t(f"option.{option}"), key=f"poll_{option}", width="stretch",
-                                        type="primary" if option == "satisfied" else "secondary")]
+                                        type="secondary")]
 st.button(t("poll.other_unit"), on_click=pick, args=(None,), type="tertiary", icon=":material/arrow_back:")
 
 if clicked:

@@ -59,7 +59,7 @@ with create_tab, st.form("create_user", clear_on_submit=True):
     unit_code = st.selectbox(t("users.unit"), ["", *list(unit_labels)], format_func=lambda c: unit_labels.get(c, "—"),
                              help=t("users.unit_help"), key="new_unit")
     if st.form_submit_button(t("users.create"), type="primary"):
-        password = passwords.one_time_password()
+        password = passwords.one_time_password(username.strip())
         try:
             with session() as s:
                 create_user(s, actor=actor, username=username, role=role, password=password,

@@ -129,3 +129,9 @@ def test_role_change_is_audited_with_before_and_after(scheme_engine, admin):
         update_user(s, actor=admin, username="zhang", role="analyst", display_name="", unit_code=None, active=True)
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
     assert event.before == {"role": "inspector"} and event.after == {"role": "analyst"}
+
+
+def test_a_one_time_password_never_contains_the_username(monkeypatch):
+    draws = iter(["xxLIxxxxxxxxxxxx", "abcdefghijklmnop"])
+    monkeypatch.setattr(passwords.secrets, "token_urlsafe", lambda n: next(draws))
+    assert passwords.one_time_password("li") == "abcdefghijklmnop"

@@ -5,7 +5,6 @@ import functools
 import http.server
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,10 +17,9 @@ from db.engine import make_engine, session_scope
 from db.models import PollVote
 from db.setup import init_database
 from tests.support.browser import PHONE, screenshot, wait_for_app
-from tests.support.page_server import PageServer
+from tests.support.server import AppServer
 
 pytestmark = pytest.mark.browser
-RUNNER = Path(__file__).resolve().parent / "support" / "poll_app.py"
 THANKS = "感谢您的评价"
 REFUSED = "您今天已经评价过这个单位了"
 
@@ -33,7 +31,7 @@ def poll_app(tmp_path):
     init_database(engine, actor=cli_actor())
     with session_scope(engine) as s:  # a campaign whose period includes today
         copy_campaign(s, actor=cli_actor(), from_year=2017, to_year=office_today().year)
-    server = PageServer(RUNNER, url, tmp_path / "server.log", POLL_SALT="browser-test-salt").start()
+    server = AppServer(url, tmp_path / "server.log", POLL_SALT="browser-test-salt").start()
     yield server, engine
     server.stop()
     engine.dispose()

@@ -16,15 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class AppServer:
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, **environment: str) -> None:
         self.database_url = database_url
+        self.environment = environment
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> AppServer:
-        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT), **self.environment)
         command = [sys.executable, "-m", "ui.serve", "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false"]

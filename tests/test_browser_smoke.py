@@ -24,7 +24,7 @@ def nav_links(page):
     return page.locator("[data-testid='stSidebarNav'] a")
 
 
-@pytest.mark.parametrize("role", ["admin", "leader", "liaison"])
+@pytest.mark.parametrize("role", ["admin", "inspector", "leader", "analyst", "liaison"])
 def test_each_menu_page_opens_without_an_exception_on_a_tablet(browser, live_app, role):
     context = browser.new_context(**TABLET, locale="zh-CN")
     page = context.new_page()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import streamlit as st
 
-from core.poll import client_ip
+from core.poll import client_ip, network_hash
 from db.salt import secret_salt
 
 
@@ -28,4 +27,5 @@ def client_address() -> str:
 
 
 def client_hash() -> str:
-    return hashlib.sha256(f"{secret_salt('network')}|{client_address()}".encode()).hexdigest()
+    """The caller's network as the poll hashes it (HMAC; an IPv6 /64 counts as one network)."""
+    return network_hash(client_address(), secret_salt("network"))

@@ -125,6 +125,19 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_restore(args) -> int:
+    from db.backup import restore
+    from db.migrate import head
+
+    engine = make_engine()
+    report = restore(engine, Path(args.path), force=args.force)
+    print(f"{args.path} restored into {describe(engine)}: {report.tables} tables, "
+          f"{report.rows_replaced:,} earlier rows replaced; schema {report.revision}")
+    if report.revision != head():
+        print("the backup has an older schema: run `python -m db upgrade` before starting the app")
+    return 0
+
+
 def cmd_import_pool(args) -> int:
     from db.campaigns import get_campaign
     from db.pool import import_pool, pool_counts
@@ -258,6 +271,10 @@ def parser() -> argparse.ArgumentParser:
     stats.add_argument("--campaign", type=int, metavar="YEAR", help="only this campaign")
     backup = command("backup", cmd_backup, "write a consistent backup while the app runs")
     backup.add_argument("path")
+    restore = command("restore", cmd_restore, "replace the database's content with a backup (checked first; all or "
+                      "nothing); stop the app first")
+    restore.add_argument("path")
+    restore.add_argument("--force", action="store_true", help="needed when the database holds data already")
     imp = command("import-pool", cmd_import_pool, "import the reviewer pool (.xlsx or .csv), all or nothing")
     imp.add_argument("file")
     imp.add_argument("--campaign", type=int, required=True, metavar="YEAR")

@@ -1,21 +1,32 @@
-"""Backups that can be taken while the app runs.
+"""Backups that can be taken while the app runs, and their restore.
 
 SQLite: the online backup API copies a consistent snapshot page by page, even
 while votes are being written. PostgreSQL: `pg_dump` in its custom format.
+
+A restore checks the file completely before it touches the database (right kind of
+file, readable, this application's schema), refuses to overwrite a database that
+holds data unless told to, and is all or nothing: SQLite's backup API copies into
+the live file in one write transaction, and `pg_restore --single-transaction`
+rolls back on the first error.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import sqlite3
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from core.errors import UserError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PG_CUSTOM_MAGIC = b"PGDMP"
 
 
 def backup(engine: Engine, path: Path) -> Path:
@@ -48,14 +59,136 @@ def _libpq_env(url) -> tuple[list[str], dict]:
     return args, env
 
 
+def pg_tool(name: str) -> str | None:
+    """A PostgreSQL client program: on PATH, else the newest /usr/lib/postgresql/*/bin (Debian's layout)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0)
+    return candidates[-1] if candidates else None
+
+
 def _pg_dump(url, target: Path) -> None:
-    if shutil.which("pg_dump") is None:
+    program = pg_tool("pg_dump")
+    if program is None:
         raise UserError("backup.no_pg_dump", "pg_dump is not installed (Debian package postgresql-client)")
     args, env = _libpq_env(make_url(url.render_as_string(hide_password=False)))
     partial = target.with_name(target.name + ".partial")
-    done = subprocess.run(["pg_dump", *args, "--format=custom", "--file", str(partial), url.database],
+    done = subprocess.run([program, *args, "--format=custom", "--file", str(partial), url.database],
                           env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         raise UserError("backup.failed", "pg_dump failed: {error}", error=done.stderr.strip()[:500])
     partial.replace(target)
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    revision: str | None
+    tables: int
+    rows_replaced: int
+
+
+def _not_a_backup(path: Path, why: str) -> UserError:
+    return UserError("backup.not_a_backup", "{path} is not a backup of this application ({why}); nothing was changed",
+                     path=str(path), why=why)
+
+
+def rows_held(engine: Engine) -> int:
+    """Rows in the application's tables (the migration bookkeeping does not count)."""
+    with engine.connect() as connection:
+        names = [n for n in inspect(connection).get_table_names() if n != "alembic_version"]
+        return sum(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names)
+
+
+def restore(engine: Engine, path: Path, *, force: bool = False) -> RestoreReport:
+    """Replace the database's content with the backup at `path` (checked first; all or nothing)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError("backup.no_file", "no backup file at {path}", path=str(path))
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    sqlite_target = engine.url.get_backend_name() == "sqlite"
+    if sqlite_target and head != SQLITE_MAGIC:
+        raise _not_a_backup(path, "not an SQLite database file")
+    if not sqlite_target and not head.startswith(PG_CUSTOM_MAGIC):
+        raise _not_a_backup(path, "not a pg_dump file in custom format")
+    tables = _check_sqlite_backup(path) if sqlite_target else _check_pg_backup(path)
+    held = rows_held(engine)
+    if held and not force:
+        raise UserError("backup.target_has_data",
+                        "the database holds {rows} rows; restoring replaces all of them: add --force to go ahead",
+                        rows=held)
+    engine.dispose()  # no pooled connection of ours keeps an old snapshot or a lock
+    if sqlite_target:
+        _sqlite_restore(path, Path(engine.url.database))
+    else:
+        _pg_restore(engine.url, path)
+    engine.dispose()
+    from db.migrate import current
+
+    return RestoreReport(revision=current(engine), tables=tables, rows_replaced=held)
+
+
+def _known_revisions() -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+def _check_sqlite_backup(path: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
+            tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            revision = (connection.execute("SELECT version_num FROM alembic_version").fetchone() or [None])[0] \
+                if "alembic_version" in tables else None
+    except sqlite3.DatabaseError as error:
+        raise _not_a_backup(path, str(error)) from None
+    if verdict != "ok":
+        raise _not_a_backup(path, f"damaged: {verdict}")
+    if revision not in _known_revisions():
+        raise _not_a_backup(path, "no schema revision of this application")
+    return len(tables) - 1
+
+
+def _sqlite_restore(source: Path, target: Path) -> None:
+    # The backup API writes the destination in one transaction under an exclusive lock: other
+    # connections (a running app) see the old database or the new one, never a mixture.
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, \
+                sqlite3.connect(target, timeout=30) as dst:
+            src.backup(dst)
+    except sqlite3.OperationalError as error:
+        raise UserError("backup.restore_failed", "the restore failed and nothing was changed: {error}",
+                        error=str(error)) from None
+
+
+def _check_pg_backup(path: Path) -> int:
+    program = pg_tool("pg_restore")
+    if program is None:
+        raise UserError("backup.no_pg_restore", "pg_restore is not installed (Debian package postgresql-client)")
+    listed = subprocess.run([program, "--list", str(path)], capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        raise _not_a_backup(path, listed.stderr.strip()[:300] or "pg_restore cannot read it")
+    tables = [line for line in listed.stdout.splitlines() if " TABLE DATA " in line]
+    if not any(" alembic_version " in line for line in tables):
+        raise _not_a_backup(path, "no schema revision of this application")
+    return len(tables) - 1
+
+
+def _pg_restore(url, path: Path) -> None:
+    args, env = _libpq_env(make_url(url.render_as_string(hide_password=False)))
+    # --single-transaction: the first error rolls everything back, so the database stays as it was.
+    done = subprocess.run([pg_tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                           "--single-transaction", "--dbname", url.database, str(path)],
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise UserError("backup.restore_failed", "the restore failed and nothing was changed: {error}",
+                        error=done.stderr.strip()[:500])

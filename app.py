@@ -15,6 +15,7 @@ from core.roles import is_public, may_open
 from ui.auth import current_actor, sign_out
 from ui.campaign import campaign_selector
 from ui.i18n import language_selector, t
+from ui.store import store_errors
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,9 +71,11 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/fact_check:",
 NO_SIDEBAR = "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>"
 
 navigation = build_navigation()
-if navigation.url_path in PUBLIC_PATHS or current_actor() is None:
-    # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.
-    st.markdown(NO_SIDEBAR, unsafe_allow_html=True)
-else:
-    sidebar()  # public pages carry their own language switch
-navigation.run()
+# A store failure (busy, restarting, full, read-only) that a page did not handle: a clear message, no trace.
+with store_errors():
+    if navigation.url_path in PUBLIC_PATHS or current_actor() is None:
+        # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.
+        st.markdown(NO_SIDEBAR, unsafe_allow_html=True)
+    else:
+        sidebar()  # public pages carry their own language switch
+    navigation.run()

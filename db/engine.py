@@ -2,20 +2,27 @@
 
 SQLite runs in WAL mode with a generous busy timeout so that the many short
 writes of a voting day wait for each other instead of failing with
-"database is locked".
+"database is locked". What still goes wrong in the store (a lock held past the
+timeout, a PostgreSQL restart or failover, a full disk, a read-only file) is
+sorted here into transient errors, which `transaction` retries, and lasting
+ones, which `store_error` turns into a message a person can act on.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
 from core.errors import UserError
@@ -23,6 +30,9 @@ from core.errors import UserError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "review.db"
 BUSY_TIMEOUT_MS = 30_000
+RETRIES = 4  # attempts of one transaction before the person is told to try again
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class ConfigError(UserError):
@@ -107,3 +117,71 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def describe(engine: Engine) -> str:
     """The address without its password, for messages and logs."""
     return engine.url.render_as_string(hide_password=True)
+
+
+class StoreError(UserError):
+    """The store cannot do its work right now (busy, unreachable, full, read-only): nothing was saved."""
+
+
+# SQLSTATE classes and codes worth another attempt: the connection went away (08, 57P01-03: the
+# server shut down or restarts), or PostgreSQL chose this transaction to give way (40001, 40P01).
+_TRANSIENT_STATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", "") or "")
+
+
+def _message(error: DBAPIError) -> str:
+    # Only the first line: PostgreSQL's DETAIL lines can quote the values of a row.
+    return str(error.orig).strip().splitlines()[0].lower() if str(error.orig).strip() else ""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the same transaction, run again, may well succeed."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = _sqlstate(error)
+    if state and state.startswith(_TRANSIENT_STATES):
+        return True
+    message = _message(error)
+    return any(text in message for text in _SQLITE_BUSY) or "server closed the connection" in message \
+        or "connection is closed" in message or "terminating connection" in message
+
+
+def store_error(error: DBAPIError) -> StoreError:
+    """A clear message for a store failure; the details go to the server log, never to the screen."""
+    state, message = _sqlstate(error), _message(error)
+    log.warning("store error: %s %s %s", type(error.orig).__name__, state, message[:200])
+    if state == "53100" or "disk is full" in message or "no space left" in message:
+        return StoreError("store.full", "the server's disk is full: nothing was saved; please tell the office")
+    if state == "25006" or "readonly" in message or "read-only" in message:
+        return StoreError("store.read_only",
+                          "the database can only be read at the moment: nothing was saved; please tell the office")
+    if is_transient(error):
+        return StoreError("store.busy", "the database is busy or restarting: nothing was saved; please try again "
+                          "in a moment")
+    return StoreError("store.failed", "the database could not complete this action: nothing was saved; please try "
+                      "again, and tell the office if it happens again")
+
+
+def transaction(work: Callable[[Session], T], *, engine: Engine | None = None, attempts: int = RETRIES) -> T:
+    """`work(session)` in one transaction, run again after a transient store error.
+
+    Each attempt is a fresh transaction (the failed one is rolled back whole), so `work` must not
+    have effects outside the database. Waits grow from 50 ms with jitter, so that processes that
+    collided do not collide again in step.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_transient(error):
+                raise
+            log.info("transient store error, attempt %d of %d: %s", attempt, attempts, _message(error)[:200])
+            time.sleep(0.05 * 2 ** (attempt - 1) * (1 + random.random()))
+    raise AssertionError("unreachable")

@@ -13,13 +13,14 @@ from datetime import date
 import streamlit as st
 
 from core.clock import office_today
+from core.errors import UserError
 from core.poll import COMMENT_LIMIT, OPTIONS, find_units
 from db.poll import poll_campaign, poll_salt, record_vote
 from db.units import categories, list_units
 from ui.client import client_address
 from ui.device import device_id
 from ui.i18n import error_text, language, language_selector, t
-from ui.store import session
+from ui.store import session, transact
 
 # Thumb-sized targets (Apple and Google both ask for at least 44-48 px), and a readable measure on a desktop.
 TOUCH_CSS = """<style>
@@ -102,12 +103,16 @@ with st.form("poll_vote", border=False, enter_to_submit=False), st.container(key
 st.button(t("poll.other_unit"), on_click=pick, args=(None,), type="tertiary", icon=":material/arrow_back:")
 
 if clicked:
-    with session() as s:
-        result = record_vote(s, campaign_id=campaign_id, unit_id=chosen.id, option=clicked[0], device_id=device,
-                             ip=client_address(), comment=comment, salt=poll_salt())
-    if result.recorded:
-        # A vote set aside as part of a burst gets the same thanks: a script learns nothing from the answer.
-        finish(chosen.name, clicked[0])
+    address, salt = client_address(), poll_salt()
+    try:  # retried after a lock or a database restart; the one-vote-per-day constraint stops a double count
+        result = transact(lambda s: record_vote(s, campaign_id=campaign_id, unit_id=chosen.id, option=clicked[0],
+                                                device_id=device, ip=address, comment=comment, salt=salt))
+    except UserError as error:
+        st.session_state[REFUSAL] = error_text(error)
     else:
-        st.session_state[REFUSAL] = error_text(result.refusal)
+        if result.recorded:
+            # A vote set aside as part of a burst gets the same thanks: a script learns nothing from the answer.
+            finish(chosen.name, clicked[0])
+        else:
+            st.session_state[REFUSAL] = error_text(result.refusal)
     st.rerun()

@@ -24,7 +24,7 @@ from db.questionnaire import (
 from ui.client import client_hash
 from ui.i18n import error_text, language, language_selector, named, t
 from ui.questionnaire import reset_session, touch_styles
-from ui.store import session
+from ui.store import session, transact
 
 touch_styles()
 language_selector(inline=True)
@@ -102,12 +102,14 @@ with session() as s:
         st.rerun()
 pending_answers, pending_comments = unsaved(state)
 if pending_answers or pending_comments:
-    try:
-        with session() as s:
-            for (unit_id, dim_id), option in pending_answers.items():
-                save_answer(s, token=ballot.token_hash, unit_id=unit_id, dimension_id=dim_id, option=option)
-            for unit_id, text in pending_comments.items():
-                save_comment(s, token=ballot.token_hash, unit_id=unit_id, text=text)
+    def save_pending(s) -> None:
+        for (unit_id, dim_id), option in pending_answers.items():
+            save_answer(s, token=ballot.token_hash, unit_id=unit_id, dimension_id=dim_id, option=option)
+        for unit_id, text in pending_comments.items():
+            save_comment(s, token=ballot.token_hash, unit_id=unit_id, text=text)
+
+    try:  # retried after a lock or a database restart: saving an answer again changes nothing
+        transact(save_pending)
     except UserError as error:
         st.session_state["q_error"] = error_text(error)
     with session() as s:

@@ -1,18 +1,28 @@
-"""The interface's handle on the database: one engine per process, one transaction per action."""
+"""The interface's handle on the database: one engine per process, one transaction per action.
+
+A store failure never reaches a person as a stack trace: `session()` turns it into a
+`StoreError` (a `UserError`, so a page that shows refusals shows this one too), `transact()`
+also retries transient failures (a lock, a PostgreSQL restart), and `store_errors()` around
+the whole page catches whatever a page did not.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
-from db.engine import database_url, make_engine, session_scope
+from db.engine import StoreError, database_url, make_engine, session_scope, store_error, transaction
+from ui.i18n import error_text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,5 +37,28 @@ def engine() -> Engine:
 
 @contextmanager
 def session() -> Iterator[Session]:
-    with session_scope(engine()) as s:
-        yield s
+    try:
+        with session_scope(engine()) as s:
+            yield s
+    except DBAPIError as error:
+        raise store_error(error) from None
+
+
+def transact(work: Callable[[Session], T]) -> T:
+    """`work(session)` in one transaction, retried after a transient store error (for the writes
+    people make in numbers: votes and answers)."""
+    try:
+        return transaction(work, engine=engine())
+    except DBAPIError as error:
+        raise store_error(error) from None
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Show a store failure that a page did not handle as a message in the interface language."""
+    try:
+        yield
+    except StoreError as error:
+        st.error(error_text(error), icon=":material/cloud_off:")
+    except DBAPIError as error:
+        st.error(error_text(store_error(error)), icon=":material/cloud_off:")

@@ -1,0 +1,431 @@
+"""The analysts' explorer (/explore): a unit across years, against its category, by reviewer group.
+
+Every function aggregates in SQL (GROUP BY) and returns small frames: one row per unit, year,
+month, dimension, reviewer group or event. Units are followed across years by their stable code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from core.privacy import SMALL_CELL, small_cell
+from core.reliability import (
+    ItemMoments,
+    cronbach_alpha_from_moments,
+    krippendorff_alpha_from_counts,
+)
+from db.access import Actor
+from db.dashboard import (
+    best_results,
+    campaign_years,
+    check_reader,
+    counted_vote,
+    option_scores,
+    result_units,
+    score_sum,
+    scored_count,
+)
+from db.models import (
+    AccountabilityCase,
+    Answer,
+    Campaign,
+    Dimension,
+    Finding,
+    Inspection,
+    MediaCase,
+    PollVote,
+    Rectification,
+    Response,
+    ReviewerGroup,
+    Unit,
+    UnitCategory,
+)
+
+POLL_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def _settings(session: Session, campaign_id: int) -> dict:
+    campaign = session.get(Campaign, campaign_id)
+    return campaign.settings if campaign else {}
+
+
+def _submitted():
+    """Answers that count: submitted questionnaires, rehearsals left out."""
+    return and_(Response.status == "submitted", col(Response.rehearsal).is_(False))
+
+
+# ---------------------------------------------------------------------------------------
+# Units and their results across years
+
+
+def unit_directory(session: Session, *, actor: Actor, campaign_id: int) -> pd.DataFrame:
+    """The campaign's units (active, not merged) with their categories, in menu order."""
+    check_reader(actor)
+    rows = session.exec(
+        select(Unit.code, Unit.name, UnitCategory.code, UnitCategory.name_zh, UnitCategory.name_en)
+        .join(UnitCategory, UnitCategory.id == Unit.category_id)
+        .where(Unit.campaign_id == campaign_id, Unit.active, col(Unit.merged_into_id).is_(None))
+        .order_by(UnitCategory.position, Unit.position)).all()
+    return pd.DataFrame(rows, columns=["unit_code", "unit_name", "category_code", "category_zh", "category_en"])
+
+
+def score_history(session: Session, *, actor: Actor, unit_codes: list[str]) -> pd.DataFrame:
+    """Total and component scores of these units in every year that has a result.
+
+    Per year the published result speaks, else the newest provisional one (its status and
+    version travel with every row, so a screen can label it).
+    """
+    check_reader(actor)
+    years = campaign_years(session)
+    chosen = best_results(session, campaign_ids=list(years))
+    frame = result_units(session, result_ids=[info.id for info in chosen.values()], unit_codes=unit_codes)
+    by_id = {info.id: info for info in chosen.values()}
+    frame["year"] = [years[by_id[r].campaign_id] for r in frame["result_id"]]
+    frame["version"] = [by_id[r].version for r in frame["result_id"]]
+    frame["status"] = [by_id[r].status for r in frame["result_id"]]
+    sizes = result_units(session, result_ids=list(by_id)).groupby(["result_id", "category_code"]).size()
+    frame["category_size"] = [int(sizes.get((r, c), 0)) for r, c in zip(frame["result_id"], frame["category_code"])]
+    return frame.sort_values(["unit_code", "year"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The five dimensions against the category
+
+
+def _unit_dimension_scores(session: Session, campaign_id: int) -> pd.DataFrame:
+    """Mean panel score per unit and dimension over the campaign's submitted questionnaires."""
+    scores = option_scores(_settings(session, campaign_id))
+    rows = session.exec(
+        select(Unit.code, UnitCategory.code, Dimension.code, Dimension.name_zh, Dimension.name_en,
+               Dimension.position, score_sum(Answer.option, scores), scored_count(Answer.option, scores))
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Unit, Unit.id == Answer.unit_id)
+        .join(UnitCategory, UnitCategory.id == Unit.category_id)
+        .join(Dimension, Dimension.id == Answer.dimension_id)
+        .where(Response.campaign_id == campaign_id, _submitted())
+        .group_by(Unit.code, UnitCategory.code, Dimension.code, Dimension.name_zh, Dimension.name_en,
+                  Dimension.position)).all()
+    frame = pd.DataFrame(rows, columns=["unit_code", "category_code", "dimension_code", "dimension_zh",
+                                        "dimension_en", "dimension_position", "points", "answers"])
+    frame["score"] = [p / n if n else None for p, n in zip(frame["points"], frame["answers"])]
+    return frame.drop(columns="points")
+
+
+def dimension_profile(session: Session, *, actor: Actor, campaign_id: int, unit_codes: list[str]) -> pd.DataFrame:
+    """Each unit's panel score per dimension beside the mean of its category's units."""
+    check_reader(actor)
+    scores = _unit_dimension_scores(session, campaign_id)
+    average = (scores.groupby(["category_code", "dimension_code"])["score"].mean()
+               .rename("category_average").reset_index())
+    mine = scores[scores["unit_code"].isin(unit_codes)].merge(average, on=["category_code", "dimension_code"])
+    return mine.sort_values(["unit_code", "dimension_position"]).reset_index(drop=True)
+
+
+def panel_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
+    """Per unit: the mean panel score over all dimensions and the number of scored answers."""
+    scores = option_scores(_settings(session, campaign_id))
+    rows = session.exec(
+        select(Unit.code, score_sum(Answer.option, scores), scored_count(Answer.option, scores))
+        .select_from(Answer).join(Response, Response.id == Answer.response_id).join(Unit, Unit.id == Answer.unit_id)
+        .where(Response.campaign_id == campaign_id, _submitted()).group_by(Unit.code)).all()
+    return pd.DataFrame([(code, p / n if n else None, int(n)) for code, p, n in rows],
+                        columns=["unit_code", "panel_score", "panel_answers"])
+
+
+# ---------------------------------------------------------------------------------------
+# The public poll over time
+
+
+def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str], period: str = "month") -> pd.DataFrame:
+    """Counted votes and satisfaction per unit and month (or week) across every year.
+
+    SQL groups by day (a few hundred rows per unit and year); the days are then summed into
+    months, so no database-specific date function is needed.
+    """
+    check_reader(actor)
+    years = campaign_years(session)
+    scores = {cid: option_scores(s) for cid, s in session.exec(select(Campaign.id, Campaign.settings)).all()}
+    counted = counted_vote(PollVote.status)
+    columns = [func.sum(case((and_(counted, PollVote.option == option), 1), else_=0)) for option in POLL_OPTIONS]
+    rows = session.exec(
+        select(PollVote.campaign_id, Unit.code, PollVote.day, *columns,
+               func.sum(case((PollVote.status == "flagged", 1), else_=0)))
+        .join(Unit, Unit.id == PollVote.unit_id)
+        .where(col(Unit.code).in_(unit_codes or [""]))
+        .group_by(PollVote.campaign_id, Unit.code, PollVote.day)).all()
+    frame = pd.DataFrame(rows, columns=["campaign_id", "unit_code", "day", *POLL_OPTIONS, "flagged"])
+    if frame.empty:
+        return pd.DataFrame(columns=["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged",
+                                     "satisfaction"])
+    frame["year"] = frame["campaign_id"].map(years)
+    days = pd.to_datetime(frame["day"])
+    frame["period"] = (days.dt.to_period("W").dt.start_time if period == "week"
+                       else days.dt.to_period("M").dt.start_time).dt.date
+    frame["points"] = [sum(row[o] * scores[row["campaign_id"]][o] for o in POLL_OPTIONS)
+                       for _, row in frame.iterrows()]
+    grouped = frame.groupby(["year", "unit_code", "period"], as_index=False)[
+        [*POLL_OPTIONS, "flagged", "points"]].sum()
+    grouped["votes"] = grouped[list(POLL_OPTIONS)].sum(axis=1)
+    grouped["satisfaction"] = [p / n if n else None for p, n in zip(grouped["points"], grouped["votes"])]
+    return grouped[["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged", "satisfaction"]]
+
+
+def poll_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
+    """Per unit: counted votes and the mean option score (satisfaction, 0-100) of the campaign."""
+    scores = option_scores(_settings(session, campaign_id))
+    scores = {o: v for o, v in scores.items() if o in POLL_OPTIONS}
+    rows = session.exec(
+        select(Unit.code, func.count(), score_sum(PollVote.option, scores))
+        .join(Unit, Unit.id == PollVote.unit_id)
+        .where(PollVote.campaign_id == campaign_id, counted_vote(PollVote.status))
+        .group_by(Unit.code)).all()
+    return pd.DataFrame([(code, int(n), p / n if n else None) for code, n, p in rows],
+                        columns=["unit_code", "poll_votes", "poll_satisfaction"])
+
+
+# ---------------------------------------------------------------------------------------
+# Reviewer groups compared
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    overall: pd.DataFrame  # group_code, name_zh, name_en, responses, score, withheld, difference (to the unit's mean)
+    by_dimension: pd.DataFrame  # group_code, dimension_code, dimension_zh, dimension_en, score (None if withheld)
+    unit_score: float | None  # mean over all groups
+
+
+def group_comparison(session: Session, *, actor: Actor, campaign_id: int, unit_code: str) -> GroupComparison:
+    """How each reviewer group rated one unit. A group with fewer than SMALL_CELL questionnaires
+    for the unit is withheld (its count and score could single people out)."""
+    check_reader(actor)
+    scores = option_scores(_settings(session, campaign_id))
+    rows = session.exec(
+        select(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
+               Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position,
+               func.count(func.distinct(Response.id)), score_sum(Answer.option, scores),
+               scored_count(Answer.option, scores))
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(ReviewerGroup, ReviewerGroup.id == Response.group_id)
+        .join(Unit, Unit.id == Answer.unit_id)
+        .join(Dimension, Dimension.id == Answer.dimension_id)
+        .where(Response.campaign_id == campaign_id, Unit.code == unit_code, _submitted())
+        .group_by(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
+                  Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)).all()
+    cells = pd.DataFrame(rows, columns=["group_code", "name_zh", "name_en", "group_position", "dimension_code",
+                                        "dimension_zh", "dimension_en", "dimension_position", "responses", "points",
+                                        "answers"])
+    groups = session.exec(select(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en)
+                          .where(ReviewerGroup.campaign_id == campaign_id).order_by(ReviewerGroup.position)).all()
+    per_group = cells.groupby("group_code").agg(responses=("responses", "max"), points=("points", "sum"),
+                                                answers=("answers", "sum"))
+    unit_points, unit_answers = cells["points"].sum(), cells["answers"].sum()
+    unit_score = float(unit_points / unit_answers) if unit_answers else None
+    overall = []
+    for code, name_zh, name_en in groups:
+        n = int(per_group["responses"].get(code, 0))
+        withheld = small_cell(n, SMALL_CELL)
+        answers = per_group["answers"].get(code, 0)
+        score = None if withheld or not answers else float(per_group["points"][code] / answers)
+        overall.append((code, name_zh, name_en, None if withheld else n, score, withheld,
+                        None if score is None or unit_score is None else score - unit_score))
+    overall = pd.DataFrame(overall, columns=["group_code", "name_zh", "name_en", "responses", "score", "withheld",
+                                             "difference"])
+    hidden = set(overall.loc[overall["withheld"], "group_code"])
+    cells["score"] = [None if g in hidden or not a else p / a
+                      for g, p, a in zip(cells["group_code"], cells["points"], cells["answers"])]
+    by_dimension = cells.sort_values(["group_position", "dimension_position"])[
+        ["group_code", "dimension_code", "dimension_zh", "dimension_en", "score"]].reset_index(drop=True)
+    return GroupComparison(overall, by_dimension, unit_score)
+
+
+# ---------------------------------------------------------------------------------------
+# Findings and cases on a timeline
+
+TIMELINE_COLUMNS = ["day", "year", "unit_code", "kind", "severity", "state", "title"]
+
+
+def timeline(session: Session, *, actor: Actor, unit_codes: list[str],
+             campaign_ids: list[int] | None = None) -> pd.DataFrame:
+    """Inspection findings, media cases, accountability cases and rectification notices of these units,
+    one row per event, oldest first."""
+    check_reader(actor)
+    years = campaign_years(session)
+    ids = campaign_ids if campaign_ids is not None else list(years)
+    units = select(Unit.id).where(col(Unit.code).in_(unit_codes or [""]), col(Unit.campaign_id).in_(ids or [-1]))
+    events: list[tuple] = []
+    for row in session.exec(
+            select(Inspection.visited_on, Inspection.campaign_id, Unit.code, Finding.severity, Finding.state,
+                   Finding.description)
+            .select_from(Finding).join(Inspection, Inspection.id == Finding.inspection_id)
+            .join(Unit, Unit.id == Finding.unit_id).where(col(Finding.unit_id).in_(units))).all():
+        events.append((row[0], years[row[1]], row[2], "finding", row[3], row[4], row[5]))
+    for row in session.exec(
+            select(MediaCase.exposed_on, MediaCase.campaign_id, Unit.code, MediaCase.status, MediaCase.title,
+                   MediaCase.repeated)
+            .join(Unit, Unit.id == MediaCase.unit_id).where(col(MediaCase.unit_id).in_(units))).all():
+        events.append((row[0], years[row[1]], row[2], "media", "repeated" if row[5] else "", row[3], row[4]))
+    for row in session.exec(
+            select(AccountabilityCase.opened_on, AccountabilityCase.closed_on, AccountabilityCase.campaign_id,
+                   Unit.code, AccountabilityCase.severity, AccountabilityCase.state, AccountabilityCase.title)
+            .join(Unit, Unit.id == AccountabilityCase.unit_id)
+            .where(col(AccountabilityCase.unit_id).in_(units))).all():
+        events.append((row[0], years[row[2]], row[3], "case_opened", row[4], row[5], row[6]))
+        if row[1] is not None:
+            events.append((row[1], years[row[2]], row[3], "case_closed", row[4], row[5], row[6]))
+    for row in session.exec(
+            select(Rectification.issued_on, Rectification.closed_on, Rectification.campaign_id, Unit.code,
+                   Rectification.reason, Rectification.state, Rectification.notice_no, Rectification.deadline)
+            .join(Unit, Unit.id == Rectification.unit_id).where(col(Rectification.unit_id).in_(units))).all():
+        label = row[6] or row[4]
+        events.append((row[0], years[row[2]], row[3], "rectification_issued", row[4], row[5], label))
+        if row[1] is not None:
+            events.append((row[1], years[row[2]], row[3], "rectification_closed", row[4], row[5], label))
+    frame = pd.DataFrame(events, columns=TIMELINE_COLUMNS)
+    return frame.sort_values(["day", "kind"]).reset_index(drop=True)
+
+
+def event_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
+    """Per unit of a campaign: findings (serious ones apart), media cases, open cases, rectifications."""
+    def per_unit(query, name):
+        return pd.DataFrame(session.exec(query).all(), columns=["unit_code", name]).set_index("unit_code")[name]
+
+    unit = Unit.code
+    parts = [
+        per_unit(select(unit, func.count()).select_from(Finding).join(Unit, Unit.id == Finding.unit_id)
+                 .where(Unit.campaign_id == campaign_id).group_by(unit), "findings"),
+        per_unit(select(unit, func.count()).select_from(Finding).join(Unit, Unit.id == Finding.unit_id)
+                 .where(Unit.campaign_id == campaign_id, Finding.severity == "serious").group_by(unit),
+                 "serious_findings"),
+        per_unit(select(unit, func.count()).select_from(MediaCase).join(Unit, Unit.id == MediaCase.unit_id)
+                 .where(MediaCase.campaign_id == campaign_id).group_by(unit), "media_cases"),
+        per_unit(select(unit, func.count()).select_from(AccountabilityCase)
+                 .join(Unit, Unit.id == AccountabilityCase.unit_id)
+                 .where(AccountabilityCase.campaign_id == campaign_id, col(AccountabilityCase.closed_on).is_(None))
+                 .group_by(unit), "open_cases"),
+        per_unit(select(unit, func.count()).select_from(Rectification).join(Unit, Unit.id == Rectification.unit_id)
+                 .where(Rectification.campaign_id == campaign_id).group_by(unit), "rectifications"),
+    ]
+    return pd.concat(parts, axis=1).fillna(0).astype(int).rename_axis("unit_code").reset_index()
+
+
+# ---------------------------------------------------------------------------------------
+# Units side by side
+
+
+def compare_units(session: Session, *, actor: Actor, campaign_id: int, unit_codes: list[str]) -> pd.DataFrame:
+    """One row per unit: result, panel and poll scores, events; in the order the codes were given."""
+    check_reader(actor)
+    units = unit_directory(session, actor=actor, campaign_id=campaign_id)
+    units = units[units["unit_code"].isin(unit_codes)]
+    chosen = best_results(session, campaign_ids=[campaign_id]).get(campaign_id)
+    results = result_units(session, result_ids=[chosen.id] if chosen else [], unit_codes=unit_codes)
+    results = results.drop(columns=["result_id", "unit_id", "unit_name", "unit_position", "category_code",
+                                    "category_zh", "category_en", "category_position"])
+    frame = (units.merge(results, on="unit_code", how="left")
+             .merge(panel_summary(session, campaign_id=campaign_id), on="unit_code", how="left")
+             .merge(poll_summary(session, campaign_id=campaign_id), on="unit_code", how="left")
+             .merge(event_counts(session, campaign_id=campaign_id), on="unit_code", how="left"))
+    for name in ("poll_votes", "findings", "serious_findings", "media_cases", "open_cases", "rectifications"):
+        frame[name] = frame[name].fillna(0).astype(int)
+    frame["result_status"] = chosen.status if chosen else None
+    frame["result_version"] = chosen.version if chosen else None
+    order = {code: k for k, code in enumerate(unit_codes)}
+    return frame.sort_values("unit_code", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Reliability and quality of the questionnaire
+
+
+@dataclass(frozen=True)
+class Reliability:
+    campaign_id: int
+    year: int
+    questionnaires: int  # submitted, rehearsals left out
+    complete_rows: int  # (questionnaire, unit) pairs with a score on every dimension
+    cronbach_alpha: float | None
+    krippendorff_ordinal: float | None
+    krippendorff_interval: float | None
+    rated_items: int  # (unit, dimension) pairs rated by at least two reviewers
+    straight_lining: int
+    too_fast: int
+    flagged: int  # with at least one flag
+
+    @property
+    def flagged_share(self) -> float | None:
+        return self.flagged / self.questionnaires if self.questionnaires else None
+
+
+def _item_moments(session: Session, campaign_id: int, scores: dict[str, float]) -> ItemMoments:
+    """Cronbach's sufficient statistics in SQL: a pivot per (questionnaire, unit), then sums over it."""
+    dimension_ids = session.exec(select(Dimension.id).where(Dimension.campaign_id == campaign_id)
+                                 .order_by(Dimension.position)).all()
+    value = case(*((Answer.option == option, points) for option, points in scores.items()), else_=None)
+    pivot = (select(*(func.max(case((Answer.dimension_id == d, value), else_=None)).label(f"d{k}")
+                      for k, d in enumerate(dimension_ids)))
+             .select_from(Answer).join(Response, Response.id == Answer.response_id)
+             .where(Response.campaign_id == campaign_id, _submitted())
+             .group_by(Answer.response_id, Answer.unit_id)).subquery()
+    items = [pivot.c[f"d{k}"] for k in range(len(dimension_ids))]
+    if not items:
+        return ItemMoments(0, (), (), 0.0, 0.0)
+    total = sum(items[1:], items[0])
+    complete = and_(*(item.is_not(None) for item in items))
+    row = session.exec(select(func.count(), *(func.sum(i) for i in items), *(func.sum(i * i) for i in items),
+                              func.sum(total), func.sum(total * total)).where(complete)).one()
+    k = len(items)
+    n = int(row[0] or 0)
+    sums = tuple(float(v or 0) for v in row[1:1 + k])
+    squares = tuple(float(v or 0) for v in row[1 + k:1 + 2 * k])
+    return ItemMoments(n, sums, squares, float(row[1 + 2 * k] or 0), float(row[2 + 2 * k] or 0))
+
+
+def _quality_counts(session: Session, campaign_id: int) -> tuple[int, int, int, int]:
+    """(questionnaires, straight-lining, too fast, any flag). The flags live in a small JSON column, one
+    per questionnaire (a few hundred a year), read as such: portable across both databases."""
+    flags = session.exec(select(Response.flags).where(Response.campaign_id == campaign_id, _submitted())).all()
+    lists = [set((f or {}).get("flags", [])) for f in flags]
+    return (len(lists), sum("straight_lining" in f for f in lists), sum("too_fast" in f for f in lists),
+            sum(bool(f) for f in lists))
+
+
+def reliability(session: Session, *, actor: Actor, campaign_id: int) -> Reliability:
+    check_reader(actor)
+    scores = option_scores(_settings(session, campaign_id))
+    m = _item_moments(session, campaign_id, scores)
+    rows = session.exec(
+        select(Answer.unit_id, Answer.dimension_id, Answer.option, func.count())
+        .select_from(Answer).join(Response, Response.id == Answer.response_id)
+        .where(Response.campaign_id == campaign_id, _submitted(), col(Answer.option).in_(list(scores)))
+        .group_by(Answer.unit_id, Answer.dimension_id, Answer.option)).all()
+    options = list(scores)
+    table: dict[tuple[int, int], list[int]] = {}
+    for unit_id, dimension_id, option, n in rows:
+        table.setdefault((unit_id, dimension_id), [0] * len(options))[options.index(option)] = int(n)
+    counts = list(table.values())
+    values = [scores[o] for o in options]
+    questionnaires, straight, fast, flagged = _quality_counts(session, campaign_id)
+    year = session.get(Campaign, campaign_id).year
+    return Reliability(
+        campaign_id=campaign_id, year=year, questionnaires=questionnaires, complete_rows=m.n,
+        cronbach_alpha=cronbach_alpha_from_moments(m),
+        krippendorff_ordinal=krippendorff_alpha_from_counts(counts, values, "ordinal") if counts else None,
+        krippendorff_interval=krippendorff_alpha_from_counts(counts, values, "interval") if counts else None,
+        rated_items=sum(1 for c in counts if sum(c) >= 2), straight_lining=straight, too_fast=fast, flagged=flagged)
+
+
+def reliability_by_year(session: Session, *, actor: Actor) -> list[Reliability]:
+    check_reader(actor)
+    return [reliability(session, actor=actor, campaign_id=cid) for cid in campaign_years(session)]
+
+
+def available_years(session: Session) -> dict[int, int]:
+    """year -> campaign id, oldest first."""
+    return {year: cid for cid, year in campaign_years(session).items()}
+

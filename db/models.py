@@ -295,6 +295,9 @@ class Finding(SQLModel, table=True):
     severity: str  # minor, general, serious
     description: str
     state: str = "recorded"  # recorded, handed_over, answered, closed
+    handed_over_at: datetime | None = None  # to the office (移交); only then does the unit see it
+    reply: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the unit's answer
+    replied_at: datetime | None = None
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -324,10 +327,14 @@ class AccountabilityCase(SQLModel, table=True):
     severity: str = "general"  # minor, general, serious
     state: str = "received"  # received, investigating, decided, circulated, second_handling
     escalated: bool = False
+    # 情节恶劣 / 影响较大 / 范围较广 (core.cases.AGGRAVATING): any of them escalates the case.
+    factors: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     veto: bool = False  # 一票否决 recorded against the unit
     opened_on: date
     due_on: date | None = None
     closed_on: date | None = None
+    reply: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the unit's answer
+    replied_at: datetime | None = None
     is_demo: bool = False
 
 
@@ -339,6 +346,9 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     from_state: str | None = None
     to_state: str
+    # transition, escalation, deadline, responsible, reply, veto: what the timeline entry records
+    kind: str = Field(default="transition", sa_column_kwargs={"server_default": "transition"})
+    reason: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a second handling's reason code
     note: str = ""
     actor: str = ""
 
@@ -346,7 +356,7 @@ class CaseEvent(SQLModel, table=True):
 class ResponsiblePerson(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="accountabilitycase.id", index=True)
-    role: str  # frontline, unit_head, department_head, leader_in_charge
+    role: str  # frontline, unit_head, department_head, leader_in_charge, investigator (core.cases.ROLES)
     name: str = ""
     measure: str = ""
 
@@ -377,6 +387,9 @@ class Rectification(SQLModel, table=True):
     closed_on: date | None = None
     public_satisfaction: str | None = None  # satisfied, basically_satisfied, dissatisfied
     notice_no: str = ""
+    issuing_office: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    reply: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the unit's rectification report
+    submitted_on: date | None = None  # when the unit reported it done: the deadline is met by this day
     is_demo: bool = False
 
 

@@ -68,6 +68,8 @@ CHUNK = 10_000  # rows per executemany: bounded memory, few round trips
 OPERATOR = "demo"
 LABEL = "演示数据"
 TARGETS = dict(media=60, inspections=80, cases=12)  # rows per year
+DEMO_REPLY = "已对照问题逐项整改，相关人员已批评教育（演示数据）"
+ISSUING_OFFICE = "区治庸问责办、纠风办"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def load_demo(
             with session_scope(engine) as session:
                 campaign = _demo_campaign(session, actor=actor, year=year, first=index == 0)
                 per_year[year] = _fill_year(session, plan=plan, campaign=campaign, index=index)
+                # Dashboards need results: every year scored, all but the running (last) year published.
+                _score_year(session, actor=actor, campaign=campaign, publish=index < len(years) - 1)
                 if index == len(years) - 1:
                     record(session, actor=actor, action="demo.load", entity="demo", entity_id=",".join(map(str, years)),
                            after={"years": list(years), "seed": seed, "votes_per_year": votes_per_year,
@@ -138,6 +142,16 @@ def load_demo(
         raise
     return {"years": list(years), "created_campaigns": list(years[1:]), "per_year": per_year,
             "rows": _totals(per_year)}
+
+
+def _score_year(session: Session, *, actor: Actor, campaign: Campaign, publish: bool) -> None:
+    from db.scoring import publish as publish_result
+    from db.scoring import score_campaign
+
+    session.flush()
+    result = score_campaign(session, campaign.id, actor, is_demo=True)
+    if publish:
+        publish_result(session, result.id, actor)
 
 
 def _undo_partial_load(engine: Engine, *, actor: Actor, error: BaseException) -> None:
@@ -418,7 +432,13 @@ def _write_inspections(session, *, campaign: Campaign, structure: Structure, vis
         dict(inspection_id=visit_ids[k], unit_id=structure.unit_ids[visits[k]["unit"]],
              dimension_id=structure.dimension_ids[found["dimension"]], severity=found["severity"],
              description=found["description"], state=found["state"], is_demo=True,
-             created_at=_noon(visits[k]["visited_on"]))
+             created_at=_noon(visits[k]["visited_on"]),
+             # Past the team's draft: handed over two days after the visit; answered ones carry an answer.
+             handed_over_at=None if found["state"] == "recorded"
+             else _noon(visits[k]["visited_on"] + timedelta(days=2)),
+             reply=DEMO_REPLY if found["state"] in ("answered", "closed") else "",
+             replied_at=_noon(visits[k]["visited_on"] + timedelta(days=9))
+             if found["state"] in ("answered", "closed") else None)
         for k, f in keys for found in [visits[k]["findings"][f]]])
     counts["inspection"], counts["finding"] = len(visit_ids), len(finding_ids)
     return dict(zip(keys, finding_ids))
@@ -456,7 +476,9 @@ def _write_follow_up(session, *, plan: Plan, campaign: Campaign, structure: Stru
     notice_ids = _insert_ids(session, Rectification, [
         dict(campaign_id=campaign.id, unit_id=units[n["unit"]], reason=n["reason"], problems=n["problems"],
              issued_on=n["issued_on"], deadline=n["deadline"], state=n["state"], closed_on=n["closed_on"],
-             public_satisfaction=n["public_satisfaction"], notice_no=n["notice_no"], is_demo=True)
+             public_satisfaction=n["public_satisfaction"], notice_no=n["notice_no"], is_demo=True,
+             issuing_office=ISSUING_OFFICE, reply=DEMO_REPLY if n["state"] in ("submitted", "verified") else "",
+             submitted_on=_submitted_on(n))
         for n in notices])
     counts["rectification"] = len(notice_ids)
     counts["talk"] = _insert(session, Talk, (
@@ -468,6 +490,15 @@ def _write_follow_up(session, *, plan: Plan, campaign: Campaign, structure: Stru
              filename=f"{structure.unit_codes[r['unit']]}-{year}-{r['kind']}.txt",
              content_type="text/plain; charset=utf-8", content=_report_text(structure, r, year),
              uploaded_by=OPERATOR, is_demo=True) for r in reports))
+
+
+def _submitted_on(notice: dict) -> date | None:
+    """The day a demo unit reported its rectification done: a week before the office closed it."""
+    if notice["state"] == "verified":
+        return max(notice["issued_on"], notice["closed_on"] - timedelta(days=7))
+    if notice["state"] == "submitted":
+        return notice["issued_on"] + timedelta(days=30)
+    return None
 
 
 def _report_text(structure: Structure, report: dict, year: int) -> bytes:

@@ -424,3 +424,24 @@ def recorded_on(moment: datetime | None) -> date | None:
     """The office day of a stored moment (answers and hand-overs are shown as days)."""
     return to_office(moment).date() if moment else None
 
+
+
+def problem_list(session: Session, *, actor: Actor, campaign_id: int, unit_code: str | None = None,
+                 start: date | None = None, end: date | None = None) -> tuple[str, bytes]:
+    """The problem list (问题清单) as an Excel file: every finding of the period the actor may see,
+    for one unit or all (a liaison: their own unit's handed-over findings)."""
+    from db.casework_docs import problem_list_xlsx
+
+    campaign = _campaign(session, campaign_id)
+    start, end = start or campaign.starts_on, end or campaign.ends_on
+    if end < start:
+        raise UserError("casework.period_reversed", "the period ends before it starts")
+    rows = list_findings(session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, start=start, end=end,
+                         limit=1_000_000)
+    rows = sorted(rows, key=lambda r: (r.visited_on, r.id))
+    names = unit_names(session, campaign_id, active_only=False)
+    scope = names.get(unit_code, unit_code) if unit_code else (
+        names.get(actor.unit_code, "") if actor.role == "liaison" else "全部单位")
+    title = f"{campaign.year}年度明察暗访问题清单（{scope}）"
+    content = problem_list_xlsx(rows, title=title, period=(start, end))
+    return f"问题清单-{campaign.year}-{unit_code or actor.unit_code or 'all'}-{start}-{end}.xlsx", content

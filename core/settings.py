@@ -55,8 +55,12 @@ def _check_percent_group(name: str, group: dict, problems: list[UserError]) -> N
         )
 
 
-def validate(settings: dict, *, dimensions: list[str]) -> list[UserError]:
-    """Every problem in `settings`; an empty list means they can be saved."""
+def validate(settings: dict, *, dimensions: list[str], groups: list[str] | None = None) -> list[UserError]:
+    """Every problem in `settings`; an empty list means they can be saved.
+
+    `groups` (reviewer group codes) lets the optional `panel` group's policy weights be checked
+    against the campaign's groups; without it only their numbers are checked.
+    """
     problems: list[UserError] = []
     expected = dict(GROUP_KEYS, dimension_weights=tuple(dimensions))
     for group, keys in expected.items():
@@ -94,6 +98,37 @@ def validate(settings: dict, *, dimensions: list[str]) -> list[UserError]:
             problems.append(UserError("settings.deductions", "deductions must be numbers between 0 and 100"))
     problems.extend(_grade_rule_problems(settings.get("grade_rules")))
     problems.extend(_positive_problems(settings))
+    problems.extend(_panel_problems(settings.get("panel"), groups))
+    return problems
+
+
+PANEL_WEIGHTINGS = ("design", "policy")
+LONELY_GROUP_RULES = ("adjust", "remove")
+
+
+def _panel_problems(panel: object, groups: list[str] | None) -> list[UserError]:
+    """The optional `panel` group (older campaigns lack it; core.scoring then uses its defaults)."""
+    if panel is None:
+        return []
+    if not isinstance(panel, dict):
+        return [UserError("settings.missing_group", "{group}: missing", group="panel")]
+    problems = []
+    weighting = panel.get("weighting", "design")
+    if weighting not in PANEL_WEIGHTINGS:
+        problems.append(UserError("settings.panel_weighting", "panel.weighting must be design or policy"))
+    if panel.get("lonely_group", "adjust") not in LONELY_GROUP_RULES:
+        problems.append(UserError("settings.lonely_group", "panel.lonely_group must be adjust or remove"))
+    weights = panel.get("group_weights", {})
+    if not isinstance(weights, dict):
+        problems.append(UserError("settings.missing_group", "{group}: missing", group="panel.group_weights"))
+    elif weighting == "policy":
+        if groups is not None and set(weights) != set(groups):
+            problems.append(
+                UserError("settings.keys", "{group}: expected keys {expected}, got {got}",
+                          group="panel.group_weights", expected=", ".join(groups), got=", ".join(weights))
+            )
+        else:
+            _check_percent_group("panel.group_weights", weights, problems)
     return problems
 
 

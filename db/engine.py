@@ -158,9 +158,10 @@ def store_error(error: DBAPIError) -> StoreError:
     log.warning("store error: %s %s %s", type(error.orig).__name__, state, message[:200])
     if state == "53100" or "disk is full" in message or "no space left" in message:
         return StoreError("store.full", "the server's disk is full: nothing was saved; please tell the office")
-    if state == "25006" or "readonly" in message or "read-only" in message:
-        return StoreError("store.read_only",
-                          "the database can only be read at the moment: nothing was saved; please tell the office")
+    # SQLite cannot open its file or journal for writing: a read-only file system, file or folder.
+    if state == "25006" or "readonly" in message or "read-only" in message or "unable to open database" in message:
+        return StoreError("store.read_only", "the database cannot be written at the moment (read-only or cannot be "
+                          "opened): nothing was saved; please tell the office")
     if is_transient(error):
         return StoreError("store.busy", "the database is busy or restarting: nothing was saved; please try again "
                           "in a moment")

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from core.poll import COUNTED
 from core.privacy import SMALL_CELL, small_cell
 from core.reliability import (
     ItemMoments,
@@ -23,7 +24,6 @@ from db.dashboard import (
     best_results,
     campaign_years,
     check_reader,
-    counted_vote,
     option_scores,
     result_units,
     score_sum,
@@ -46,6 +46,7 @@ from db.models import (
 )
 
 POLL_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+VOTE_STATUSES = ("accepted", "admitted", "flagged", "rejected")
 
 
 def _settings(session: Session, campaign_id: int) -> dict:
@@ -96,23 +97,38 @@ def score_history(session: Session, *, actor: Actor, unit_codes: list[str]) -> p
 # The five dimensions against the category
 
 
+def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
+    """How often each option was given per unit and dimension in submitted questionnaires.
+
+    The one heavy query of the panel side (a few thousand rows out of tens of thousands of
+    answers); scores per dimension, per unit and the agreement among reviewers derive from it.
+    """
+    rows = session.exec(
+        select(Answer.unit_id, Answer.dimension_id, Answer.option, func.count())
+        .select_from(Answer).join(Response, Response.id == Answer.response_id)
+        .where(Response.campaign_id == campaign_id, _submitted())
+        .group_by(Answer.unit_id, Answer.dimension_id, Answer.option)).all()
+    frame = pd.DataFrame(rows, columns=["unit_id", "dimension_id", "option", "n"])
+    units = session.exec(select(Unit.id, Unit.code, UnitCategory.code).join(UnitCategory)
+                         .where(Unit.campaign_id == campaign_id)).all()
+    dims = session.exec(select(Dimension.id, Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)
+                        .where(Dimension.campaign_id == campaign_id)).all()
+    frame = frame.merge(pd.DataFrame(units, columns=["unit_id", "unit_code", "category_code"]), on="unit_id")
+    return frame.merge(pd.DataFrame(dims, columns=["dimension_id", "dimension_code", "dimension_zh", "dimension_en",
+                                                   "dimension_position"]), on="dimension_id")
+
+
 def _unit_dimension_scores(session: Session, campaign_id: int) -> pd.DataFrame:
     """Mean panel score per unit and dimension over the campaign's submitted questionnaires."""
     scores = option_scores(_settings(session, campaign_id))
-    rows = session.exec(
-        select(Unit.code, UnitCategory.code, Dimension.code, Dimension.name_zh, Dimension.name_en,
-               Dimension.position, score_sum(Answer.option, scores), scored_count(Answer.option, scores))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Unit, Unit.id == Answer.unit_id)
-        .join(UnitCategory, UnitCategory.id == Unit.category_id)
-        .join(Dimension, Dimension.id == Answer.dimension_id)
-        .where(Response.campaign_id == campaign_id, _submitted())
-        .group_by(Unit.code, UnitCategory.code, Dimension.code, Dimension.name_zh, Dimension.name_en,
-                  Dimension.position)).all()
-    frame = pd.DataFrame(rows, columns=["unit_code", "category_code", "dimension_code", "dimension_zh",
-                                        "dimension_en", "dimension_position", "points", "answers"])
-    frame["score"] = [p / n if n else None for p, n in zip(frame["points"], frame["answers"])]
+    counts = answer_counts(session, campaign_id=campaign_id)
+    keys = ["unit_code", "category_code", "dimension_code", "dimension_zh", "dimension_en", "dimension_position"]
+    counts = counts[counts["option"].isin(list(scores))].copy()
+    if counts.empty:
+        return pd.DataFrame(columns=[*keys, "answers", "score"])
+    counts["points"] = counts["n"] * counts["option"].map(scores)
+    frame = counts.groupby(keys, as_index=False).agg(answers=("n", "sum"), points=("points", "sum"))
+    frame["score"] = frame["points"] / frame["answers"]
     return frame.drop(columns="points")
 
 
@@ -128,13 +144,14 @@ def dimension_profile(session: Session, *, actor: Actor, campaign_id: int, unit_
 
 def panel_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
     """Per unit: the mean panel score over all dimensions and the number of scored answers."""
-    scores = option_scores(_settings(session, campaign_id))
-    rows = session.exec(
-        select(Unit.code, score_sum(Answer.option, scores), scored_count(Answer.option, scores))
-        .select_from(Answer).join(Response, Response.id == Answer.response_id).join(Unit, Unit.id == Answer.unit_id)
-        .where(Response.campaign_id == campaign_id, _submitted()).group_by(Unit.code)).all()
-    return pd.DataFrame([(code, p / n if n else None, int(n)) for code, p, n in rows],
-                        columns=["unit_code", "panel_score", "panel_answers"])
+    per_dimension = _unit_dimension_scores(session, campaign_id)
+    if per_dimension.empty:
+        return pd.DataFrame(columns=["unit_code", "panel_score", "panel_answers"])
+    per_dimension["points"] = per_dimension["score"] * per_dimension["answers"]
+    frame = per_dimension.groupby("unit_code", as_index=False).agg(panel_answers=("answers", "sum"),
+                                                                   points=("points", "sum"))
+    frame["panel_score"] = frame["points"] / frame["panel_answers"]
+    return frame[["unit_code", "panel_score", "panel_answers"]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -150,14 +167,23 @@ def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str], period:
     check_reader(actor)
     years = campaign_years(session)
     scores = {cid: option_scores(s) for cid, s in session.exec(select(Campaign.id, Campaign.settings)).all()}
-    counted = counted_vote(PollVote.status)
-    columns = [func.sum(case((and_(counted, PollVote.option == option), 1), else_=0)) for option in POLL_OPTIONS]
+    units = session.exec(select(Unit.id, Unit.code, Unit.campaign_id)
+                         .where(col(Unit.code).in_(unit_codes or [""]))).all()
+    codes = {unit_id: code for unit_id, code, _ in units}
+    # Every status named, so that campaign, status and unit all narrow ix_pollvote_dashboard.
     rows = session.exec(
-        select(PollVote.campaign_id, Unit.code, PollVote.day, *columns,
-               func.sum(case((PollVote.status == "flagged", 1), else_=0)))
-        .join(Unit, Unit.id == PollVote.unit_id)
-        .where(col(Unit.code).in_(unit_codes or [""]))
-        .group_by(PollVote.campaign_id, Unit.code, PollVote.day)).all()
+        select(PollVote.campaign_id, PollVote.unit_id, PollVote.day, PollVote.status, PollVote.option, func.count())
+        .where(col(PollVote.campaign_id).in_({c for _, _, c in units} or {-1}),
+               col(PollVote.status).in_(VOTE_STATUSES), col(PollVote.unit_id).in_(list(codes) or [-1]))
+        .group_by(PollVote.campaign_id, PollVote.unit_id, PollVote.day, PollVote.status, PollVote.option)).all()
+    tallies: dict[tuple, list[int]] = {}
+    for campaign_id, unit_id, day, status, option, n in rows:
+        tally = tallies.setdefault((campaign_id, codes[unit_id], day), [0] * (len(POLL_OPTIONS) + 1))
+        if status in COUNTED and option in POLL_OPTIONS:
+            tally[POLL_OPTIONS.index(option)] += n
+        elif status == "flagged":
+            tally[-1] += n
+    rows = [(*key, *tally) for key, tally in tallies.items()]
     frame = pd.DataFrame(rows, columns=["campaign_id", "unit_code", "day", *POLL_OPTIONS, "flagged"])
     if frame.empty:
         return pd.DataFrame(columns=["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged",
@@ -166,8 +192,8 @@ def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str], period:
     days = pd.to_datetime(frame["day"])
     frame["period"] = (days.dt.to_period("W").dt.start_time if period == "week"
                        else days.dt.to_period("M").dt.start_time).dt.date
-    frame["points"] = [sum(row[o] * scores[row["campaign_id"]][o] for o in POLL_OPTIONS)
-                       for _, row in frame.iterrows()]
+    frame["points"] = sum(frame[o] * frame["campaign_id"].map({c: v[o] for c, v in scores.items()})
+                          for o in POLL_OPTIONS)
     grouped = frame.groupby(["year", "unit_code", "period"], as_index=False)[
         [*POLL_OPTIONS, "flagged", "points"]].sum()
     grouped["votes"] = grouped[list(POLL_OPTIONS)].sum(axis=1)
@@ -176,16 +202,29 @@ def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str], period:
 
 
 def poll_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
-    """Per unit: counted votes and the mean option score (satisfaction, 0-100) of the campaign."""
+    """Per unit: counted votes and the mean option score (satisfaction, 0-100) of the campaign.
+
+    Grouped by status first, the order of ix_pollvote_dashboard, so the count reads the index
+    alone without sorting; the statuses that do not count are dropped afterwards.
+    """
     scores = option_scores(_settings(session, campaign_id))
-    scores = {o: v for o, v in scores.items() if o in POLL_OPTIONS}
     rows = session.exec(
-        select(Unit.code, func.count(), score_sum(PollVote.option, scores))
-        .join(Unit, Unit.id == PollVote.unit_id)
-        .where(PollVote.campaign_id == campaign_id, counted_vote(PollVote.status))
-        .group_by(Unit.code)).all()
-    return pd.DataFrame([(code, int(n), p / n if n else None) for code, n, p in rows],
+        select(PollVote.status, PollVote.unit_id, PollVote.option, func.count())
+        .where(PollVote.campaign_id == campaign_id)
+        .group_by(PollVote.status, PollVote.unit_id, PollVote.option)).all()
+    codes = _unit_codes(session, campaign_id)
+    totals: dict[str, list[float]] = {}
+    for status, unit_id, option, n in rows:
+        if status in COUNTED and option in POLL_OPTIONS:
+            entry = totals.setdefault(codes[unit_id], [0, 0.0])
+            entry[0] += n
+            entry[1] += n * scores[option]
+    return pd.DataFrame([(code, int(n), p / n if n else None) for code, (n, p) in totals.items()],
                         columns=["unit_code", "poll_votes", "poll_satisfaction"])
+
+
+def _unit_codes(session: Session, campaign_id: int) -> dict[int, str]:
+    return dict(session.exec(select(Unit.id, Unit.code).where(Unit.campaign_id == campaign_id)).all())
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,6 +243,7 @@ def group_comparison(session: Session, *, actor: Actor, campaign_id: int, unit_c
     for the unit is withheld (its count and score could single people out)."""
     check_reader(actor)
     scores = option_scores(_settings(session, campaign_id))
+    unit_id = session.exec(select(Unit.id).where(Unit.campaign_id == campaign_id, Unit.code == unit_code)).first()
     rows = session.exec(
         select(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
                Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position,
@@ -212,9 +252,8 @@ def group_comparison(session: Session, *, actor: Actor, campaign_id: int, unit_c
         .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
         .join(ReviewerGroup, ReviewerGroup.id == Response.group_id)
-        .join(Unit, Unit.id == Answer.unit_id)
         .join(Dimension, Dimension.id == Answer.dimension_id)
-        .where(Response.campaign_id == campaign_id, Unit.code == unit_code, _submitted())
+        .where(Answer.unit_id == (unit_id or -1), Response.campaign_id == campaign_id, _submitted())
         .group_by(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
                   Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)).all()
     cells = pd.DataFrame(rows, columns=["group_code", "name_zh", "name_en", "group_position", "dimension_code",
@@ -399,15 +438,12 @@ def reliability(session: Session, *, actor: Actor, campaign_id: int) -> Reliabil
     check_reader(actor)
     scores = option_scores(_settings(session, campaign_id))
     m = _item_moments(session, campaign_id, scores)
-    rows = session.exec(
-        select(Answer.unit_id, Answer.dimension_id, Answer.option, func.count())
-        .select_from(Answer).join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign_id, _submitted(), col(Answer.option).in_(list(scores)))
-        .group_by(Answer.unit_id, Answer.dimension_id, Answer.option)).all()
+    given = answer_counts(session, campaign_id=campaign_id)
     options = list(scores)
     table: dict[tuple[int, int], list[int]] = {}
-    for unit_id, dimension_id, option, n in rows:
-        table.setdefault((unit_id, dimension_id), [0] * len(options))[options.index(option)] = int(n)
+    for unit_id, dimension_id, option, n in given[["unit_id", "dimension_id", "option", "n"]].itertuples(index=False):
+        if option in scores:
+            table.setdefault((unit_id, dimension_id), [0] * len(options))[options.index(option)] = int(n)
     counts = list(table.values())
     values = [scores[o] for o in options]
     questionnaires, straight, fast, flagged = _quality_counts(session, campaign_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -230,7 +230,12 @@ class AnswerComment(SQLModel, table=True):
 class PollVote(SQLModel, table=True):
     """A citizen's vote. No raw address: only salted hashes of the device and network."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "device_hash", "day"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "device_hash", "day"),
+        # The dashboards count a campaign's votes by status, unit and option (and a unit's by day)
+        # from this index alone, without touching the table (db/live.py, db/explore.py).
+        Index("ix_pollvote_dashboard", "campaign_id", "status", "unit_id", "option", "day"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
@@ -332,6 +337,7 @@ class AccountabilityCase(SQLModel, table=True):
     veto: bool = False  # 一票否决 recorded against the unit
     opened_on: date
     due_on: date | None = None
+    decided_on: date | None = None  # the latest decision: it meets the deadline (cleared by a second handling)
     closed_on: date | None = None
     reply: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the unit's answer
     replied_at: datetime | None = None

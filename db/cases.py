@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, func, select
 
 from core import cases as rules
-from core.clock import office_today, to_office, utcnow
+from core.clock import office_today, utcnow
 from core.errors import NotFound, UserError
 from db.access import Actor, require
 from db.audit import record
@@ -90,6 +90,7 @@ def _not_found(case_id: object) -> NotFound:
 def _view(case: AccountabilityCase) -> dict:
     return {"state": case.state, "severity": case.severity, "escalated": case.escalated,
             "factors": list(case.factors or []), "due_on": case.due_on.isoformat() if case.due_on else None,
+            "decided_on": case.decided_on.isoformat() if case.decided_on else None,
             "closed_on": case.closed_on.isoformat() if case.closed_on else None, "veto": case.veto}
 
 
@@ -101,15 +102,6 @@ def _event(session: Session, case: AccountabilityCase, actor: Actor, *, kind: st
 
 # ---------------------------------------------------------------------------------------
 # Reading
-
-
-def _decided_on(session: Session, case_ids: Sequence[int]) -> dict[int, date]:
-    if not case_ids:
-        return {}
-    rows = session.exec(select(CaseEvent.case_id, func.max(CaseEvent.at))
-                        .where(col(CaseEvent.case_id).in_(case_ids), CaseEvent.kind == "transition",
-                               CaseEvent.to_state == "decided").group_by(CaseEvent.case_id)).all()
-    return {case_id: to_office(at).date() for case_id, at in rows if at is not None}
 
 
 def _counts(session: Session, case_ids: Sequence[int]) -> tuple[dict[int, int], dict[int, int]]:
@@ -125,9 +117,8 @@ def _counts(session: Session, case_ids: Sequence[int]) -> tuple[dict[int, int], 
     return seconds, people
 
 
-def _row(case: AccountabilityCase, unit: Unit, *, decided: date | None, seconds: int, people: int,
-         today: date) -> CaseRow:
-    done = decided if case.state in ("decided", "circulated") else None
+def _row(case: AccountabilityCase, unit: Unit, *, seconds: int, people: int, today: date) -> CaseRow:
+    done = case.decided_on if case.state in ("decided", "circulated") else None
     late = rules.days_overdue(case.due_on, done, today=today)
     return CaseRow(case.id, unit.code, unit.name, case.origin, case.title, case.description, case.severity,
                    case.state, case.escalated, tuple(case.factors or ()), case.veto, case.opened_on, case.due_on,
@@ -153,9 +144,9 @@ def list_cases(session: Session, *, actor: Actor, campaign_id: int, unit_code: s
     rows = session.exec(query.order_by(col(AccountabilityCase.opened_on).desc(), col(AccountabilityCase.id).desc())
                         .limit(limit)).all()
     ids = [case.id for case, _ in rows]
-    decided, (seconds, people) = _decided_on(session, ids), _counts(session, ids)
+    seconds, people = _counts(session, ids)
     today = today or office_today()
-    result = [_row(case, unit, decided=decided.get(case.id), seconds=seconds.get(case.id, 0),
+    result = [_row(case, unit, seconds=seconds.get(case.id, 0),
                    people=people.get(case.id, 0), today=today) for case, unit in rows]
     return [r for r in result if r.overdue] if overdue_only else result
 
@@ -178,8 +169,8 @@ def _roles(session: Session, case_id: int) -> frozenset[str]:
 def get_case(session: Session, *, actor: Actor, case_id: int, today: date | None = None) -> CaseDetail:
     case, unit = _case(session, actor, case_id, *READERS)
     seconds, people = _counts(session, [case.id])
-    row = _row(case, unit, decided=_decided_on(session, [case.id]).get(case.id), seconds=seconds.get(case.id, 0),
-               people=people.get(case.id, 0), today=today or office_today())
+    row = _row(case, unit, seconds=seconds.get(case.id, 0), people=people.get(case.id, 0),
+               today=today or office_today())
     events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)
                           .order_by(CaseEvent.at, CaseEvent.id)).all()
     persons = session.exec(select(ResponsiblePerson).where(ResponsiblePerson.case_id == case_id)
@@ -263,11 +254,13 @@ def move_case(session: Session, *, actor: Actor, case_id: int, to: str, note: st
                                 roles=_roles(session, case_id), reopened_for=reopened or None))
     before = _view(case)
     from_state, case.state = case.state, to
-    if to == "circulated":
+    if to == "decided":
+        case.decided_on = today
+    elif to == "circulated":
         case.closed_on = today
     elif to == "second_handling":
         # Reopened: the case is open again and owes a new decision, with a fresh deadline.
-        case.closed_on, case.due_on = None, rules.default_due(today)
+        case.closed_on, case.decided_on, case.due_on = None, None, rules.default_due(today)
     session.add(case)
     _event(session, case, actor, kind="transition", from_state=from_state, to_state=to,
            reason=reason if to == "second_handling" else "", note=note)

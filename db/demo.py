@@ -451,7 +451,8 @@ def _write_cases(session, *, campaign: Campaign, structure: Structure, cases: li
              finding_id=finding_ids[(c["visit"], c["finding"])] if c["finding"] is not None else None,
              media_case_id=media_ids[c["media"]] if c["media"] is not None else None, title=c["title"],
              description=c["description"], severity=c["severity"], state=c["state"], escalated=c["escalated"],
-             veto=False, opened_on=c["opened_on"], due_on=c["due_on"], closed_on=c["closed_on"], is_demo=True)
+             veto=False, opened_on=c["opened_on"], due_on=c["due_on"], closed_on=c["closed_on"], is_demo=True,
+             decided_on=_decided_on(c))
         for c in cases])
     counts["accountabilitycase"] = len(case_ids)
     counts["caseevent"] = _insert(session, CaseEvent, (
@@ -461,6 +462,14 @@ def _write_cases(session, *, campaign: Campaign, structure: Structure, cases: li
     counts["responsibleperson"] = _insert(session, ResponsiblePerson, (
         dict(case_id=case_id, role=p["role"], name=p["name"], measure=p["measure"])
         for case_id, c in zip(case_ids, cases) for p in c["persons"]))
+
+
+def _decided_on(case: dict) -> date | None:
+    """The day of the case's standing decision (none once a second handling reopened it)."""
+    if case["state"] not in ("decided", "circulated"):
+        return None
+    moments = [e["at"] for e in case["events"] if e["to_state"] == "decided"]
+    return to_office(max(moments)).date() if moments else None
 
 
 def _write_follow_up(session, *, plan: Plan, campaign: Campaign, structure: Structure, quality: np.ndarray,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import case
 from sqlmodel import Session, col, select
 
 from core import casework as rules
@@ -148,8 +149,9 @@ def suggestions(session: Session, *, actor: Actor, campaign_id: int) -> list[Sug
     require(actor, *OFFICE)
     names = {u.id: (u.code, u.name) for u in session.exec(select(Unit).where(Unit.campaign_id == campaign_id))}
     notices = session.exec(select(Rectification).where(Rectification.campaign_id == campaign_id)).all()
+    published_first = case((Result.status == "published", 0), else_=1)
     result = session.exec(select(Result).where(Result.campaign_id == campaign_id)
-                          .order_by(col(Result.status == "published").desc(), col(Result.version).desc())).first()
+                          .order_by(published_first, col(Result.version).desc())).first()
     found: list[Suggestion] = []
     if result is not None:
         unqualified = session.exec(select(ResultUnit.unit_id).where(ResultUnit.result_id == result.id,

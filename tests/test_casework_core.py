@@ -2,6 +2,7 @@
 (across a year boundary), report status, and files judged by their bytes."""
 
 import io
+import itertools
 from datetime import date
 
 import pytest
@@ -95,7 +96,7 @@ def test_second_handling_needs_a_reason_and_a_note_and_reopens_the_case():
     assert cases.next_states("second_handling") == ("investigating",)
     path = ["received", "investigating", "decided", "circulated", "second_handling", "investigating", "decided",
             "circulated"]
-    for here, there in zip(path, path[1:]):
+    for here, there in itertools.pairwise(path):
         cases.check_step(step(here, there, reason="rectification_poor", roles=ALL))
     assert cases.second_handlings(path) == 1
 

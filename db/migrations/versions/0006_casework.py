@@ -23,6 +23,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('accountabilitycase', schema=None) as batch_op:
         batch_op.add_column(sa.Column('factors', sa.JSON(), server_default='[]', nullable=False))
+        batch_op.add_column(sa.Column('decided_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('replied_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
@@ -51,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table('accountabilitycase', schema=None) as batch_op:
         batch_op.drop_column('replied_at')
         batch_op.drop_column('reply')
+        batch_op.drop_column('decided_on')
         batch_op.drop_column('factors')
 
     with op.batch_alter_table('finding', schema=None) as batch_op:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core import passwords
 from core.errors import UserError
 from db import migrate
-from db.access import Actor
+from db.access import Actor, require
 from db.campaigns import DEFAULT_SCHEME, get_campaign_or_none, load_scheme, read_scheme
 from db.engine import describe, session_scope
 from db.media import ensure_channels
@@ -49,6 +49,7 @@ def reachable(engine: Engine) -> None:
 
 def create_first_admin(session: Session, *, actor: Actor) -> str | None:
     """Create `admin` with a one-time password when no active administrator exists."""
+    require(actor, "admin")
     if has_admin(session):
         return None
     username = _free_admin_name(session)
@@ -73,6 +74,7 @@ def init_database(engine: Engine, *, actor: Actor, scheme_path: Path = DEFAULT_S
     The scheme file is checked whole before anything is written, and the campaign
     and the administrator are created in one transaction.
     """
+    require(actor, "admin")
     scheme = read_scheme(scheme_path)
     reachable(engine)
     before = migrate.current(engine)

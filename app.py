@@ -29,6 +29,7 @@ PAGES = [
     ("panel", "panel", "panel.py", "panel", ":material/fact_check:"),
     ("online", "poll_admin", "poll_admin.py", "votes", ":material/ballot:"),
     ("online", "media", "media.py", "media", ":material/newspaper:"),
+    ("results", "results", "results.py", "results", ":material/leaderboard:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),
     ("admin", "users", "users.py", "users", ":material/group:"),

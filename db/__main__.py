@@ -300,6 +300,9 @@ def parser() -> argparse.ArgumentParser:
     verify = command("verify-draw", cmd_verify_draw, "reproduce a draw from a published pool file and the seed")
     verify.add_argument("--pool", required=True, metavar="FILE", help="the published pool file (id, group)")
     draw_options(verify, n_default=200)
+    from db.scoring_cli import add_commands as scoring_commands
+
+    scoring_commands(command)
     return top
 
 

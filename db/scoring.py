@@ -48,6 +48,7 @@ from db.models import (
     Unit,
     UnitCategory,
 )
+from db.result_exports import ResultDocument
 from db.units import list_units
 
 OFFICE = ("admin",)
@@ -386,3 +387,15 @@ def set_panel_rules(session: Session, *, actor: Actor, year: int, weighting: str
     if problems:
         raise ValidationError("settings.invalid", "the settings cannot be saved", problems=problems)
     return update_settings(session, actor=actor, year=year, settings=settings)
+
+
+def result_document(session: Session, result_id: int, *, actor: Actor | None = None) -> ResultDocument:
+    """A stored result with its names, ready for the workbook and the circular."""
+    result = get_result(session, result_id, actor=actor) if actor else _result(session, result_id)
+    campaign = _campaign(session, result.campaign_id)
+    return ResultDocument(
+        year=campaign.year, campaign_name=campaign.name_zh, version=result.version, status=result.status,
+        input_hash=result.input_hash, created_at=result.created_at, published_at=result.published_at,
+        published_by=result.published_by, config=dict(result.config), rows=result_rows(session, result.id),
+        dimension_names={d.code: d.name_zh for d in campaign_dimensions(session, campaign.id)},
+        group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)})

@@ -1,0 +1,352 @@
+"""The result's documents, in Chinese: the Excel workbook and the Word circular (通报) draft.
+
+Built from plain data (a stored result and its rows); nothing here reads the database or
+Streamlit, so the page, the command line and tests all get the same bytes. Personal data never
+appears: the panel enters only as estimates per unit, dimension and reviewer group.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+BODY_FONT, TITLE_FONT = "仿宋", "黑体"  # the fonts of official documents (公文)
+
+GRADES_ZH = {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}
+METHODS_ZH = {"panel": "集中评议", "online": "大数据评议", "inspection": "明察暗访", "daily": "日常工作评价"}
+STATUS_ZH = {"provisional": "暂定", "published": "已发布"}
+SEVERITIES_ZH = {"minor": "轻微", "general": "一般", "serious": "严重"}
+OPTIONS_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unknown": "不了解"}
+LONELY_ZH = {"adjust": "以该单位该维度总体估计为中心计算（同 R survey.lonely.psu=\"adjust\"）",
+             "remove": "方差按 0 计（同 R survey.lonely.psu=\"remove\"）"}
+NOTES_ZH = {
+    "missing_panel": "无有效集中评议答卷，集中评议权重按比例分配给其他方式",
+    "missing_online": "无网上评议数据，其权重按比例分配给其他方式",
+    "missing_inspection": "本年度未被明察暗访，其权重按比例分配给其他方式",
+    "missing_daily": "未录入日常工作评价，其权重按比例分配给其他方式",
+    "missing_dimension": "以下维度无有效答卷，按其余维度权重计算：{dimensions}",
+    "lonely_group_unit": "有评议组别仅 1 份有效答卷，标准误按规则处理：{rule}",
+    "poll_category_mean": "无群众投票，投票指数取本类别平均值",
+    "online_half": "网上评议中缺少{missing}，按另一部分计算",
+    "veto": "有一票否决记录，评为不合格",
+    "rectification_rejected": "整改群众不满意，评为不合格",
+    "quota": "超出优秀比例限额，评为合格",
+    "quota_tie": "与其他单位在优秀限额边界同分，按同分同等对待规则均评为合格",
+    "borderline_excellent_min": "90% 区间跨越优秀分数线",
+    "borderline_qualified_min": "90% 区间跨越合格分数线",
+    "borderline_quota": "排名区间跨越优秀限额位置",
+}
+HALVES_ZH = {"poll": "群众投票", "media": "媒体曝光问题办理"}
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _font(run, name: str, size: float | None = None, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.name = name
+    # Word takes Chinese glyphs from the East Asian font slot, which font.name does not set.
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    if size:
+        run.font.size = Pt(size)
+    run.font.bold = bold
+
+
+def note_text(note: dict) -> str:
+    params = {k: v for k, v in note.items() if k != "code"}
+    if "missing" in params:
+        params["missing"] = HALVES_ZH.get(params["missing"], params["missing"])
+    if "rule" in params:
+        params["rule"] = LONELY_ZH.get(params["rule"], params["rule"])
+    text = NOTES_ZH.get(note.get("code", ""), note.get("code", ""))
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text
+
+
+@dataclass(frozen=True)
+class ResultDocument:
+    """What both documents need, read once from the store."""
+
+    year: int
+    campaign_name: str
+    version: int
+    status: str
+    input_hash: str
+    created_at: object
+    published_at: object
+    published_by: str | None
+    config: dict
+    rows: list  # db.scoring.ResultRow, by category and rank
+    dimension_names: dict[str, str]
+    group_names: dict[str, str]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(values: list) -> list:
+    """Text a spreadsheet would run as a formula (a finding or case title is typed by people) gets a leading '."""
+    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values]
+
+
+def _g(value) -> str:
+    return f"{float(value):g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _append(sheet, values: list) -> None:
+    sheet.append(_safe(values))
+
+
+def _number(value, digits: int = 2):
+    return None if value is None else round(float(value), digits)
+
+
+def _by_category(document: ResultDocument) -> dict[str, list]:
+    categories: dict[str, list] = {}
+    for row in document.rows:
+        categories.setdefault(row.category_zh, []).append(row)
+    return categories
+
+
+# ------------------------------------------------------------------------------ workbook
+
+
+def workbook_bytes(document: ResultDocument) -> bytes:
+    """Ranking per category, components, intervals, panel detail and the breakdown of every score."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = Workbook()
+    bold = Font(bold=True)
+    amber = PatternFill("solid", fgColor="FFF2CC")
+    about = book.active
+    about.title = "说明"
+    settings = document.config.get("settings", {})
+    weights = settings.get("method_weights", {})
+    rules = settings.get("grade_rules", {})
+    panel = document.config.get("panel", {})
+    lines = [
+        (f"{document.campaign_name} 结果", None),
+        ("版本", f"第 {document.version} 版（{STATUS_ZH.get(document.status, document.status)}）"),
+        ("计算时间", str(document.created_at)),
+        ("发布时间", str(document.published_at or "未发布")),
+        ("发布人", document.published_by or "—"),
+        ("输入数据 SHA-256", document.input_hash),
+        ("计算规则版本", document.config.get("engine", "")),
+        ("方式权重", "、".join(f"{METHODS_ZH[m]} {weights.get(m, 0):g}%" for m in METHODS_ZH)),
+        ("等次分数线", f"优秀 ≥ {_g(rules.get('excellent_min'))} 分；"
+                      f"合格 ≥ {_g(rules.get('qualified_min'))} 分；其余不合格"),
+        ("优秀比例", f"每类至多 {rules.get('excellent_quota_pct')}%（向下取整；0 表示不限）。"
+                    "限额边界同分的单位同等对待：若全部评为优秀会超出限额，则均评为合格"),
+        ("否决与整改", "有一票否决记录或整改群众不满意的单位评为不合格（按本年度设置）"),
+        ("缺项处理", "某一方式无数据时不按 0 分计，其权重按比例分配给其余方式，并在说明中列出"),
+        ("集中评议加权", "按评议组别在人员库中的人数加权（N_h/n_h）" if panel.get("weighting") != "policy"
+         else "按固定政策权重：" + "、".join(f"{document.group_names.get(g, g)} {w:g}%"
+                                              for g, w in panel.get("group_weights", {}).items())),
+        ("单份答卷组别", LONELY_ZH.get(panel.get("lonely_group", "adjust"), "")),
+        ("不确定性", f"自助法 {document.config.get('bootstrap_replicates')} 次（组内重抽评议人、按票数重抽投票），"
+                    f"权重模拟 {document.config.get('weight_draws')} 次（扰动幅度 "
+                    f"{settings.get('uncertainty', {}).get('weight_noise')}），随机种子 "
+                    f"{settings.get('uncertainty', {}).get('seed')}"),
+        ("临界", "不受否决影响，且 90% 得分区间跨越等次分数线，或优秀限额生效时排名区间跨越限额位置"),
+    ]
+    for note in document.config.get("notes", []):
+        lines.append(("提示", note_text(note) if note.get("code") in NOTES_ZH else _campaign_note(note, document)))
+    for label, value in lines:
+        _append(about, [label, value])
+    about["A1"].font = Font(bold=True, size=14)
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 110
+
+    header = ["排名", "单位", "等次", "综合得分", *METHODS_ZH.values(), "得分区间下限（90%）", "得分区间上限（90%）",
+              "排名区间（权重模拟 5%）", "排名区间（权重模拟 95%）", "临界", "说明"]
+    for category, rows in _by_category(document).items():
+        sheet = book.create_sheet(category[:31])
+        _append(sheet, header)
+        for row in rows:
+            notes = "；".join(note_text(n) for n in row.explanation.get("notes", []))
+            _append(sheet, [row.rank, row.unit_name, GRADES_ZH.get(row.grade, row.grade), _number(row.total),
+                          *[_number(row.components.get(m)) for m in METHODS_ZH], _number(row.score_low),
+                          _number(row.score_high), row.rank_low, row.rank_high, "是" if row.borderline else "",
+                          notes])
+            if row.borderline:
+                for cell in sheet[sheet.max_row]:
+                    cell.fill = amber
+        _style(sheet, bold, [6, 40, 8, 10, 10, 10, 10, 12, 14, 14, 14, 14, 6, 60])
+
+    detail = book.create_sheet("集中评议明细")
+    _append(detail, ["类别", "单位", "维度", "估计值", "标准误", "有效答卷", "不了解", "满意", "基本满意", "不满意",
+                   "仅 1 份答卷的组别"])
+    for row in document.rows:
+        for code, cell in row.explanation.get("panel", {}).get("dimensions", {}).items():
+            options = cell.get("options", {})
+            _append(detail, [row.category_zh, row.unit_name, document.dimension_names.get(code, code),
+                           _number(cell.get("estimate")), _number(cell.get("se"), 3), cell.get("valid"),
+                           cell.get("unknown"), options.get("satisfied"), options.get("basically_satisfied"),
+                           options.get("dissatisfied"),
+                           "、".join(document.group_names.get(g, g) for g in cell.get("lonely_groups", []))])
+    _style(detail, bold, [22, 40, 26, 10, 10, 10, 8, 8, 10, 8, 24])
+
+    groups = book.create_sheet("评议组别")
+    group_codes = list(document.group_names)
+    _append(groups, ["类别", "单位", "集中评议得分", *[document.group_names[g] for g in group_codes], "评价偏低的组别"])
+    for row in document.rows:
+        panel_part = row.explanation.get("panel", {})
+        by_group = panel_part.get("groups", {})
+        _append(groups, [row.category_zh, row.unit_name, _number(panel_part.get("score")),
+                       *[_number(by_group.get(g, {}).get("mean")) for g in group_codes],
+                       "、".join(document.group_names.get(g, g) for g in panel_part.get("lower_groups", []))])
+    _style(groups, bold, [22, 40, 12, *[12] * len(group_codes), 30])
+
+    steps = book.create_sheet("计算过程")
+    _append(steps, ["类别", "单位", "实际权重", "各方式贡献", "投票（满意/基本满意/不满意）", "未计入投票",
+                  "投票原始指数",
+                  "类别平均", "收缩后指数", "满意率 95% 区间", "媒体案件数", "按时答复", "已办结", "群众评价",
+                  "媒体得分", "暗访次数", "问题（扣分）", "日常工作", "否决", "整改不满意", "自助法排名区间",
+                  "权重模拟排名中位数"])
+    for row in document.rows:
+        e = row.explanation
+        poll = e.get("online", {}).get("poll", {})
+        media = e.get("online", {}).get("media", {})
+        inspection = e.get("inspection", {})
+        votes = poll.get("votes", {})
+        wilson = poll.get("wilson95")
+        uncertainty = e.get("uncertainty", {})
+        boot_rank = uncertainty.get("bootstrap_rank")
+        _append(steps, [
+            row.category_zh, row.unit_name,
+            "、".join(f"{METHODS_ZH[m]} {w:g}%" for m, w in e.get("weights_used", {}).items()),
+            "、".join(f"{METHODS_ZH[m]} {w:.2f}" for m, w in e.get("contributions", {}).items()),
+            f"{votes.get('satisfied', 0)}/{votes.get('basically_satisfied', 0)}/{votes.get('dissatisfied', 0)}",
+            poll.get("set_aside"), _number(poll.get("raw")), _number(poll.get("category_mean")),
+            _number(poll.get("index")),
+            f"{wilson[0]:.3f}–{wilson[1]:.3f}" if wilson else "无投票",
+            media.get("cases"), _fraction(media.get("on_time")), _fraction(media.get("resolved")),
+            _number((media.get("satisfaction") or {}).get("score")), _number(media.get("score")),
+            inspection.get("visits"),
+            "；".join(f"{SEVERITIES_ZH.get(f['severity'], f['severity'])}:{f['description']}(-{f['deduction']:g})"
+                     for f in inspection.get("findings", [])),
+            _number(e.get("daily", {}).get("score")),
+            "、".join(e.get("overrides", {}).get("vetoes", [])),
+            "、".join(e.get("overrides", {}).get("rejections", [])),
+            f"{boot_rank[0]:g}–{boot_rank[1]:g}" if boot_rank and None not in boot_rank else "",
+            uncertainty.get("weights_rank_median"),
+        ])
+    _style(steps, bold, [22, 40, 40, 40, 20, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 8, 60, 10, 24, 24, 14, 12])
+    for sheet in book.worksheets[1:]:
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                long_text = isinstance(cell.value, str) and len(cell.value) > 30
+                cell.alignment = Alignment(vertical="top", wrap_text=long_text)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _campaign_note(note: dict, document: ResultDocument) -> str:
+    code = note.get("code")
+    if code == "lonely_group":
+        return (f"{note.get('cells')} 个单位×维度中有评议组别仅 1 份有效答卷（{note.get('groups')}），"
+                f"标准误{LONELY_ZH.get(note.get('rule'), '')}")
+    if code == "missing_component":
+        method = METHODS_ZH.get(note.get("method"), note.get("method"))
+        return f"{note.get('count')} 家单位缺少{method}数据，权重按比例分配"
+    if code == "policy_weights":
+        return f"集中评议按固定政策权重合成：{note.get('weights')}"
+    if code == "no_questionnaires":
+        return "尚无提交的集中评议答卷"
+    return str(code)
+
+
+def _fraction(part: dict | None) -> str:
+    if not part or not part.get("of"):
+        return "—"
+    return f"{part.get('count')}/{part.get('of')}"
+
+
+def _style(sheet, bold, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.freeze_panes = "C2"
+    for k, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(k)].width = width
+
+
+# ------------------------------------------------------------------------------ circular
+
+
+def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -> bytes:
+    """The draft circular (通报) with every unit's grade by category, for the office to edit and sign."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+
+    def paragraph(text: str, *, align=None, size: float = 16, font: str = BODY_FONT, bold: bool = False,
+                  indent: bool = True):
+        p = doc.add_paragraph()
+        if align is not None:
+            p.alignment = align
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(size * 2)
+        p.paragraph_format.line_spacing = Pt(28)
+        _font(p.add_run(text), font, size, bold)
+        return p
+
+    draft = "（草稿）" if document.status == "published" else "（草稿·暂定结果，尚未发布）"
+    paragraph(f"关于{document.year}年度履职尽责督促检查结果的通报{draft}", align=WD_ALIGN_PARAGRAPH.CENTER, size=22,
+              font=TITLE_FONT, bold=True, indent=False)
+    paragraph("")
+    paragraph("各有关单位：", indent=False)
+    weights = document.config.get("settings", {}).get("method_weights", {})
+    rules = document.config.get("settings", {}).get("grade_rules", {})
+    categories = _by_category(document)
+    total_units = sum(len(rows) for rows in categories.values())
+    paragraph(f"根据《区纠风办关于{document.year}年度加强履职尽责督促检查工作的实施方案》，区纠风办对{total_units}家单位"
+              "开展了履职尽责督促检查。通过明察暗访、大数据评议、集中评议和日常工作评价，按"
+              + "、".join(f"{METHODS_ZH[m]}{weights.get(m, 0):g}%" for m in METHODS_ZH)
+              + f"的权重换算成综合得分，分类评定等次（综合得分{_g(rules.get('excellent_min'))}分及以上为优秀，"
+              f"{_g(rules.get('qualified_min'))}分及以上为合格；优秀等次每类不超过{_g(rules.get('excellent_quota_pct'))}%）。"
+              "现将结果通报如下：")
+    numerals = "一二三四五六七八九十"
+    for k, (category, rows) in enumerate(categories.items()):
+        paragraph(f"{numerals[k % 10]}、{category}（{len(rows)}家）", font=TITLE_FONT, bold=True)
+        for grade in ("excellent", "qualified", "unqualified"):
+            names = [r.unit_name for r in rows if r.grade == grade]
+            paragraph(f"{GRADES_ZH[grade]}（{len(names)}家）：{'、'.join(names) if names else '无'}。")
+        table = doc.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ("排名", "单位", "综合得分", "等次")):
+            _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12, True)
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, (str(row.rank), row.unit_name, f"{row.total:.2f}",
+                                          GRADES_ZH.get(row.grade, row.grade))):
+                _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
+    unqualified = [r.unit_name for r in document.rows if r.grade == "unqualified"]
+    paragraph("有关要求", font=TITLE_FONT, bold=True)
+    paragraph("评为不合格等次的单位以及整改问题群众不满意的单位，由区纠风办下发整改通知书，限期整改，"
+              "并约谈单位主要负责人和分管负责人。"
+              + (f"本年度涉及：{'、'.join(unqualified)}。" if unqualified else "本年度无不合格单位。")
+              + "督促检查结果纳入各单位绩效考核，并报区领导。")
+    paragraph(f"本通报依据结果第{document.version}版（{STATUS_ZH.get(document.status, document.status)}），"
+              f"输入数据校验码（SHA-256）前16位：{document.input_hash[:16]}。", size=12)
+    paragraph("")
+    paragraph("区纠风办", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    paragraph(chinese_date(issued_on or date.today()), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,121 @@
+"""`python -m db score|publish|export-results`: scoring from a terminal (registered by db.__main__)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from db.access import cli_actor
+from db.engine import make_engine, session_scope
+
+GRADE_MARKS = {"excellent": "excellent", "qualified": "qualified", "unqualified": "UNQUALIFIED"}
+
+
+def _scoring_json(year: int, scoring, version: int | None) -> dict:
+    return {"campaign": year, "version": version, "status": "provisional" if version else "not stored",
+            "input_hash": scoring.input_hash, "notes": scoring.config["notes"],
+            "config": {k: scoring.config[k] for k in ("engine", "bootstrap_replicates", "weight_draws", "as_of",
+                                                        "population", "rules")},
+            "units": [{"code": u.code, "name": u.name, "category": u.category, "total": u.total,
+                       "components": u.components, "grade": u.grade, "rank": u.rank, "score_low": u.score_low,
+                       "score_high": u.score_high, "rank_low": u.rank_low, "rank_high": u.rank_high,
+                       "borderline": u.borderline, "notes": u.explanation["notes"]} for u in scoring.units]}
+
+
+def _table(year: int, scoring, version: int | None) -> None:
+    stored = f"stored as provisional version {version}" if version else "not stored (add --save to keep it)"
+    print(f"campaign {year}: provisional results, {stored}")
+    print(f"input SHA-256: {scoring.input_hash}")
+    print(f"bootstrap replicates {scoring.config['bootstrap_replicates']}, weight draws "
+          f"{scoring.config['weight_draws']}, media deadlines judged on {scoring.config['as_of']}")
+    for note in scoring.notes:
+        print("note: " + ", ".join(f"{k}={v}" for k, v in note.items()))
+    category = None
+    for unit in sorted(scoring.units, key=lambda u: (list(dict.fromkeys(x.category for x in scoring.units))
+                                                     .index(u.category), u.rank)):
+        if unit.category != category:
+            category = unit.category
+            print(f"\n[{category}]")
+            print(f"{'rank':>4} {'code':<6} {'total':>7} {'90% interval':>17} {'rank 5-95%':>10}  grade")
+        interval = f"{unit.score_low:.2f}-{unit.score_high:.2f}" if unit.score_low is not None else "—"
+        ranks = f"{unit.rank_low}-{unit.rank_high}" if unit.rank_low is not None else "—"
+        mark = " borderline" if unit.borderline else ""
+        print(f"{unit.rank:>4} {unit.code:<6} {unit.total:7.2f} {interval:>17} {ranks:>10}  "
+              f"{GRADE_MARKS[unit.grade]}{mark}  {unit.name}")
+
+
+def cmd_score(args) -> int:
+    from db.campaigns import get_campaign
+    from db.scoring import compute, score_campaign
+
+    with session_scope(make_engine()) as session:
+        campaign = get_campaign(session, args.campaign)
+        version = None
+        if args.save:
+            result = score_campaign(session, campaign.id, cli_actor(), replicates=args.replicates, draws=args.draws)
+            version = result.version
+        scoring = compute(session, campaign.id, replicates=args.replicates, draws=args.draws)
+    if args.json:
+        print(json.dumps(_scoring_json(args.campaign, scoring, version), ensure_ascii=False))
+    else:
+        _table(args.campaign, scoring, version)
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from core.errors import NotFound
+    from db.campaigns import get_campaign
+    from db.models import Result
+    from db.scoring import publish
+
+    with session_scope(make_engine()) as session:
+        campaign = get_campaign(session, args.campaign)
+        from sqlmodel import select
+
+        result = session.exec(select(Result).where(Result.campaign_id == campaign.id,
+                                                   Result.version == args.version)).first()
+        if result is None:
+            raise NotFound("scoring.no_version", "campaign {year} has no result version {version}",
+                           year=args.campaign, version=args.version)
+        publish(session, result.id, cli_actor())
+        print(f"campaign {args.campaign}: version {args.version} published (input SHA-256 {result.input_hash})")
+    return 0
+
+
+def cmd_export_results(args) -> int:
+    from core.errors import NotFound
+    from db.campaigns import get_campaign
+    from db.result_exports import circular_bytes, workbook_bytes
+    from db.scoring import latest_result, result_document
+
+    with session_scope(make_engine()) as session:
+        campaign = get_campaign(session, args.campaign)
+        result = latest_result(session, campaign.id, published_only=not args.provisional)
+        if result is None:
+            raise NotFound("scoring.nothing_to_export", "campaign {year} has no published result "
+                           "(use --provisional for the newest version)", year=args.campaign)
+        document = result_document(session, result.id)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(workbook_bytes(document))
+        print(f"workbook of version {document.version} written to {args.xlsx}")
+    if args.docx:
+        Path(args.docx).write_bytes(circular_bytes(document))
+        print(f"circular draft of version {document.version} written to {args.docx}")
+    return 0
+
+
+def add_commands(command) -> None:
+    score = command("score", cmd_score, "compute and print the provisional results of a campaign")
+    score.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    score.add_argument("--json", action="store_true", help="one JSON object")
+    score.add_argument("--save", action="store_true", help="also store them as a new provisional version")
+    score.add_argument("--replicates", type=int, help="bootstrap replicates (default: the campaign setting)")
+    score.add_argument("--draws", type=int, help="weight draws (default: the campaign setting)")
+    publish = command("publish", cmd_publish, "publish a stored provisional version (frozen from then on)")
+    publish.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    publish.add_argument("--version", type=int, required=True)
+    export = command("export-results", cmd_export_results, "write the results workbook and/or circular draft")
+    export.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    export.add_argument("--xlsx", metavar="FILE.xlsx")
+    export.add_argument("--docx", metavar="FILE.docx")
+    export.add_argument("--provisional", action="store_true", help="the newest version even if not published")

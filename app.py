@@ -29,6 +29,8 @@ PAGES = [
     ("panel", "panel", "panel.py", "panel", ":material/fact_check:"),
     ("online", "poll_admin", "poll_admin.py", "votes", ":material/ballot:"),
     ("online", "media", "media.py", "media", ":material/newspaper:"),
+    ("dashboards", "live", "live.py", "live", ":material/monitoring:"),
+    ("dashboards", "explore", "explore.py", "explore", ":material/query_stats:"),
     ("results", "results", "results.py", "results", ":material/leaderboard:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),

@@ -23,6 +23,8 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "panel": frozenset({"admin"}),
     "poll_admin": frozenset({"admin", "leader", "analyst"}),  # only an admin rules on flagged votes
     "media": frozenset({"admin", "leader", "analyst", "liaison"}),  # a liaison sees only their unit
+    "live": frozenset({"admin", "leader", "analyst"}),  # never a liaison: it shows every unit
+    "explore": frozenset({"admin", "leader", "analyst"}),
     "results": frozenset({"admin", "leader", "analyst"}),  # only an admin computes and publishes
     "units": frozenset({"admin"}),
     "users": frozenset({"admin"}),

@@ -23,6 +23,11 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "panel": frozenset({"admin"}),
     "poll_admin": frozenset({"admin", "leader", "analyst"}),  # only an admin rules on flagged votes
     "media": frozenset({"admin", "leader", "analyst", "liaison"}),  # a liaison sees only their unit
+    # Casework: teams record visits; a liaison sees and answers only their unit; leadership and analysts read.
+    "inspections": frozenset({"admin", "inspector", "leader", "analyst", "liaison"}),
+    "cases": frozenset({"admin", "leader", "analyst", "liaison"}),
+    "rectification": frozenset({"admin", "leader", "analyst", "liaison"}),
+    "reports": frozenset({"admin", "leader", "analyst", "liaison"}),
     "live": frozenset({"admin", "leader", "analyst"}),  # never a liaison: it shows every unit
     "explore": frozenset({"admin", "leader", "analyst"}),
     "results": frozenset({"admin", "leader", "analyst"}),  # only an admin computes and publishes

@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.scoring"]
+MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.dashboard", "bench.scoring"]
 
 
 def emit(name: str, value: float, unit: str, target: float | None, better: str) -> None:

@@ -7,6 +7,7 @@ month, dimension, reviewer group or event. Units are followed across years by th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import and_, case, func
@@ -103,6 +104,11 @@ def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
     The one heavy query of the panel side (a few thousand rows out of tens of thousands of
     answers); scores per dimension, per unit and the agreement among reviewers derive from it.
     """
+    # One transaction shows one state of the data: views that need the counts twice (side by side:
+    # dimensions and panel means) reuse them from the session instead of grouping again.
+    memo = session.info.setdefault("explore_answer_counts", {})
+    if campaign_id in memo:
+        return memo[campaign_id].copy()
     rows = session.exec(
         select(Answer.unit_id, Answer.dimension_id, Answer.option, func.count())
         .select_from(Answer).join(Response, Response.id == Answer.response_id)
@@ -114,8 +120,10 @@ def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
     dims = session.exec(select(Dimension.id, Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)
                         .where(Dimension.campaign_id == campaign_id)).all()
     frame = frame.merge(pd.DataFrame(units, columns=["unit_id", "unit_code", "category_code"]), on="unit_id")
-    return frame.merge(pd.DataFrame(dims, columns=["dimension_id", "dimension_code", "dimension_zh", "dimension_en",
-                                                   "dimension_position"]), on="dimension_id")
+    frame = frame.merge(pd.DataFrame(dims, columns=["dimension_id", "dimension_code", "dimension_zh",
+                                                    "dimension_en", "dimension_position"]), on="dimension_id")
+    memo[campaign_id] = frame
+    return frame.copy()
 
 
 def _unit_dimension_scores(session: Session, campaign_id: int) -> pd.DataFrame:
@@ -158,47 +166,44 @@ def panel_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
 # The public poll over time
 
 
-def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str], period: str = "month") -> pd.DataFrame:
-    """Counted votes and satisfaction per unit and month (or week) across every year.
+def _month(session: Session, day_column):
+    """'YYYY-MM' of a date column, in the database: SQLite stores dates as ISO text, PostgreSQL as dates."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(day_column, "YYYY-MM")
+    return func.substr(day_column, 1, 7)
 
-    SQL groups by day (a few hundred rows per unit and year); the days are then summed into
-    months, so no database-specific date function is needed.
-    """
+
+def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str]) -> pd.DataFrame:
+    """Counted votes and satisfaction per unit and month across every year (units followed by code)."""
     check_reader(actor)
     years = campaign_years(session)
     scores = {cid: option_scores(s) for cid, s in session.exec(select(Campaign.id, Campaign.settings)).all()}
     units = session.exec(select(Unit.id, Unit.code, Unit.campaign_id)
                          .where(col(Unit.code).in_(unit_codes or [""]))).all()
     codes = {unit_id: code for unit_id, code, _ in units}
+    month = _month(session, PollVote.day)
     # Every status named, so that campaign, status and unit all narrow ix_pollvote_dashboard.
     rows = session.exec(
-        select(PollVote.campaign_id, PollVote.unit_id, PollVote.day, PollVote.status, PollVote.option, func.count())
+        select(PollVote.campaign_id, PollVote.unit_id, month, PollVote.status, PollVote.option, func.count())
         .where(col(PollVote.campaign_id).in_({c for _, _, c in units} or {-1}),
                col(PollVote.status).in_(VOTE_STATUSES), col(PollVote.unit_id).in_(list(codes) or [-1]))
-        .group_by(PollVote.campaign_id, PollVote.unit_id, PollVote.day, PollVote.status, PollVote.option)).all()
-    tallies: dict[tuple, list[int]] = {}
-    for campaign_id, unit_id, day, status, option, n in rows:
-        tally = tallies.setdefault((campaign_id, codes[unit_id], day), [0] * (len(POLL_OPTIONS) + 1))
+        .group_by(PollVote.campaign_id, PollVote.unit_id, month, PollVote.status, PollVote.option)).all()
+    tallies: dict[tuple, list[float]] = {}
+    for campaign_id, unit_id, yyyymm, status, option, n in rows:
+        key = (years[campaign_id], codes[unit_id], date(int(yyyymm[:4]), int(yyyymm[5:7]), 1))
+        tally = tallies.setdefault(key, [0, 0, 0, 0, 0.0])  # three options, flagged, points
         if status in COUNTED and option in POLL_OPTIONS:
             tally[POLL_OPTIONS.index(option)] += n
+            tally[4] += n * scores[campaign_id][option]
         elif status == "flagged":
-            tally[-1] += n
-    rows = [(*key, *tally) for key, tally in tallies.items()]
-    frame = pd.DataFrame(rows, columns=["campaign_id", "unit_code", "day", *POLL_OPTIONS, "flagged"])
-    if frame.empty:
-        return pd.DataFrame(columns=["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged",
-                                     "satisfaction"])
-    frame["year"] = frame["campaign_id"].map(years)
-    days = pd.to_datetime(frame["day"])
-    frame["period"] = (days.dt.to_period("W").dt.start_time if period == "week"
-                       else days.dt.to_period("M").dt.start_time).dt.date
-    frame["points"] = sum(frame[o] * frame["campaign_id"].map({c: v[o] for c, v in scores.items()})
-                          for o in POLL_OPTIONS)
-    grouped = frame.groupby(["year", "unit_code", "period"], as_index=False)[
-        [*POLL_OPTIONS, "flagged", "points"]].sum()
-    grouped["votes"] = grouped[list(POLL_OPTIONS)].sum(axis=1)
-    grouped["satisfaction"] = [p / n if n else None for p, n in zip(grouped["points"], grouped["votes"])]
-    return grouped[["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged", "satisfaction"]]
+            tally[3] += n
+    frame = pd.DataFrame([(*key, *tally) for key, tally in sorted(tallies.items())],
+                         columns=["year", "unit_code", "period", *POLL_OPTIONS, "flagged", "points"])
+    frame["votes"] = frame[list(POLL_OPTIONS)].sum(axis=1).astype(int)
+    frame["satisfaction"] = [p / n if n else None for p, n in zip(frame["points"], frame["votes"])]
+    for name in (*POLL_OPTIONS, "flagged"):
+        frame[name] = frame[name].astype(int)
+    return frame[["year", "unit_code", "period", "votes", *POLL_OPTIONS, "flagged", "satisfaction"]]
 
 
 def poll_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:

@@ -26,8 +26,9 @@ def _layout(fig: go.Figure, *, title: str = "", big: bool = False, height: int |
     size = 20 if big else 14
     fig.update_layout(
         title={"text": title, "font": {"size": size + 4}}, font={"family": FONT, "size": size},
-        template="plotly_white", margin={"l": 10, "r": 10, "t": 60 if title else 20, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, height=height,
+        template="plotly_white", margin={"l": 10, "r": 10, "t": 60 if title else 20, "b": 40},
+        # Under the plot: above it, the legend would collide with the title.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, height=height,
         hoverlabel={"font": {"family": FONT}})
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)

@@ -36,7 +36,7 @@ import numpy as np
 
 from core import settings as settings_rules
 from core.errors import UserError, ValidationError
-from core.estimators import LONELY_RULES, cell_estimates, stratified_mean, weighted, wilson_interval
+from core.estimators import cell_estimates, stratified_mean, weighted, wilson_interval
 from core.grading import grade_category, min_rank
 from core.media import answer_calendar
 from core.poll import OPTIONS
@@ -515,7 +515,6 @@ def _borderline(k: int, *, boot: dict | None, graded: dict, quota: dict, rules: 
 
 def _campaign_notes(inputs, settings, nominal) -> list[dict]:
     notes = []
-    n_dims = len(inputs.dimensions)
     lonely = np.argwhere(nominal.cells.lonely)
     if len(lonely):
         groups = sorted({inputs.groups[h] for h, _ in lonely})
@@ -530,7 +529,6 @@ def _campaign_notes(inputs, settings, nominal) -> list[dict]:
             notes.append({"code": "missing_component", "method": method, "count": count})
     if len(inputs.respondent_groups) == 0:
         notes.append({"code": "no_questionnaires"})
-    del n_dims
     return notes
 
 
@@ -641,5 +639,3 @@ def option_code(option: str) -> int:
     """The int8 code of a panel answer (for building `ScoringInputs.answers`)."""
     return PANEL_OPTIONS.index(option)
 
-
-LONELY = LONELY_RULES

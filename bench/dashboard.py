@@ -25,13 +25,15 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import select
 
-from db import explore
+from db import explore, live
 from db.access import Actor, cli_actor
+from db.dashboard import newest_result, result_units
 from db.demo import load_demo
 from db.engine import make_engine, session_scope
 from db.live import live_board
 from db.migrate import upgrade
 from db.models import Campaign, Result
+from db.questionnaire import completion
 from db.setup import init_database
 
 YEARS = tuple(range(2017, 2022))
@@ -94,8 +96,15 @@ def _pandas_view(engine, view: str, campaign_id: int, today: date) -> None:
     units = _raw(engine, "SELECT id, code, campaign_id, category_id FROM unit")
     if view == "live":
         _pandas_votes_live(engine, campaign_id, today)
-        with session_scope(engine) as s:  # small tables: the same SQL as the dashboard
-            live_board(s, actor=READER, campaign_id=campaign_id, today=today)
+        with session_scope(engine) as s:  # small tables: the same SQL as the dashboard (votes excluded)
+            campaign = s.get(Campaign, campaign_id)
+            completion(s, campaign_id=campaign_id)
+            newest = newest_result(s, campaign_id=campaign_id)
+            result_units(s, result_ids=[newest.id] if newest else [])
+            live._cases_by_age(s, campaign_id, today)
+            live._open_cases(s, campaign_id, today)
+            live._overdue_rectifications(s, campaign_id, today)
+            live._late_reports(s, campaign, today)
         return
     if view == "explore_reliability":
         for cid in _raw(engine, "SELECT id FROM campaign")["id"]:

@@ -30,6 +30,7 @@ from sqlalchemy import delete, insert, select
 
 from core.estimators import cell_estimates
 from core.scoring import panel_values
+from db import tallies
 from db.access import cli_actor
 from db.campaigns import get_campaign
 from db.demo import load_demo
@@ -68,6 +69,7 @@ def _replace_questionnaires(session, campaign_id: int, rng: np.random.Generator)
         rows += [dict(response_id=response_id, unit_id=units[u], dimension_id=dims[d], option=options[code[u, d]])
                  for u in range(len(units)) for d in range(len(dims))]
     session.execute(insert(Answer.__table__), rows)
+    tallies.rebuild(session, campaign_id)  # raw rows replaced in bulk: keep the dashboard tallies exact
 
 
 def _r_svyby(folder: Path, values: np.ndarray, groups: np.ndarray, population: np.ndarray) -> tuple | None:

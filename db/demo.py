@@ -27,6 +27,7 @@ from core import demo_model as model
 from core import sampling
 from core.clock import from_office, to_office
 from core.errors import UserError
+from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
@@ -130,6 +131,8 @@ def load_demo(
             with session_scope(engine) as session:
                 campaign = _demo_campaign(session, actor=actor, year=year, first=index == 0)
                 per_year[year] = _fill_year(session, plan=plan, campaign=campaign, index=index)
+                # Bulk inserts bypass the per-write tallies: recount this campaign's once, in the same transaction.
+                tallies.rebuild(session, campaign.id)
                 # Dashboards need results: every year scored, all but the running (last) year published.
                 _score_year(session, actor=actor, campaign=campaign, publish=index < len(years) - 1)
                 if index == len(years) - 1:
@@ -575,9 +578,17 @@ def _delete_demo_rows(session: Session) -> dict[str, int]:
 
     counts = {"unlinked": _unlink_kept_rows(session, findings=ids(Finding), media=ids(MediaCase),
                                             campaigns=demo_campaigns)}
+    # Dashboard tallies: a demo campaign's go before its units do; a kept campaign that held demo
+    # votes or questionnaires is recounted once the demo rows are gone.
+    gone = set(session.exec(demo_campaigns).all())
+    touched = set(session.exec(select(PollVote.campaign_id).where(demo[PollVote]).distinct()).all())
+    touched |= set(session.exec(select(PanelResponse.campaign_id).where(demo[PanelResponse]).distinct()).all())
+    tallies.forget(session, gone)
     connection = session.connection()
     for table in reversed(demo):
         counts[table.__tablename__] = connection.execute(table.__table__.delete().where(demo[table])).rowcount
+    for campaign_id in sorted(touched - gone):
+        tallies.rebuild(session, campaign_id)
     return counts
 
 

@@ -250,6 +250,49 @@ class PollVote(SQLModel, table=True):
     is_demo: bool = False
 
 
+# Maintained tallies (db/tallies.py): counts kept up to date in the same transaction as every
+# write of votes and submitted questionnaires, so the dashboards read a few thousand rows
+# whatever the raw volume. `python -m db check-tallies` compares them with the raw rows.
+
+
+class VoteTally(SQLModel, table=True):
+    """Poll votes per campaign, unit, office day, option and status (every status)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "day", "option", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    day: date
+    option: str
+    status: str
+    n: int = 0
+
+
+class AnswerTally(SQLModel, table=True):
+    """Answers of submitted, non-rehearsal questionnaires per unit, dimension, reviewer group and option."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "dimension_id", "group_id", "option"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    dimension_id: int = Field(foreign_key="dimension.id")
+    group_id: int = Field(foreign_key="reviewergroup.id")
+    option: str
+    n: int = 0
+
+
+class AnswerPattern(SQLModel, table=True):
+    """How many (questionnaire, unit) rows gave each pattern of options: the options across the
+    campaign's dimensions in position order joined by "|" (an empty part: not answered). With at
+    most 4^5 patterns, Cronbach's alpha follows for any option scores."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "pattern"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    pattern: str
+    n: int = 0
+
+
 class MediaSource(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True)

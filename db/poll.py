@@ -10,6 +10,7 @@ committed with it, and a page shows every refusal the same way.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 from core import poll as rules
 from core.clock import to_office, utcnow
 from core.errors import UserError
+from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.models import Attempt, Campaign, PollVote, Unit
@@ -70,8 +72,10 @@ _TARGET = (sa_select(_CAMPAIGN.c.starts_on, _CAMPAIGN.c.ends_on, _UNIT.c.active,
 _FROM_NETWORK = (sa_select(_V.id, _V.unit_id, _V.created_at)
                  .where(_V.network_hash == bindparam("network"), _V.created_at > bindparam("since")))
 _INSERT = insert(_VOTE).returning(_V.id)
+# RETURNING names exactly the votes this statement flagged, so the tallies move by exactly those.
 _FLAG = (update(_VOTE).where(_V.id.in_(bindparam("ids", expanding=True)), _V.status == "accepted")
-         .values(status="flagged", flag_reason=bindparam("reason")))
+         .values(status="flagged", flag_reason=bindparam("reason"))
+         .returning(_V.campaign_id, _V.unit_id, _V.day, _V.option))
 _ATTEMPT = Attempt.__table__
 _PRUNE = delete(_ATTEMPT).where(_ATTEMPT.c.kind == ATTEMPT_KIND, _ATTEMPT.c.at < bindparam("before"))
 _ADD_ATTEMPT = insert(_ATTEMPT)
@@ -151,9 +155,13 @@ def record_vote(
     recent += [rules.RecentVote(i, network, at) for i, u, at in from_network if u == unit_id]
     recent.append(rules.RecentVote(vote_id, network, now))
     flags = rules.suspicious(recent, limits)
+    # The dashboards' tallies change in this same transaction: the new vote, and any votes flagged now.
+    deltas = Counter({(campaign_id, unit_id, day, option, "accepted"): 1})
     for reason in set(flags.values()):
         # Only votes still "accepted": an earlier ruling on a vote is never undone by a later burst.
-        db.execute(_FLAG, {"ids": [i for i, r in flags.items() if r == reason], "reason": reason})
+        moved = db.execute(_FLAG, {"ids": [i for i, r in flags.items() if r == reason], "reason": reason})
+        deltas.update(tallies.vote_moves([(*row, "accepted") for row in moved], "flagged"))
+    tallies.apply_vote_deltas(db, deltas)
     return VoteResult("flagged" if vote_id in flags else "accepted", vote_id=vote_id)
 
 
@@ -271,15 +279,19 @@ def rule_on_votes(session: Session, *, actor: Actor, vote_ids: list[int], decisi
     if len(reason) > REASON_LIMIT:
         raise UserError("poll.ruling_reason_long", "the reason has at most {limit} characters", limit=REASON_LIMIT)
     ids = sorted(set(vote_ids))
-    rows = session.exec(select(PollVote.id, PollVote.campaign_id, PollVote.status)
-                        .where(col(PollVote.id).in_(ids))).all() if ids else []
-    if not rows or len(rows) != len(ids) or any(status not in ("flagged", *rules.RULINGS) for _, _, status in rows):
+    rows = session.exec(select(PollVote.id, PollVote.campaign_id, PollVote.status, PollVote.unit_id, PollVote.day,
+                               PollVote.option)
+                        # Locked: the tallies move from the status read here, so no ruling may slip in between.
+                        .where(col(PollVote.id).in_(ids)).with_for_update()).all() if ids else []
+    if not rows or len(rows) != len(ids) or any(row[2] not in ("flagged", *rules.RULINGS) for row in rows):
         raise UserError("poll.not_rulable", "only votes set aside for review can be ruled on; reload the list")
     session.exec(update(PollVote).where(col(PollVote.id).in_(ids)).values(status=decision))
+    tallies.move_votes(session, [(campaign, unit, day, option, status)
+                                 for _, campaign, status, unit, day, option in rows], to=decision)
     before: dict[str, int] = {}
-    for _, _, status in rows:
-        before[status] = before.get(status, 0) + 1
-    campaigns = {campaign for _, campaign, _ in rows}
+    for row in rows:
+        before[row[2]] = before.get(row[2], 0) + 1
+    campaigns = {row[1] for row in rows}
     record(session, actor=actor, action="poll.ruling", entity="pollvote", entity_id=f"{ids[0]}…{ids[-1]}",
            campaign_id=campaigns.pop() if len(campaigns) == 1 else None,
            before={"statuses": before}, after={"decision": decision, "reason": reason, "votes": len(ids), "ids": ids})

@@ -19,6 +19,7 @@ from core import quality
 from core.clock import OFFICE_ZONE, to_office, utcnow
 from core.errors import UserError
 from core.tokens import entry_hashes, new_ballot_code, token_hash
+from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions, get_campaign, reviewer_groups
@@ -238,6 +239,8 @@ def submit(session: Session, *, token: str, now: datetime | None = None) -> dict
     response.duration_s = None if seconds is None else round(seconds)
     response.flags = measures
     session.add(response)
+    # Every cell is answered (checked above), so the tallies can count responses per group from any one cell.
+    tallies.add_submission(session, response, given)
     session.execute(update(Invitation).where(Invitation.token_hash == token).values(status="used"))
     return {"answers": len(cells), "flags": measures["flags"]}
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from core.errors import NotFound, UserError
 from core.scheme import repeated_base_names
+from db import tallies
 from db.access import Actor, require
 from db.audit import changes, record
 from db.models import (
@@ -143,6 +144,8 @@ def merge_units(session: Session, *, actor: Actor, campaign_id: int, code: str, 
                         "the two units' records collide (the same voter on the same day); nothing was merged") from None
     unit.merged_into_id, unit.active = target.id, False
     session.add(unit)
+    # Votes and answers changed unit: recount the campaign's dashboard tallies (a rare, admin-only step).
+    tallies.rebuild(session, campaign_id)
     record(session, actor=actor, action="unit.merge", entity="unit", entity_id=code, campaign_id=campaign_id,
            before={"name": unit.name}, after={"merged_into": into_code, "moved": moved})
     return target

@@ -15,7 +15,7 @@ tentative conclusions, below that the data do not support conclusions about sing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,28 @@ def moments(matrix: Sequence[Sequence[float]]) -> ItemMoments:
     totals = data.sum(axis=1) if data.size else np.zeros(0)
     return ItemMoments(int(data.shape[0]), tuple(data.sum(axis=0).tolist()), tuple((data ** 2).sum(axis=0).tolist()),
                        float(totals.sum()), float((totals ** 2).sum()))
+
+
+def moments_from_patterns(patterns: Iterable[tuple[Sequence[str], int]], scores: Mapping[str, float],
+                          k: int) -> ItemMoments:
+    """The moments of k items from counted answer patterns: (the option of each item, how many rows).
+
+    A row counts only if every item's option has a score (不了解 or no answer leave it incomplete),
+    as in `moments`; so one small table of patterns serves whatever option scores apply.
+    """
+    n, sums, squares, total_sum, total_squares = 0, [0.0] * k, [0.0] * k, 0.0, 0.0
+    for options, count in patterns:
+        if len(options) != k or any(option not in scores for option in options):
+            continue
+        values = [float(scores[option]) for option in options]
+        n += count
+        for i, value in enumerate(values):
+            sums[i] += count * value
+            squares[i] += count * value * value
+        total = sum(values)
+        total_sum += count * total
+        total_squares += count * total * total
+    return ItemMoments(n, tuple(sums), tuple(squares), total_sum, total_squares)
 
 
 def _variance(n: int, total: float, squares: float) -> float:

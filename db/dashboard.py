@@ -36,14 +36,16 @@ def option_scores(settings: Mapping) -> dict[str, float]:
     return scores
 
 
-def score_sum(option_column, scores: Mapping[str, float]):
-    """SUM of the score of each answer or vote (options without a score add nothing)."""
-    return func.sum(case(*((option_column == option, value) for option, value in scores.items()), else_=0.0))
+def score_sum(option_column, scores: Mapping[str, float], weight=None):
+    """SUM of the score of each answer or vote (options without a score add nothing); `weight`:
+    a count column, when each row stands for that many answers or votes (a tally)."""
+    per_row = case(*((option_column == option, value) for option, value in scores.items()), else_=0.0)
+    return func.sum(per_row if weight is None else per_row * weight)
 
 
-def scored_count(option_column, scores: Mapping[str, float]):
+def scored_count(option_column, scores: Mapping[str, float], weight=None):
     """How many answers or votes carry a score (不了解 is left out of the denominator)."""
-    return func.sum(case((col(option_column).in_(list(scores)), 1), else_=0))
+    return func.sum(case((col(option_column).in_(list(scores)), 1 if weight is None else weight), else_=0))
 
 
 def counted_vote(status_column):

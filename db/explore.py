@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from core.poll import COUNTED
 from core.privacy import SMALL_CELL, small_cell
 from core.reliability import (
-    ItemMoments,
     cronbach_alpha_from_moments,
     krippendorff_alpha_from_counts,
+    moments_from_patterns,
 )
 from db.access import Actor
 from db.dashboard import (
@@ -32,19 +32,21 @@ from db.dashboard import (
 )
 from db.models import (
     AccountabilityCase,
-    Answer,
+    AnswerPattern,
+    AnswerTally,
     Campaign,
     Dimension,
     Finding,
     Inspection,
     MediaCase,
-    PollVote,
     Rectification,
     Response,
     ReviewerGroup,
     Unit,
     UnitCategory,
+    VoteTally,
 )
+from db.tallies import SEPARATOR
 
 POLL_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 VOTE_STATUSES = ("accepted", "admitted", "flagged", "rejected")
@@ -101,8 +103,8 @@ def score_history(session: Session, *, actor: Actor, unit_codes: list[str]) -> p
 def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
     """How often each option was given per unit and dimension in submitted questionnaires.
 
-    The one heavy query of the panel side (a few thousand rows out of tens of thousands of
-    answers); scores per dimension, per unit and the agreement among reviewers derive from it.
+    Read from the maintained tallies (db/tallies.py: a few thousand rows, not tens of thousands
+    of answers); scores per dimension, per unit and the agreement among reviewers derive from it.
     """
     # One transaction shows one state of the data: views that need the counts twice (side by side:
     # dimensions and panel means) reuse them from the session instead of grouping again.
@@ -110,11 +112,11 @@ def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
     if campaign_id in memo:
         return memo[campaign_id].copy()
     rows = session.exec(
-        select(Answer.unit_id, Answer.dimension_id, Answer.option, func.count())
-        .select_from(Answer).join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign_id, _submitted())
-        .group_by(Answer.unit_id, Answer.dimension_id, Answer.option)).all()
+        select(AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option, func.sum(AnswerTally.n))
+        .where(AnswerTally.campaign_id == campaign_id)
+        .group_by(AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option)).all()
     frame = pd.DataFrame(rows, columns=["unit_id", "dimension_id", "option", "n"])
+    frame = frame[frame["n"] > 0].astype({"n": int})
     units = session.exec(select(Unit.id, Unit.code, UnitCategory.code).join(UnitCategory)
                          .where(Unit.campaign_id == campaign_id)).all()
     dims = session.exec(select(Dimension.id, Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)
@@ -181,13 +183,13 @@ def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str]) -> pd.D
     units = session.exec(select(Unit.id, Unit.code, Unit.campaign_id)
                          .where(col(Unit.code).in_(unit_codes or [""]))).all()
     codes = {unit_id: code for unit_id, code, _ in units}
-    month = _month(session, PollVote.day)
-    # Every status named, so that campaign, status and unit all narrow ix_pollvote_dashboard.
+    month = _month(session, VoteTally.day)
     rows = session.exec(
-        select(PollVote.campaign_id, PollVote.unit_id, month, PollVote.status, PollVote.option, func.count())
-        .where(col(PollVote.campaign_id).in_({c for _, _, c in units} or {-1}),
-               col(PollVote.status).in_(VOTE_STATUSES), col(PollVote.unit_id).in_(list(codes) or [-1]))
-        .group_by(PollVote.campaign_id, PollVote.unit_id, month, PollVote.status, PollVote.option)).all()
+        select(VoteTally.campaign_id, VoteTally.unit_id, month, VoteTally.status, VoteTally.option,
+               func.sum(VoteTally.n))
+        .where(col(VoteTally.campaign_id).in_({c for _, _, c in units} or {-1}),
+               col(VoteTally.unit_id).in_(list(codes) or [-1]), VoteTally.n > 0)
+        .group_by(VoteTally.campaign_id, VoteTally.unit_id, month, VoteTally.status, VoteTally.option)).all()
     tallies: dict[tuple, list[float]] = {}
     for campaign_id, unit_id, yyyymm, status, option, n in rows:
         key = (years[campaign_id], codes[unit_id], date(int(yyyymm[:4]), int(yyyymm[5:7]), 1))
@@ -207,16 +209,13 @@ def poll_trend(session: Session, *, actor: Actor, unit_codes: list[str]) -> pd.D
 
 
 def poll_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
-    """Per unit: counted votes and the mean option score (satisfaction, 0-100) of the campaign.
-
-    Grouped by status first, the order of ix_pollvote_dashboard, so the count reads the index
-    alone without sorting; the statuses that do not count are dropped afterwards.
-    """
+    """Per unit: counted votes and the mean option score (satisfaction, 0-100) of the campaign,
+    from the maintained vote tallies."""
     scores = option_scores(_settings(session, campaign_id))
     rows = session.exec(
-        select(PollVote.status, PollVote.unit_id, PollVote.option, func.count())
-        .where(PollVote.campaign_id == campaign_id)
-        .group_by(PollVote.status, PollVote.unit_id, PollVote.option)).all()
+        select(VoteTally.status, VoteTally.unit_id, VoteTally.option, func.sum(VoteTally.n))
+        .where(VoteTally.campaign_id == campaign_id, col(VoteTally.status).in_(COUNTED), VoteTally.n > 0)
+        .group_by(VoteTally.status, VoteTally.unit_id, VoteTally.option)).all()
     codes = _unit_codes(session, campaign_id)
     totals: dict[str, list[float]] = {}
     for status, unit_id, option, n in rows:
@@ -252,13 +251,13 @@ def group_comparison(session: Session, *, actor: Actor, campaign_id: int, unit_c
     rows = session.exec(
         select(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
                Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position,
-               func.count(func.distinct(Response.id)), score_sum(Answer.option, scores),
-               scored_count(Answer.option, scores))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(ReviewerGroup, ReviewerGroup.id == Response.group_id)
-        .join(Dimension, Dimension.id == Answer.dimension_id)
-        .where(Answer.unit_id == (unit_id or -1), Response.campaign_id == campaign_id, _submitted())
+               # One answer per questionnaire and cell: the answers to a cell, all options, are its questionnaires.
+               func.sum(AnswerTally.n), score_sum(AnswerTally.option, scores, AnswerTally.n),
+               scored_count(AnswerTally.option, scores, AnswerTally.n))
+        .select_from(AnswerTally)
+        .join(ReviewerGroup, ReviewerGroup.id == AnswerTally.group_id)
+        .join(Dimension, Dimension.id == AnswerTally.dimension_id)
+        .where(AnswerTally.unit_id == (unit_id or -1), AnswerTally.campaign_id == campaign_id, AnswerTally.n > 0)
         .group_by(ReviewerGroup.code, ReviewerGroup.name_zh, ReviewerGroup.name_en, ReviewerGroup.position,
                   Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)).all()
     cells = pd.DataFrame(rows, columns=["group_code", "name_zh", "name_en", "group_position", "dimension_code",
@@ -406,64 +405,82 @@ class Reliability:
         return self.flagged / self.questionnaires if self.questionnaires else None
 
 
-def _item_moments(session: Session, campaign_id: int, scores: dict[str, float]) -> ItemMoments:
-    """Cronbach's sufficient statistics in SQL: a pivot per (questionnaire, unit), then sums over it."""
-    dimension_ids = session.exec(select(Dimension.id).where(Dimension.campaign_id == campaign_id)
-                                 .order_by(Dimension.position)).all()
-    value = case(*((Answer.option == option, points) for option, points in scores.items()), else_=None)
-    pivot = (select(*(func.max(case((Answer.dimension_id == d, value), else_=None)).label(f"d{k}")
-                      for k, d in enumerate(dimension_ids)))
-             .select_from(Answer).join(Response, Response.id == Answer.response_id)
-             .where(Response.campaign_id == campaign_id, _submitted())
-             .group_by(Answer.response_id, Answer.unit_id)).subquery()
-    items = [pivot.c[f"d{k}"] for k in range(len(dimension_ids))]
-    if not items:
-        return ItemMoments(0, (), (), 0.0, 0.0)
-    total = sum(items[1:], items[0])
-    complete = and_(*(item.is_not(None) for item in items))
-    row = session.exec(select(func.count(), *(func.sum(i) for i in items), *(func.sum(i * i) for i in items),
-                              func.sum(total), func.sum(total * total)).where(complete)).one()
-    k = len(items)
-    n = int(row[0] or 0)
-    sums = tuple(float(v or 0) for v in row[1:1 + k])
-    squares = tuple(float(v or 0) for v in row[1 + k:1 + 2 * k])
-    return ItemMoments(n, sums, squares, float(row[1 + 2 * k] or 0), float(row[2 + 2 * k] or 0))
+def _patterns(session: Session, campaign_ids: list[int]) -> dict[int, list[tuple[list[str], int]]]:
+    """Per campaign, the counted answer patterns of (questionnaire, unit) rows (db/tallies.py)."""
+    found: dict[int, list[tuple[list[str], int]]] = {cid: [] for cid in campaign_ids}
+    for campaign_id, pattern, n in session.exec(
+            select(AnswerPattern.campaign_id, AnswerPattern.pattern, AnswerPattern.n)
+            .where(col(AnswerPattern.campaign_id).in_(campaign_ids or [-1]), AnswerPattern.n > 0)).all():
+        found[campaign_id].append((pattern.split(SEPARATOR), int(n)))
+    return found
 
 
-def _quality_counts(session: Session, campaign_id: int) -> tuple[int, int, int, int]:
-    """(questionnaires, straight-lining, too fast, any flag). The flags live in a small JSON column, one
-    per questionnaire (a few hundred a year), read as such: portable across both databases."""
-    flags = session.exec(select(Response.flags).where(Response.campaign_id == campaign_id, _submitted())).all()
-    lists = [set((f or {}).get("flags", [])) for f in flags]
-    return (len(lists), sum("straight_lining" in f for f in lists), sum("too_fast" in f for f in lists),
-            sum(bool(f) for f in lists))
+def _cell_counts(session: Session, campaign_ids: list[int]) -> dict[int, list[tuple[int, int, str, int]]]:
+    """Per campaign, how often each option was given per (unit, dimension), reviewer groups summed."""
+    found: dict[int, list[tuple[int, int, str, int]]] = {cid: [] for cid in campaign_ids}
+    for campaign_id, unit_id, dimension_id, option, n in session.exec(
+            select(AnswerTally.campaign_id, AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option,
+                   func.sum(AnswerTally.n))
+            .where(col(AnswerTally.campaign_id).in_(campaign_ids or [-1]))
+            .group_by(AnswerTally.campaign_id, AnswerTally.unit_id, AnswerTally.dimension_id,
+                      AnswerTally.option)).all():
+        if n:
+            found[campaign_id].append((unit_id, dimension_id, option, int(n)))
+    return found
+
+
+def _quality_counts(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """Per campaign: (questionnaires, straight-lining, too fast, any flag). The flags live in a small JSON
+    column, one per questionnaire (a few hundred a year), read as such: portable across both databases."""
+    lists: dict[int, list[set]] = {cid: [] for cid in campaign_ids}
+    for campaign_id, flags in session.exec(select(Response.campaign_id, Response.flags)
+                                           .where(col(Response.campaign_id).in_(campaign_ids or [-1]),
+                                                  _submitted())).all():
+        lists[campaign_id].append(set((flags or {}).get("flags", [])))
+    return {cid: (len(f), sum("straight_lining" in x for x in f), sum("too_fast" in x for x in f),
+                  sum(bool(x) for x in f)) for cid, f in lists.items()}
+
+
+def _reliabilities(session: Session, campaign_ids: list[int]) -> list[Reliability]:
+    """Reliability of several campaigns from a handful of grouped queries over the tallies."""
+    campaigns = {cid: (year, settings) for cid, year, settings in session.exec(
+        select(Campaign.id, Campaign.year, Campaign.settings).where(col(Campaign.id).in_(campaign_ids or [-1]))).all()}
+    dimensions = dict(session.exec(select(Dimension.campaign_id, func.count())
+                                   .where(col(Dimension.campaign_id).in_(campaign_ids or [-1]))
+                                   .group_by(Dimension.campaign_id)).all())
+    patterns, cells = _patterns(session, campaign_ids), _cell_counts(session, campaign_ids)
+    quality = _quality_counts(session, campaign_ids)
+    found = []
+    for cid in campaign_ids:
+        year, settings = campaigns[cid]
+        scores = option_scores(settings or {})
+        m = moments_from_patterns(patterns[cid], scores, int(dimensions.get(cid, 0)))
+        options = list(scores)
+        table: dict[tuple[int, int], list[int]] = {}
+        for unit_id, dimension_id, option, n in cells[cid]:
+            if option in scores:
+                table.setdefault((unit_id, dimension_id), [0] * len(options))[options.index(option)] = n
+        counts = list(table.values())
+        values = [scores[o] for o in options]
+        questionnaires, straight, fast, flagged = quality[cid]
+        found.append(Reliability(
+            campaign_id=cid, year=year, questionnaires=questionnaires, complete_rows=m.n,
+            cronbach_alpha=cronbach_alpha_from_moments(m),
+            krippendorff_ordinal=krippendorff_alpha_from_counts(counts, values, "ordinal") if counts else None,
+            krippendorff_interval=krippendorff_alpha_from_counts(counts, values, "interval") if counts else None,
+            rated_items=sum(1 for c in counts if sum(c) >= 2), straight_lining=straight, too_fast=fast,
+            flagged=flagged))
+    return found
 
 
 def reliability(session: Session, *, actor: Actor, campaign_id: int) -> Reliability:
     check_reader(actor)
-    scores = option_scores(_settings(session, campaign_id))
-    m = _item_moments(session, campaign_id, scores)
-    given = answer_counts(session, campaign_id=campaign_id)
-    options = list(scores)
-    table: dict[tuple[int, int], list[int]] = {}
-    for unit_id, dimension_id, option, n in given[["unit_id", "dimension_id", "option", "n"]].itertuples(index=False):
-        if option in scores:
-            table.setdefault((unit_id, dimension_id), [0] * len(options))[options.index(option)] = int(n)
-    counts = list(table.values())
-    values = [scores[o] for o in options]
-    questionnaires, straight, fast, flagged = _quality_counts(session, campaign_id)
-    year = session.get(Campaign, campaign_id).year
-    return Reliability(
-        campaign_id=campaign_id, year=year, questionnaires=questionnaires, complete_rows=m.n,
-        cronbach_alpha=cronbach_alpha_from_moments(m),
-        krippendorff_ordinal=krippendorff_alpha_from_counts(counts, values, "ordinal") if counts else None,
-        krippendorff_interval=krippendorff_alpha_from_counts(counts, values, "interval") if counts else None,
-        rated_items=sum(1 for c in counts if sum(c) >= 2), straight_lining=straight, too_fast=fast, flagged=flagged)
+    return _reliabilities(session, [campaign_id])[0]
 
 
 def reliability_by_year(session: Session, *, actor: Actor) -> list[Reliability]:
     check_reader(actor)
-    return [reliability(session, actor=actor, campaign_id=cid) for cid in campaign_years(session)]
+    return _reliabilities(session, list(campaign_years(session)))
 
 
 def available_years(session: Session) -> dict[int, int]:

@@ -16,7 +16,7 @@ from core.clock import from_office
 from core.poll import COUNTED
 from db.access import Actor
 from db.dashboard import ResultInfo, check_reader, counted_vote, newest_published, newest_result, result_units
-from db.models import AccountabilityCase, Campaign, PollVote, Rectification, Unit, UnitReport
+from db.models import AccountabilityCase, Campaign, PollVote, Rectification, Unit, UnitReport, VoteTally
 from db.questionnaire import completion
 
 # Open cases by age, in days since they were opened: the bands a leader asks about.
@@ -76,19 +76,20 @@ def live_board(session: Session, *, actor: Actor, campaign_id: int, today: date)
 
 
 def _vote_totals(session: Session, campaign_id: int, today: date) -> VoteTotals:
-    """Three small queries shaped to the indexes: by status over the campaign (ix_pollvote_dashboard,
-    read in index order), by status today (ix_pollvote_day), and the newest vote by id."""
-    by_status = dict(session.exec(select(PollVote.status, func.count()).where(PollVote.campaign_id == campaign_id)
-                                  .group_by(PollVote.status)).all())
-    today_by_status = dict(session.exec(select(PollVote.status, func.count())
-                                        .where(PollVote.campaign_id == campaign_id, PollVote.day == today)
-                                        .group_by(PollVote.status)).all())
+    """From the maintained tallies (db/tallies.py): counts by status over the campaign and today;
+    the newest vote by id from the campaign's index on the votes themselves."""
+    n = func.sum(VoteTally.n)
+    by_status = dict(session.exec(select(VoteTally.status, n).where(VoteTally.campaign_id == campaign_id)
+                                  .group_by(VoteTally.status)).all())
+    today_by_status = dict(session.exec(select(VoteTally.status, n)
+                                        .where(VoteTally.campaign_id == campaign_id, VoteTally.day == today)
+                                        .group_by(VoteTally.status)).all())
     last = session.exec(select(PollVote.created_at).where(PollVote.campaign_id == campaign_id)
                         .order_by(col(PollVote.id).desc()).limit(1)).first()
-    return VoteTotals(today=sum(today_by_status.get(s, 0) for s in COUNTED),
-                      today_flagged=today_by_status.get("flagged", 0),
-                      total=sum(by_status.get(s, 0) for s in COUNTED), flagged=by_status.get("flagged", 0),
-                      rejected=by_status.get("rejected", 0), last_vote_at=last)
+    return VoteTotals(today=int(sum(today_by_status.get(s, 0) for s in COUNTED)),
+                      today_flagged=int(today_by_status.get("flagged", 0)),
+                      total=int(sum(by_status.get(s, 0) for s in COUNTED)), flagged=int(by_status.get("flagged", 0)),
+                      rejected=int(by_status.get("rejected", 0)), last_vote_at=last)
 
 
 def _votes_by_day(session: Session, campaign: Campaign, today: date) -> pd.DataFrame:
@@ -97,10 +98,10 @@ def _votes_by_day(session: Session, campaign: Campaign, today: date) -> pd.DataF
     first = max(campaign.starts_on, last - timedelta(days=TREND_DAYS - 1))
     days = pd.DataFrame({"day": [first + timedelta(days=k) for k in range(max((last - first).days + 1, 0))]})
     rows = session.exec(
-        select(PollVote.day, func.sum(case((counted_vote(PollVote.status), 1), else_=0)),
-               func.sum(case((PollVote.status == "flagged", 1), else_=0)))
-        .where(PollVote.campaign_id == campaign.id, PollVote.day >= first, PollVote.day <= last)
-        .group_by(PollVote.day)).all()
+        select(VoteTally.day, func.sum(case((counted_vote(VoteTally.status), VoteTally.n), else_=0)),
+               func.sum(case((VoteTally.status == "flagged", VoteTally.n), else_=0)))
+        .where(VoteTally.campaign_id == campaign.id, VoteTally.day >= first, VoteTally.day <= last)
+        .group_by(VoteTally.day)).all()
     counts = pd.DataFrame(rows, columns=["day", "counted", "flagged"])
     frame = days.merge(counts, on="day", how="left").fillna({"counted": 0, "flagged": 0})
     return frame.astype({"counted": int, "flagged": int})

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from core.errors import Forbidden
 from core.reliability import cronbach_alpha, krippendorff_alpha
-from db import explore
+from db import explore, tallies
 from db.access import Actor, cli_actor
 from db.campaigns import copy_campaign
 from db.engine import session_scope
@@ -44,6 +44,8 @@ def add_votes(engine, unit_code, day, options, *, status="accepted", campaign_id
             s.add(PollVote(campaign_id=campaign_id, unit_id=unit_id, option=option, device_hash=f"{day}-{k}-{option}",
                            network_hash="n", day=day, status=status,
                            created_at=datetime(day.year, day.month, day.day, 2, tzinfo=UTC)))
+            # Raw rows written by hand: the tallies move with them, as every writer in db/ does.
+            tallies.add_vote(s, campaign_id=campaign_id, unit_id=unit_id, day=day, option=option, status=status)
 
 
 def add_questionnaires(engine, rows, *, group="cadre", campaign_id=1, flags=None):
@@ -57,10 +59,13 @@ def add_questionnaires(engine, rows, *, group="cadre", campaign_id=1, flags=None
                                 submitted_on=TODAY, flags={"flags": flags or []})
             s.add(response)
             s.flush()
+            given = {}
             for code, options in answers.items():
                 for dimension_id, option in zip(dimensions, options):
                     s.add(Answer(response_id=response.id, unit_id=units[code], dimension_id=dimension_id,
                                  option=option))
+                    given[(units[code], dimension_id)] = option
+            tallies.add_submission(s, response, given)
 
 
 def board(engine, actor=LEADER, today=TODAY, campaign_id=1):

@@ -80,6 +80,31 @@ def cmd_purge_demo(args) -> int:
     return 0
 
 
+def cmd_check_tallies(args) -> int:
+    """Compare the dashboards' tallies with the raw rows; with --rebuild, recount the campaigns that differ."""
+    from db import tallies
+    from db.audit import record
+
+    with session_scope(make_engine()) as session:
+        found = tallies.check_all(session)
+        for campaign_id, differences in found.items():
+            print(f"campaign {campaign_id}: {len(differences)} tally rows differ from the raw rows")
+            for d in differences[:20]:
+                print(f"  {d.table} {d.key}: tally {d.tally}, raw {d.raw}")
+        if not found:
+            print("tallies agree with the raw rows")
+            return 0
+        if not args.rebuild:
+            print("run with --rebuild to recount them")
+            return EXIT_REFUSED
+        for campaign_id in found:
+            tallies.rebuild(session, campaign_id)
+        record(session, actor=cli_actor(), action="tallies.rebuild", entity="tallies",
+               after={"campaigns": sorted(found), "rows": sum(len(d) for d in found.values())})
+    print(f"recounted {len(found)} campaigns")
+    return 0
+
+
 def cmd_create_user(args) -> int:
     from core import passwords
     from db.users import create_user
@@ -259,6 +284,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true",
                       help="load only when the database holds no reviewers, votes or responses yet")
     command("purge-demo", cmd_purge_demo, "remove exactly the demo rows")
+    check = command("check-tallies", cmd_check_tallies,
+                    "compare the dashboards' maintained tallies with the raw votes and answers")
+    check.add_argument("--rebuild", action="store_true", help="recount the campaigns whose tallies differ")
     user = command("create-user", cmd_create_user, "create a staff account")
     user.add_argument("--username", required=True)
     user.add_argument("--role", required=True, help=f"one of: {', '.join(ROLES)}")

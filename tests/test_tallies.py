@@ -5,6 +5,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from core.errors import UserError
@@ -240,3 +241,17 @@ def test_cronbach_from_patterns_equals_the_textbook_computation():
 
     complete = [[scores[o] for o in row] for row in rows if all(o in scores for o in row)]
     assert cronbach_alpha_from_moments(m) == pytest.approx(cronbach_alpha(complete))
+
+
+def test_check_tallies_command_reports_and_rebuilds(scheme_engine, db_url):
+    from tests.test_cli import run
+
+    vote(scheme_engine, unit_ids(scheme_engine)[0])
+    assert run("check-tallies", url=db_url).returncode == 0
+    with session_scope(scheme_engine) as s:
+        s.exec(delete(VoteTally))  # drift, as a hand-made change to the raw rows would leave it
+    found = run("check-tallies", url=db_url)
+    assert found.returncode == 1 and "tally 0, raw 1" in found.stdout
+    rebuilt = run("check-tallies", "--rebuild", url=db_url)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert differences(scheme_engine) == {}

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO ?= 1
 PORT ?= 8501
 
-.PHONY: run test bench lint init demo clean-venv
+.PHONY: run test bench load lint init demo clean-venv
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.app: requirements.txt
@@ -33,6 +33,11 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+# 30 tablets filling questionnaires and 30 phones voting in Chromium against a local server (loopback
+# only, at most 5 minutes of driving); fails unless every accepted answer and vote is stored exactly once.
+load: $(VENV)/.dev
+	$(PY) -m bench.load
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

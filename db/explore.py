@@ -100,46 +100,52 @@ def score_history(session: Session, *, actor: Actor, unit_codes: list[str]) -> p
 # The five dimensions against the category
 
 
+def _tally_cells(session: Session, campaign_id: int):
+    """AnswerTally joined to its unit, category and dimension: the labels come with the counts."""
+    return (select(AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option, Unit.code, UnitCategory.code,
+                   Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)
+            .select_from(AnswerTally)
+            .join(Unit, Unit.id == AnswerTally.unit_id)
+            .join(UnitCategory, UnitCategory.id == Unit.category_id)
+            .join(Dimension, Dimension.id == AnswerTally.dimension_id)
+            .where(AnswerTally.campaign_id == campaign_id, AnswerTally.n > 0))
+
+
 def answer_counts(session: Session, *, campaign_id: int) -> pd.DataFrame:
     """How often each option was given per unit and dimension in submitted questionnaires.
 
     Read from the maintained tallies (db/tallies.py: a few thousand rows, not tens of thousands
-    of answers); scores per dimension, per unit and the agreement among reviewers derive from it.
+    of answers), reviewer groups summed.
     """
-    # One transaction shows one state of the data: views that need the counts twice (side by side:
-    # dimensions and panel means) reuse them from the session instead of grouping again.
-    memo = session.info.setdefault("explore_answer_counts", {})
-    if campaign_id in memo:
-        return memo[campaign_id].copy()
-    rows = session.exec(
-        select(AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option, func.sum(AnswerTally.n))
-        .where(AnswerTally.campaign_id == campaign_id)
-        .group_by(AnswerTally.unit_id, AnswerTally.dimension_id, AnswerTally.option)).all()
-    frame = pd.DataFrame(rows, columns=["unit_id", "dimension_id", "option", "n"])
-    frame = frame[frame["n"] > 0].astype({"n": int})
-    units = session.exec(select(Unit.id, Unit.code, UnitCategory.code).join(UnitCategory)
-                         .where(Unit.campaign_id == campaign_id)).all()
-    dims = session.exec(select(Dimension.id, Dimension.code, Dimension.name_zh, Dimension.name_en, Dimension.position)
-                        .where(Dimension.campaign_id == campaign_id)).all()
-    frame = frame.merge(pd.DataFrame(units, columns=["unit_id", "unit_code", "category_code"]), on="unit_id")
-    frame = frame.merge(pd.DataFrame(dims, columns=["dimension_id", "dimension_code", "dimension_zh",
-                                                    "dimension_en", "dimension_position"]), on="dimension_id")
-    memo[campaign_id] = frame
-    return frame.copy()
+    query = _tally_cells(session, campaign_id).add_columns(func.sum(AnswerTally.n))
+    rows = session.exec(query.group_by(*query.selected_columns[:9])).all()
+    frame = pd.DataFrame(rows, columns=["unit_id", "dimension_id", "option", "unit_code", "category_code",
+                                        "dimension_code", "dimension_zh", "dimension_en", "dimension_position", "n"])
+    return frame.astype({"n": int})
+
+
+SCORE_KEYS = ["unit_code", "category_code", "dimension_code", "dimension_zh", "dimension_en", "dimension_position"]
 
 
 def _unit_dimension_scores(session: Session, campaign_id: int) -> pd.DataFrame:
-    """Mean panel score per unit and dimension over the campaign's submitted questionnaires."""
-    scores = option_scores(_settings(session, campaign_id))
-    counts = answer_counts(session, campaign_id=campaign_id)
-    keys = ["unit_code", "category_code", "dimension_code", "dimension_zh", "dimension_en", "dimension_position"]
-    counts = counts[counts["option"].isin(list(scores))].copy()
-    if counts.empty:
-        return pd.DataFrame(columns=[*keys, "answers", "score"])
-    counts["points"] = counts["n"] * counts["option"].map(scores)
-    frame = counts.groupby(keys, as_index=False).agg(answers=("n", "sum"), points=("points", "sum"))
-    frame["score"] = frame["points"] / frame["answers"]
-    return frame.drop(columns="points")
+    """Mean panel score per unit and dimension over the campaign's submitted questionnaires, in SQL.
+
+    One transaction shows one state of the data: views that need it twice (side by side: dimensions
+    and panel means) reuse it from the session instead of grouping again.
+    """
+    memo = session.info.setdefault("explore_dimension_scores", {})
+    if campaign_id not in memo:
+        scores = option_scores(_settings(session, campaign_id))
+        query = _tally_cells(session, campaign_id).where(col(AnswerTally.option).in_(list(scores)))
+        query = query.with_only_columns(*query.selected_columns[3:],
+                                        scored_count(AnswerTally.option, scores, AnswerTally.n),
+                                        score_sum(AnswerTally.option, scores, AnswerTally.n))
+        rows = session.exec(query.group_by(*query.selected_columns[:6])).all()
+        frame = pd.DataFrame(rows, columns=[*SCORE_KEYS, "answers", "points"])
+        frame["answers"] = frame["answers"].astype(int)
+        frame["score"] = frame["points"].astype(float) / frame["answers"]
+        memo[campaign_id] = frame.drop(columns="points")
+    return memo[campaign_id].copy()
 
 
 def dimension_profile(session: Session, *, actor: Actor, campaign_id: int, unit_codes: list[str]) -> pd.DataFrame:

@@ -258,7 +258,13 @@ class PollVote(SQLModel, table=True):
 class VoteTally(SQLModel, table=True):
     """Poll votes per campaign, unit, office day, option and status (every status)."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "day", "option", "status"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "day", "option", "status"),
+        # Covering indexes: totals by status and unit, and the counts of a few days, are read from
+        # the index alone (tens of thousands of tally rows a year, no table lookups).
+        Index("ix_votetally_status", "campaign_id", "status", "unit_id", "option", "n"),
+        Index("ix_votetally_day", "campaign_id", "day", "status", "n"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     unit_id: int = Field(foreign_key="unit.id", index=True)

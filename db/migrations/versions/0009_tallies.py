@@ -34,6 +34,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('votetally', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_votetally_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('ix_votetally_status', ['campaign_id', 'status', 'unit_id', 'option', 'n'],
+                              unique=False)
+        batch_op.create_index('ix_votetally_day', ['campaign_id', 'day', 'status', 'n'], unique=False)
 
     op.create_table('answertally',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -105,5 +108,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_answertally_unit_id'))
     op.drop_table('answertally')
     with op.batch_alter_table('votetally', schema=None) as batch_op:
+        batch_op.drop_index('ix_votetally_day')
+        batch_op.drop_index('ix_votetally_status')
         batch_op.drop_index(batch_op.f('ix_votetally_unit_id'))
     op.drop_table('votetally')

@@ -41,6 +41,7 @@ from db.models import (
     MediaCase,
     Rectification,
     Response,
+    ResultUnit,
     ReviewerGroup,
     Unit,
     UnitCategory,
@@ -91,8 +92,12 @@ def score_history(session: Session, *, actor: Actor, unit_codes: list[str]) -> p
     frame["year"] = [years[by_id[r].campaign_id] for r in frame["result_id"]]
     frame["version"] = [by_id[r].version for r in frame["result_id"]]
     frame["status"] = [by_id[r].status for r in frame["result_id"]]
-    sizes = result_units(session, result_ids=list(by_id)).groupby(["result_id", "category_code"]).size()
-    frame["category_size"] = [int(sizes.get((r, c), 0)) for r, c in zip(frame["result_id"], frame["category_code"])]
+    sizes = {(r, c): int(n) for r, c, n in session.exec(
+        select(ResultUnit.result_id, UnitCategory.code, func.count()).join(Unit, Unit.id == ResultUnit.unit_id)
+        .join(UnitCategory, UnitCategory.id == Unit.category_id)
+        .where(col(ResultUnit.result_id).in_(list(by_id) or [-1]))
+        .group_by(ResultUnit.result_id, UnitCategory.code)).all()}
+    frame["category_size"] = [sizes.get((r, c), 0) for r, c in zip(frame["result_id"], frame["category_code"])]
     return frame.sort_values(["unit_code", "year"]).reset_index(drop=True)
 
 
@@ -161,13 +166,13 @@ def dimension_profile(session: Session, *, actor: Actor, campaign_id: int, unit_
 def panel_summary(session: Session, *, campaign_id: int) -> pd.DataFrame:
     """Per unit: the mean panel score over all dimensions and the number of scored answers."""
     per_dimension = _unit_dimension_scores(session, campaign_id)
-    if per_dimension.empty:
-        return pd.DataFrame(columns=["unit_code", "panel_score", "panel_answers"])
-    per_dimension["points"] = per_dimension["score"] * per_dimension["answers"]
-    frame = per_dimension.groupby("unit_code", as_index=False).agg(panel_answers=("answers", "sum"),
-                                                                   points=("points", "sum"))
-    frame["panel_score"] = frame["points"] / frame["panel_answers"]
-    return frame[["unit_code", "panel_score", "panel_answers"]]
+    totals: dict[str, list[float]] = {}
+    for code, answers, score in per_dimension[["unit_code", "answers", "score"]].itertuples(index=False):
+        entry = totals.setdefault(code, [0, 0.0])
+        entry[0] += int(answers)
+        entry[1] += score * answers
+    return pd.DataFrame([(code, p / n, n) for code, (n, p) in totals.items()],
+                        columns=["unit_code", "panel_score", "panel_answers"])
 
 
 # ---------------------------------------------------------------------------------------

@@ -264,10 +264,11 @@ class VoteTally(SQLModel, table=True):
         # the index alone (tens of thousands of tally rows a year, no table lookups).
         Index("ix_votetally_status", "campaign_id", "status", "unit_id", "option", "n"),
         Index("ix_votetally_day", "campaign_id", "day", "status", "n"),
+        Index("ix_votetally_unit", "unit_id", "campaign_id", "day", "status", "option", "n"),  # a unit's trend
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
-    unit_id: int = Field(foreign_key="unit.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
     day: date
     option: str
     status: str

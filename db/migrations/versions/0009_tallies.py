@@ -33,7 +33,8 @@ def upgrade() -> None:
                         name=op.f('uq_votetally_campaign_id_unit_id_day_option_status'))
     )
     with op.batch_alter_table('votetally', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_votetally_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('ix_votetally_unit', ['unit_id', 'campaign_id', 'day', 'status', 'option', 'n'],
+                              unique=False)
         batch_op.create_index('ix_votetally_status', ['campaign_id', 'status', 'unit_id', 'option', 'n'],
                               unique=False)
         batch_op.create_index('ix_votetally_day', ['campaign_id', 'day', 'status', 'n'], unique=False)
@@ -110,5 +111,5 @@ def downgrade() -> None:
     with op.batch_alter_table('votetally', schema=None) as batch_op:
         batch_op.drop_index('ix_votetally_day')
         batch_op.drop_index('ix_votetally_status')
-        batch_op.drop_index(batch_op.f('ix_votetally_unit_id'))
+        batch_op.drop_index('ix_votetally_unit')
     op.drop_table('votetally')

@@ -43,7 +43,7 @@ ANSWERS = list(LABELS)
 VOTES = ["satisfied", "basically_satisfied", "dissatisfied"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 THANKS = "感谢您的评价"
-SALT = "load-test-salt"
+SALT = "bench-load"  # a throw-away database's salt, not a secret
 # The browsers share the machine with the server under test: pixel density 1 (a tablet's layout, a
 # ninth of a phone's pixels at density 3) changes nothing the server does, and frees the CPU for it.
 TABLET_1X = dict(TABLET, device_scale_factor=1)
@@ -69,10 +69,17 @@ class Outcome:
     votes: list = field(default_factory=list)  # (comment, unit name, option) thanked for
     lost_taps: int = 0  # taps that showed no effect in time (tapped again, as a person would)
     failures: list = field(default_factory=list)
+    server_cpu_s: float = 0.0  # the server's CPU time while the sessions were driven
     rss_before_mb: float = 0.0
     rss_open_mb: float = 0.0
     sessions_open: int = 0
     elapsed_s: float = 0.0
+
+
+def cpu_s(pid: int) -> float:
+    """User and system CPU time the process has used so far (seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -279,6 +286,7 @@ async def drive(config: Config, server: AppServer, invitations, units, outcome: 
             if len(opened) == total:
                 outcome.rss_open_mb = rss_mb(server.process.pid)
                 outcome.sessions_open = total
+                outcome.server_cpu_s = -cpu_s(server.process.pid)
                 go.set()
 
         shared = Shared(config, outcome, ready, go, time.monotonic() + config.budget_s, Store(server.database_url))
@@ -291,11 +299,13 @@ async def drive(config: Config, server: AppServer, invitations, units, outcome: 
             if not go.is_set():
                 outcome.rss_open_mb = rss_mb(server.process.pid)
                 outcome.sessions_open = len(opened)
+                outcome.server_cpu_s = -cpu_s(server.process.pid)
                 go.set()
 
         waiter = asyncio.create_task(release_anyway())
         watcher = asyncio.create_task(shared.store.watch())
         await asyncio.gather(*tasks)
+        outcome.server_cpu_s += cpu_s(server.process.pid)
         waiter.cancel()
         watcher.cancel()
         shared.store.engine.dispose()
@@ -383,6 +393,7 @@ def figures(outcome: Outcome, config: Config) -> dict[str, float]:
         "median": statistics.median(outcome.latencies) if outcome.latencies else float("nan"),
         "p95": percentile(outcome.latencies, 0.95),
         "memory": max(outcome.rss_open_mb - outcome.rss_before_mb, 0.0) / sessions,
+        "cpu_ms": outcome.server_cpu_s * 1000 / max(len(outcome.latencies), 1),
     }
 
 
@@ -404,6 +415,8 @@ def rows(outcome: Outcome, found: Counter, config: Config) -> list[tuple[str, fl
         ("load_interaction_median_ms", result["median"], f"ms ({shape})", None),
         ("load_interaction_p95_ms", result["p95"], f"ms ({shape})", 1000),
         ("load_server_memory_per_session_mb", result["memory"], f"MB ({shape})", 10),
+        # What one tap costs the server: the capacity of one process per CPU core is about 1000 / this.
+        ("load_server_cpu_ms_per_interaction", result["cpu_ms"], f"ms ({shape})", None),
         ("load_writes_lost_or_duplicated", found["lost"] + found["duplicated"], f"writes ({shape})", 0),
         ("load_sessions_failed", len(outcome.failures), f"sessions ({shape})", 0),
     ]

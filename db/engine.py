@@ -169,6 +169,15 @@ def store_error(error: DBAPIError) -> StoreError:
                       "again, and tell the office if it happens again")
 
 
+@contextmanager
+def as_user_errors() -> Iterator[None]:
+    """Turn a store failure inside the block into a `StoreError` (the interface shows it as a message)."""
+    try:
+        yield
+    except DBAPIError as error:
+        raise store_error(error) from None
+
+
 def transaction(work: Callable[[Session], T], *, engine: Engine | None = None, attempts: int = RETRIES) -> T:
     """`work(session)` in one transaction, run again after a transient store error.
 

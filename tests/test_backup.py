@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, func, select
 
 from core.clock import utcnow
 from core.errors import UserError
@@ -39,22 +39,30 @@ def every_row(engine) -> dict[str, list[tuple]]:
 
 
 def fill_every_table(engine) -> None:
-    """Demo data, plus a row in the few tables the demo leaves empty."""
+    """Demo data, plus a row in each table the demo leaves empty."""
     load_demo(engine, actor=cli_actor(), years=(2017,), votes_per_year=300)
     with session_scope(engine) as s:
+        def empty(table) -> bool:
+            return s.exec(select(func.count()).select_from(table)).scalar_one() == 0
+
         finding = s.exec(select(Finding)).scalars().first()
         group = s.exec(select(ReviewerGroup)).scalars().first()
-        s.add(Attempt(kind="ballot_code", subject_hash="f" * 64))
-        s.add(Evidence(finding_id=finding.id, filename="照片.jpg", content_type="image/jpeg", size=4,
-                       sha256="0" * 64, content=b"\xff\xd8\xff\x00"))
-        s.add(Invitation(campaign_id=1, kind="ballot", group_id=group.id, token_hash=token_hash(new_token()),
-                         expires_at=utcnow() + timedelta(days=3)))
-        result = Result(campaign_id=1, version=1, config={"weights": {"panel": 0.4}}, input_hash="a" * 64)
-        s.add(result)
-        s.flush()
         unit = s.exec(select(Unit)).scalars().first()
-        s.add(ResultUnit(result_id=result.id, unit_id=unit.id, total=91.5, components={"panel": 90.1},
-                         grade="excellent", rank=1, explanation={"zh": "说明"}))
+        if empty(Attempt):
+            s.add(Attempt(kind="ballot_code", subject_hash="f" * 64))
+        if empty(Evidence):
+            s.add(Evidence(finding_id=finding.id, filename="照片.jpg", content_type="image/jpeg", size=4,
+                           sha256="0" * 64, content=b"\xff\xd8\xff\x00"))
+        if empty(Invitation):
+            s.add(Invitation(campaign_id=1, kind="ballot", group_id=group.id, token_hash=token_hash(new_token()),
+                             expires_at=utcnow() + timedelta(days=3)))
+        if empty(Result):
+            s.add(Result(campaign_id=1, version=99, config={"weights": {"panel": 0.4}}, input_hash="a" * 64))
+            s.flush()
+        if empty(ResultUnit):
+            result = s.exec(select(Result)).scalars().first()
+            s.add(ResultUnit(result_id=result.id, unit_id=unit.id, total=91.5, components={"panel": 90.1},
+                             grade="excellent", rank=1, explanation={"zh": "说明"}))
 
 
 @pytest.fixture

@@ -218,7 +218,7 @@ SECRET_PATTERNS = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"AKIA[0-9A-Z]{16}"),
     re.compile(r"(?i)\b(password|passwd|secret|salt|api_key|token)\s*[:=]\s*[\"'][A-Za-z0-9+/_\-]{12,}[\"']"),
-    re.compile(r"postgres(?:ql)?(?:\+\w+)?://[^:/\s]+:(?!password@|PASSWORD@|\$)[^@\s]+@"),
+    re.compile(r"postgres(?:ql)?(?:\+\w+)?://[^:/\s]+:(?!password@|PASSWORD@|\$|…)[^@\s]+@"),
 ]
 
 

@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError
 
-from db.engine import StoreError, database_url, make_engine, session_scope, store_error, transaction
+from db.engine import StoreError, as_user_errors, database_url, make_engine, session_scope, transaction
 from ui.i18n import error_text
 
 if TYPE_CHECKING:
@@ -37,28 +36,22 @@ def engine() -> Engine:
 
 @contextmanager
 def session() -> Iterator[Session]:
-    try:
-        with session_scope(engine()) as s:
-            yield s
-    except DBAPIError as error:
-        raise store_error(error) from None
+    with as_user_errors(), session_scope(engine()) as s:
+        yield s
 
 
 def transact(work: Callable[[Session], T]) -> T:
     """`work(session)` in one transaction, retried after a transient store error (for the writes
     people make in numbers: votes and answers)."""
-    try:
+    with as_user_errors():
         return transaction(work, engine=engine())
-    except DBAPIError as error:
-        raise store_error(error) from None
 
 
 @contextmanager
 def store_errors() -> Iterator[None]:
     """Show a store failure that a page did not handle as a message in the interface language."""
     try:
-        yield
+        with as_user_errors():
+            yield
     except StoreError as error:
         st.error(error_text(error), icon=":material/cloud_off:")
-    except DBAPIError as error:
-        st.error(error_text(store_error(error)), icon=":material/cloud_off:")

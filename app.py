@@ -54,7 +54,8 @@ def build_navigation():
         page = st.Page(HERE / "pages" / file, title=t(f"nav.{key}"), icon=icon, url_path=url_path,
                        default=key == "home", visibility="visible" if visible else "hidden")
         sections.setdefault(t(f"nav.section.{section}"), []).append(page)
-    return st.navigation(sections, position="sidebar" if actor else "hidden")
+    # expanded: an administrator has more pages than the ten Streamlit shows before "View more".
+    return st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
 
 
 PUBLIC_PATHS = {url_path for _, key, _, url_path, _ in PAGES if is_public(key)}

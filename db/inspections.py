@@ -399,6 +399,7 @@ def get_finding(session: Session, *, actor: Actor, finding_id: int) -> tuple[Fin
 
 def get_evidence(session: Session, *, actor: Actor, evidence_id: int) -> tuple[str, str, bytes]:
     """(file name, content type, bytes) of one evidence file, if the actor may see its finding."""
+    require(actor, *FINDING_READERS)  # the role first: whether a number exists is not for everyone to learn
     evidence = session.get(Evidence, evidence_id)
     missing = NotFound("casework.evidence_not_found", "no evidence file with the number {id}", id=evidence_id)
     if evidence is None:

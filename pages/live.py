@@ -6,6 +6,8 @@ Provisional results are labelled as such; published ones as published.
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +19,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.dashboard_data import live
 from ui.downloads import show_chart, show_table
 from ui.i18n import language, t
+from ui.store import fragment_store_errors
 
 REFRESH_CHOICES = (5, 10, 30, 60)
 DEFAULT_REFRESH = 10
@@ -115,7 +118,9 @@ def result_badge(board) -> None:
         badge = t("dash.published_badge", version=result.version, at=stamp(result.published_at))
     else:
         badge = t("dash.provisional_badge", version=result.version, at=stamp(result.created_at))
-    st.markdown(f"<span class='live-badge live-{result.status}'>{badge}</span>", unsafe_allow_html=True)
+    # Catalogue text, a version number and a time; escaped all the same, and the class from a fixed pair.
+    kind = "published" if result.status == "published" else "provisional"
+    st.markdown(f"<span class='live-badge live-{kind}'>{escape(badge)}</span>", unsafe_allow_html=True)
     if result.status != "published":
         st.caption(t("dash.provisional_note"))
         if board.published is not None:
@@ -223,6 +228,7 @@ def casework(board) -> None:
 
 
 @st.fragment(run_every=refresh)
+@fragment_store_errors
 def board() -> None:
     today = office_today()
     data = live(campaign.id, today, actor.role, actor)

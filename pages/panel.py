@@ -21,7 +21,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, language, named, t
 from ui.notices import flash, show_flash
 from ui.sheets import Invitation, invitation_sheet_pdf
-from ui.store import session
+from ui.store import fragment_store_errors, session
 
 actor = guard("panel")
 campaign = require_campaign()
@@ -35,6 +35,7 @@ if campaign.rehearsal:
 
 
 @st.fragment(run_every=10)
+@fragment_store_errors
 def live_completion() -> None:
     with session() as s:
         progress = completion(s, campaign_id=campaign.id)

@@ -361,3 +361,28 @@ def test_a_writer_waits_for_a_lock_instead_of_failing(tmp_path):
     assert time.perf_counter() - started >= 0.9
     holder.close()
     engine.dispose()
+
+
+def _fragment_app():
+    import sqlite3
+
+    import streamlit as st
+    from sqlalchemy.exc import OperationalError
+
+    from ui.store import fragment_store_errors
+
+    @st.fragment
+    @fragment_store_errors
+    def part():
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database or disk is full"))
+
+    part()
+    st.write("the rest of the page")
+
+
+def test_a_store_failure_inside_a_fragment_is_a_message_not_a_traceback():
+    # A fragment's timed rerun runs alone, outside the page's handler: it needs its own.
+    at = AppTest.from_function(_fragment_app, default_timeout=30).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Traceback" not in str(at.error[0].value)
+    assert "the rest of the page" in " ".join(str(m.value) for m in at.markdown)

@@ -198,6 +198,9 @@ HTML_SITES = {
     ("app.py", "st.markdown(NO_SIDEBAR, unsafe_allow_html=True)"): "a constant style sheet",
     ("ui/questionnaire.py", "st.html(TOUCH_CSS)"): "a constant style sheet",
     ("pages/poll.py", "st.html(TOUCH_CSS)"): "a constant style sheet",
+    ("pages/live.py", "st.markdown(STYLE, unsafe_allow_html=True)"): "a constant style sheet",
+    ("pages/live.py", """st.markdown(f"<span class='live-badge live-{kind}'>{escape(badge)}</span>", """
+                      "unsafe_allow_html=True)"): "catalogue text escaped; the class from a fixed pair",
     ("ui/device.py", 'st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True, '
                      'width="content")'): "the cookie value is json.dumps of a server-made hex id",
 }

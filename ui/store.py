@@ -8,6 +8,7 @@ the whole page catches whatever a page did not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -55,3 +56,17 @@ def store_errors() -> Iterator[None]:
             yield
     except StoreError as error:
         st.error(error_text(error), icon=":material/cloud_off:")
+
+
+def fragment_store_errors(function: Callable[..., T]) -> Callable[..., T | None]:
+    """The same for an `st.fragment` body: its timed reruns run alone, outside the page's `store_errors()`.
+
+    Put it under the fragment decorator: `@st.fragment(run_every=10)` then `@fragment_store_errors`.
+    """
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with store_errors():
+            return function(*args, **kwargs)
+        return None
+
+    return wrapper

@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO ?= 1
 PORT ?= 8501
+# Test processes (pytest-xdist); files stay whole on one worker, so a module's server is started once.
+TEST_WORKERS ?= 3
 
 .PHONY: run test bench load lint init demo clean-venv
 
@@ -29,7 +31,7 @@ run: demo
 	$(PY) -m ui.serve --server.port $(PORT)
 
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(VENV)/.dev
 	$(PY) -m bench

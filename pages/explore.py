@@ -29,7 +29,8 @@ english = language() == "en"
 
 years = data.years(actor.role)  # year -> campaign id
 year_list = sorted(years, reverse=True)
-cols = st.columns([1, 2, 3, 2])
+# Three filters on one row and the view below: four in a row left the year unreadable on a tablet.
+cols = st.columns([1.3, 2, 3])
 year = cols[0].selectbox(t("dash.col.year"), year_list, key="explore_year",
                          index=year_list.index(campaign.year) if campaign.year in year_list else 0)
 campaign_id = years[year]
@@ -44,8 +45,8 @@ shown_units = units[units["category_code"] == category] if category else units
 unit_names = dict(zip(units["unit_code"], units["unit_name"]))
 unit_code = cols[2].selectbox(t("dash.col.unit"), list(shown_units["unit_code"]), key="explore_unit",
                               format_func=unit_names.get)
-view = cols[3].segmented_control(t("explore.view"), VIEWS, default="unit", key="explore_view",
-                                 format_func=lambda v: t(f"explore.views.{v}")) or "unit"
+view = st.segmented_control(t("explore.view"), VIEWS, default="unit", key="explore_view",
+                           format_func=lambda v: t(f"explore.views.{v}")) or "unit"
 
 
 def yes(flag: bool) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from db.word import chinese_date, set_font
+
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "rectification_notice.docx"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 BODY_FONT, TITLE_FONT = "仿宋", "黑体"
@@ -31,24 +33,8 @@ SEVERITIES_ZH = {"minor": "轻微", "general": "一般", "serious": "严重"}
 FINDING_STATES_ZH = {"recorded": "已记录", "handed_over": "已移交", "answered": "已答复", "closed": "已办结"}
 
 
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # ---------------------------------------------------------------------------------------
 # The notice
-
-
-def _font(run, name: str, size: float | None = None, bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = name
-    # Word takes Chinese glyphs from the East Asian font slot, which font.name does not set.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-    if size:
-        run.font.size = Pt(size)
-    run.font.bold = bold
 
 
 def _template_document():
@@ -71,7 +57,7 @@ def _template_document():
         if indent:
             p.paragraph_format.first_line_indent = Pt(size * 2)
         p.paragraph_format.line_spacing = Pt(28)
-        _font(p.add_run(text), font, size, bold)
+        set_font(p.add_run(text), font, size, bold)
         return p
 
     paragraph("整改通知书", align=WD_ALIGN_PARAGRAPH.CENTER, size=22, font=TITLE_FONT, bold=True)

@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+from db.word import chinese_date, set_font
+
 BODY_FONT, TITLE_FONT = "仿宋", "黑体"  # the fonts of official documents (公文)
 
 GRADES_ZH = {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}
@@ -38,22 +40,6 @@ NOTES_ZH = {
     "borderline_quota": "排名区间跨越优秀限额位置",
 }
 HALVES_ZH = {"poll": "群众投票", "media": "媒体曝光问题办理"}
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _font(run, name: str, size: float | None = None, bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = name
-    # Word takes Chinese glyphs from the East Asian font slot, which font.name does not set.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-    if size:
-        run.font.size = Pt(size)
-    run.font.bold = bold
 
 
 def note_text(note: dict) -> str:
@@ -303,7 +289,7 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
         if indent:
             p.paragraph_format.first_line_indent = Pt(size * 2)
         p.paragraph_format.line_spacing = Pt(28)
-        _font(p.add_run(text), font, size, bold)
+        set_font(p.add_run(text), font, size, bold)
         return p
 
     draft = "（草稿）" if document.status == "published" else "（草稿·暂定结果，尚未发布）"
@@ -330,12 +316,12 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
         table = doc.add_table(rows=1, cols=4)
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, ("排名", "单位", "综合得分", "等次")):
-            _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12, True)
+            set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 12, True)
         for row in rows:
             cells = table.add_row().cells
             for cell, text in zip(cells, (str(row.rank), row.unit_name, f"{row.total:.2f}",
                                           GRADES_ZH.get(row.grade, row.grade))):
-                _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
+                set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
     unqualified = [r.unit_name for r in document.rows if r.grade == "unqualified"]
     paragraph("有关要求", font=TITLE_FONT, bold=True)
     paragraph("评为不合格等次的单位以及整改问题群众不满意的单位，由区纠风办下发整改通知书，限期整改，"

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from db.word import chinese_date, set_font
+from db.word import TITLE_FONT, add_paragraph, chinese_date, official_document
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "rectification_notice.docx"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-BODY_FONT, TITLE_FONT = "仿宋", "黑体"
 
 REASONS_ZH = {
     "unqualified": "在{year}年度履职尽责督促检查中被评为不合格",
@@ -39,26 +38,12 @@ FINDING_STATES_ZH = {"recorded": "已记录", "handed_over": "已移交", "answe
 
 def _template_document():
     """The notice template, built with python-docx (see build_template)."""
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, as official documents are
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    document = official_document()
 
-    def paragraph(text: str, *, align=None, size: float = 16, font: str = BODY_FONT, bold: bool = False,
-                  indent: bool = False):
-        p = document.add_paragraph()
-        if align is not None:
-            p.alignment = align
-        if indent:
-            p.paragraph_format.first_line_indent = Pt(size * 2)
-        p.paragraph_format.line_spacing = Pt(28)
-        set_font(p.add_run(text), font, size, bold)
-        return p
+    def paragraph(text: str, *, indent: bool = False, **style):
+        return add_paragraph(document, text, indent=indent, **style)
 
     paragraph("整改通知书", align=WD_ALIGN_PARAGRAPH.CENTER, size=22, font=TITLE_FONT, bold=True)
     paragraph("{{notice_no}}", align=WD_ALIGN_PARAGRAPH.CENTER)

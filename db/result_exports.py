@@ -11,9 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from db.word import chinese_date, set_font
-
-BODY_FONT, TITLE_FONT = "仿宋", "黑体"  # the fonts of official documents (公文)
+from db.word import BODY_FONT, TITLE_FONT, add_paragraph, chinese_date, official_document, set_font
 
 GRADES_ZH = {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}
 METHODS_ZH = {"panel": "集中评议", "online": "大数据评议", "inspection": "明察暗访", "daily": "日常工作评价"}
@@ -271,26 +269,12 @@ def _style(sheet, bold, widths: list[int]) -> None:
 
 def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -> bytes:
     """The draft circular (通报) with every unit's grade by category, for the office to edit and sign."""
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    doc = official_document()
 
-    def paragraph(text: str, *, align=None, size: float = 16, font: str = BODY_FONT, bold: bool = False,
-                  indent: bool = True):
-        p = doc.add_paragraph()
-        if align is not None:
-            p.alignment = align
-        if indent:
-            p.paragraph_format.first_line_indent = Pt(size * 2)
-        p.paragraph_format.line_spacing = Pt(28)
-        set_font(p.add_run(text), font, size, bold)
-        return p
+    def paragraph(text: str, *, indent: bool = True, **style):
+        return add_paragraph(doc, text, indent=indent, **style)
 
     draft = "（草稿）" if document.status == "published" else "（草稿·暂定结果，尚未发布）"
     paragraph(f"关于{document.year}年度履职尽责督促检查结果的通报{draft}", align=WD_ALIGN_PARAGRAPH.CENTER, size=22,

@@ -12,7 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.roles import is_public, may_open
-from ui.auth import current_actor, sign_out
+from ui import display
+from ui.auth import current_actor, restore_session, send_cookie, sign_out
 from ui.campaign import campaign_selector
 from ui.i18n import language_selector, t
 from ui.store import store_errors
@@ -51,8 +52,16 @@ def build_navigation():
     for section, key, file, url_path, icon in PAGES:
         # Public pages are reached by link (portal, QR code), never through the staff menu.
         visible = not is_public(key) and (may_open(key, role) if actor else key == "home")
+        if key == "home":
+            # Streamlit serves the default page at / only; a hidden twin answers /home, so a typed or
+            # bookmarked /home opens the overview instead of "page not found". The default page
+            # needs a path of its own for that (it is never shown: its address is /).
+            sections.setdefault(t(f"nav.section.{section}"), []).append(
+                st.Page(HERE / "pages" / file, title=t(f"nav.{key}"), icon=icon, url_path="start", default=True,
+                        visibility="visible" if visible else "hidden"))
+            visible = False
         page = st.Page(HERE / "pages" / file, title=t(f"nav.{key}"), icon=icon, url_path=url_path,
-                       default=key == "home", visibility="visible" if visible else "hidden")
+                       visibility="visible" if visible else "hidden")
         sections.setdefault(t(f"nav.section.{section}"), []).append(page)
     # expanded: an administrator has more pages than the ten Streamlit shows before "View more".
     return st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
@@ -78,10 +87,14 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/fact_check:",
 # people who are not signed in, and everyone on a public page, get no sidebar at all.
 NO_SIDEBAR = "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>"
 
+with store_errors():
+    restore_session()  # who is signed in: from this session's stored row, or from the browser's cookie
 navigation = build_navigation()
 # A store failure (busy, restarting, full, read-only) that a page did not handle: a clear message, no trace.
 with store_errors():
-    if navigation.url_path in PUBLIC_PATHS or current_actor() is None:
+    send_cookie(navigation.url_path)
+    wall_screen = display.enter(navigation.url_path)  # /live?display=…: a wall screen, or one sentence
+    if navigation.url_path in PUBLIC_PATHS or current_actor() is None or wall_screen:
         # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.
         st.markdown(NO_SIDEBAR, unsafe_allow_html=True)
     else:

@@ -125,6 +125,32 @@ def cmd_create_user(args) -> int:
     return 0
 
 
+def cmd_display_link(args) -> int:
+    """Create (prints the URL, once), revoke or list the read-only /live links of wall screens."""
+    from core.clock import to_office, utcnow
+    from db.signin import display_links
+
+    with session_scope(make_engine()) as session:
+        if args.revoke is not None:
+            display_links.revoke_display_link(session, actor=cli_actor(), link_id=args.revoke)
+            print(f"display link {args.revoke} revoked: its screen says so at its next refresh")
+            return 0
+        if args.list:
+            now = utcnow()
+            for link in display_links.list_display_links(session, actor=cli_actor()):
+                print(f"{link.id}\t{link.year}\t{link.state(now)}\texpires {to_office(link.expires_at):%Y-%m-%d %H:%M}"
+                      f"\t{link.label}")
+            return 0
+        if args.campaign is None:
+            raise UserError("signin.display_campaign", "give --campaign YEAR to create a link (or --revoke ID, --list)")
+        created = display_links.create_display_link(session, actor=cli_actor(), year=args.campaign, days=args.days,
+                                                    label=args.label, base_url=args.base_url)
+    print(f"display link {created.id} for /live of {created.year}, valid until "
+          f"{to_office(created.expires_at):%Y-%m-%d %H:%M} (Beijing time). Shown only now; only its hash is stored:")
+    print(created.url)
+    return 0
+
+
 def cmd_stats(args) -> int:
     from db.campaigns import get_campaign
     from db.stats import stats
@@ -294,6 +320,15 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--display-name", default="")
     user.add_argument("--password-stdin", action="store_true",
                       help="read the password from standard input instead of generating a one-time one")
+    link = command("display-link", cmd_display_link,
+                   "create a read-only /live link for a wall screen (prints the URL), or revoke or list them")
+    link.add_argument("--campaign", type=int, metavar="YEAR", help="the campaign whose live screen it shows")
+    link.add_argument("--days", type=int, default=30, help="how long the link is valid (default 30)")
+    link.add_argument("--label", default="", help="a note, e.g. the room of the screen")
+    link.add_argument("--base-url", default=os.environ.get("APP_BASE_URL", "http://localhost:8501"),
+                      help="the app's public address (default: APP_BASE_URL)")
+    link.add_argument("--revoke", type=int, metavar="ID", help="revoke this link instead")
+    link.add_argument("--list", action="store_true", help="list the links (never their tokens)")
     stats = command("stats", cmd_stats, "counts of units, reviewers, votes, responses")
     stats.add_argument("--json", action="store_true", help="one JSON object")
     stats.add_argument("--campaign", type=int, metavar="YEAR", help="only this campaign")

@@ -538,3 +538,42 @@ class AuditEvent(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, index=True)
     before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class AppSetting(SQLModel, table=True):
+    """A setting of the whole platform, not of one campaign (e.g. session lifetimes)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = ""
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Its id and its one-time sign-in ticket are stored only as SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str | None = Field(default=None, unique=True, max_length=64)  # set when the cookie is issued
+    ticket_hash: str | None = Field(default=None, unique=True, max_length=64)  # until exchanged, once
+    ticket_expires_at: datetime | None = None
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None, index=True)
+    end_reason: str | None = None
+    device: str = ""  # a coarse hint such as "Chrome · Android"; never the raw agent or the address
+
+
+class DisplayLink(SQLModel, table=True):
+    """A read-only link to one campaign's /live wall screen; the token is stored only as SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    label: str = ""
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    last_used_at: datetime | None = None

@@ -13,6 +13,7 @@ from core.roles import ROLES, ROLES_BOUND_TO_UNIT
 from db.access import Actor, require
 from db.audit import changes, record
 from db.models import Unit, User
+from db.signin.ending import end_sessions_of
 
 
 class SignInError(UserError):
@@ -113,8 +114,12 @@ def authenticate(session: Session, *, username: str, password: str) -> SignedIn:
 _DUMMY_HASH = passwords.hash_password("not a real password")
 
 
-def change_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
-    """A user changes their own password (and so ends a forced change)."""
+def change_password(session: Session, *, actor: Actor, current: str, new: str, keep_session: int | None = None) -> None:
+    """A user changes their own password (and so ends a forced change).
+
+    Every other session of theirs ends (someone who knew the old password is signed out);
+    `keep_session`, the one making the change, stays.
+    """
     user = _get(session, actor.username)
     if not passwords.verify_password(user.password_hash, current):
         raise UserError("auth.current_wrong", "the current password is wrong")
@@ -125,6 +130,7 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str) -
     user.must_change_password = False
     session.add(user)
     record(session, actor=actor, action="user.password_change", entity="user", entity_id=user.username)
+    end_sessions_of(session, user=user, reason="password_changed", by=actor, keep=keep_session)
 
 
 def reset_password(session: Session, *, actor: Actor, username: str) -> str:
@@ -138,6 +144,7 @@ def reset_password(session: Session, *, actor: Actor, username: str) -> str:
     user.locked_until = None
     session.add(user)
     record(session, actor=actor, action="user.password_reset", entity="user", entity_id=username)
+    end_sessions_of(session, user=user, reason="password_reset", by=actor)
     return password
 
 
@@ -164,6 +171,12 @@ def update_user(
     old, new = changes(before, public_view(user))
     if new:
         record(session, actor=actor, action="user.update", entity="user", entity_id=username, before=old, after=new)
+    # Whoever the account was, its sessions end: a deactivated user is out at once, and a new role
+    # or unit is taken up at the next sign-in rather than half-way through a page.
+    if not active and before["active"]:
+        end_sessions_of(session, user=user, reason="deactivated", by=actor)
+    elif role != before["role"] or unit_code != before["unit_code"]:
+        end_sessions_of(session, user=user, reason="role_changed", by=actor)
     return user
 
 

@@ -13,8 +13,7 @@ import streamlit as st
 
 from core.clock import office_today, to_office, utcnow
 from core.privacy import SMALL_CELL, small_cell
-from ui import charts
-from ui.auth import guard
+from ui import charts, display
 from ui.campaign import demo_notice, require_campaign
 from ui.dashboard_data import live
 from ui.downloads import show_chart, show_table
@@ -33,7 +32,7 @@ STYLE = """<style>
 .live-provisional {background: #c25e00;} .live-published {background: #1a7f37;}
 </style>"""
 
-actor = guard("live")
+actor = display.live_viewer()  # a wall screen's display link, or the signed-in person
 campaign = require_campaign()
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title(t("live.title", year=campaign.year))
@@ -230,6 +229,7 @@ def casework(board) -> None:
 @st.fragment(run_every=refresh)
 @fragment_store_errors
 def board() -> None:
+    display.recheck()  # a revoked or expired display link is refused at this refresh
     today = office_today()
     data = live(campaign.id, today, actor.role, actor)
     with st.container(key="live_board"):

@@ -1,4 +1,4 @@
-"""Staff accounts: create, change role or unit, reset a password, unlock, deactivate."""
+"""Staff accounts: create, change role or unit, reset a password, unlock, deactivate; sessions and display links."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ui.auth import guard
 from ui.campaign import require_campaign
 from ui.i18n import error_text, t
 from ui.notices import flash, show_flash
+from ui.signin_admin import display_links_section, sessions_section
 from ui.store import session
 
 actor = guard("users")
@@ -51,7 +52,12 @@ def show_password_once(username: str, password: str) -> None:
     st.caption(t("users.one_time_password_help"))
 
 
-create_tab, edit_tab = st.tabs([t("users.create"), t("users.edit")], key="users_tabs")
+create_tab, edit_tab, sessions_tab, links_tab = st.tabs(
+    [t("users.create"), t("users.edit"), t("signin.sessions_tab"), t("signin.links_tab")], key="users_tabs")
+with sessions_tab:
+    sessions_section(actor)
+with links_tab:
+    display_links_section(actor, campaign.year)
 with create_tab, st.form("create_user", clear_on_submit=True):
     username = st.text_input(t("users.username"), max_chars=64)
     display_name = st.text_input(t("users.display_name"), max_chars=100)

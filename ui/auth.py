@@ -1,4 +1,10 @@
-"""Sign-in, sign-out and the guard every page calls first.
+"""Sign-in, sign-out, the session kept in the database, and the guard every page calls first.
+
+Who is signed in is decided at the top of every full run (`restore_session`, called by app.py):
+a Streamlit session that signed in keeps its session's row id in its state and is checked
+against the database on each run (ended elsewhere, expired, deactivated: signed out at the next
+tap); a new Streamlit session (reload, reconnect, another replica, a restarted server) finds
+its session from the HttpOnly cookie that /_review/session set (ui/session_endpoint.py).
 
 The guard reads the same role table as the navigation (core.roles), so a page
 reached by its URL without the role shows "no access" and nothing else.
@@ -6,30 +12,118 @@ reached by its URL without the role shows "no access" and nothing else.
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 import streamlit as st
 
+from core import sessions as rules
+from core.casework import DEFAULT_OFFICE
 from core.errors import UserError
 from core.roles import may_open
 from db.access import Actor
-from db.users import SignInError, authenticate, change_password
-from ui.i18n import error_text, language_selector, t
+from db.signin.sessions import SessionEnded, resume
+from db.signin.sessions import sign_in as start_session
+from db.signin.sessions import sign_out as end_own_session
+from db.users import SignInError, change_password
+from ui.campaign import selected_campaign
+from ui.i18n import error_text, language, language_selector, t
 from ui.store import session
 
 ACTOR_KEY = "actor"
+SESSION_KEY = "signin_session"  # the session's row id: server-side state, never sent to the browser
+TICKET_KEY = "signin_ticket"  # the one-time ticket, until the browser has been sent to exchange it
+CLEAR_KEY = "signin_clear_cookie"
+ENDED_KEY = "signin_ended"  # why the last session ended, shown once above the sign-in form
 
 
 def current_actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
 
 
-def sign_out() -> None:
+def _forget() -> None:
     for key in list(st.session_state.keys()):
         if key != "lang":
             del st.session_state[key]
 
 
+def restore_session() -> None:
+    """Who is signed in, from the database, at the top of every full run of app.py."""
+    row_id = st.session_state.get(SESSION_KEY)
+    if row_id is None and current_actor() is not None:
+        # Set by a test harness (AppTest): the app itself never signs in without a stored session.
+        return
+    cookie = None
+    if row_id is None and not st.session_state.get(CLEAR_KEY):
+        cookie = st.context.cookies.get(rules.COOKIE)
+        if not isinstance(cookie, str) or not cookie:  # (AppTest has no browser: no cookies either)
+            return
+    try:
+        with session() as s:
+            resumed = resume(s, session_id=row_id, cookie=cookie)
+    except SessionEnded as ended:
+        _forget()
+        st.session_state[ENDED_KEY] = error_text(ended)
+        return
+    if resumed is None:
+        if row_id is not None:
+            _forget()
+        return
+    st.session_state[ACTOR_KEY] = resumed.actor
+    st.session_state[SESSION_KEY] = resumed.session_id
+    st.session_state["display_name"] = resumed.display_name
+    st.session_state["must_change_password"] = resumed.must_change_password
+
+
+def _go(query: dict[str, str]) -> None:
+    """Send the browser to /_review/session (which answers with the cookie and a redirect back)."""
+    url = json.dumps(f"{rules.ENDPOINT}?{urlencode(query)}")
+    # replace(): the URL with the ticket does not stay in the tab's history.
+    st.html(f"<script>window.location.replace({url});</script>", unsafe_allow_javascript=True, width="content")
+
+
+def send_cookie(url_path: str) -> None:
+    """After a sign-in or a sign-out, let the endpoint set or clear the HttpOnly cookie (app.py, every run)."""
+    ticket = st.session_state.pop(TICKET_KEY, None)
+    if ticket:
+        _go({"ticket": ticket, "next": rules.safe_next(f"/{url_path}")})
+    elif st.session_state.pop(CLEAR_KEY, None):
+        _go({"end": "1", "next": "/"})
+
+
+def sign_out() -> None:
+    """End this session in the database first: the cookie is then worthless even if it is never cleared."""
+    actor, row_id = current_actor(), st.session_state.get(SESSION_KEY)
+    if actor is not None and row_id is not None:
+        with session() as s:
+            end_own_session(s, actor=actor, session_id=row_id)
+    _forget()
+    st.session_state[CLEAR_KEY] = True
+
+
+def _device() -> str:
+    agent = st.context.headers.get("User-Agent")
+    return rules.device_hint(agent if isinstance(agent, str) else None)
+
+
+def sign_in_header() -> None:
+    """What this is, as a government service's sign-in page says it: office, platform, current campaign."""
+    campaign = selected_campaign()
+    st.markdown(f"**{DEFAULT_OFFICE}**")
+    st.markdown(f"## {t('app.title')}")
+    if campaign is not None:
+        name = campaign.name_en if language() == "en" else campaign.name_zh
+        st.markdown(t("signin.campaign", name=name, start=campaign.starts_on, end=campaign.ends_on))
+        if campaign.source:
+            st.markdown(f":gray[{t('signin.source', source=campaign.source)}]")
+
+
 def sign_in_form() -> None:
     language_selector(inline=True)
+    sign_in_header()
+    ended = st.session_state.pop(ENDED_KEY, None)
+    if ended:
+        st.info(ended, icon=":material/lock_clock:")
     st.subheader(t("auth.sign_in"))
     with st.form("sign_in", enter_to_submit=True):
         username = st.text_input(t("auth.username"), autocomplete="username")
@@ -38,11 +132,15 @@ def sign_in_form() -> None:
     if submitted:
         try:
             with session() as s:
-                signed_in = authenticate(s, username=username, password=password)
+                started = start_session(s, username=username, password=password,
+                                        device=_device())
         except SignInError as error:
             st.error(error_text(error))
             return
+        signed_in = started.signed_in
         st.session_state[ACTOR_KEY] = signed_in.actor
+        st.session_state[SESSION_KEY] = started.session_id
+        st.session_state[TICKET_KEY] = started.ticket
         st.session_state["display_name"] = signed_in.display_name
         st.session_state["must_change_password"] = signed_in.must_change_password
         st.rerun()
@@ -62,7 +160,8 @@ def password_change_form(actor: Actor, *, forced: bool) -> None:
             return
         try:
             with session() as s:
-                change_password(s, actor=actor, current=current, new=new)
+                change_password(s, actor=actor, current=current, new=new,
+                                keep_session=st.session_state.get(SESSION_KEY))
         except UserError as error:
             st.error(error_text(error))
             return

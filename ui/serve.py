@@ -5,6 +5,11 @@ app until the entry script has called st.navigation once. A deep link as the ver
 first request after a (re)start — a reviewer's /questionnaire?token=… — would then
 run the page file alone, without app.py's shell. Every page here is declared with
 st.navigation in app.py, so the folder is never a page list of its own.
+
+The launcher also adds one route of its own to Streamlit's Starlette server,
+/_review/session (ui/session_endpoint.py), which sets the HttpOnly session cookie
+that Streamlit has no call for. Started any other way (`streamlit run app.py`), the
+app still runs, but sign-in lasts only as long as the browser tab's connection.
 """
 
 from __future__ import annotations
@@ -14,12 +19,29 @@ from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
+from streamlit.web.server.starlette import starlette_app
+
+from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
+def add_routes() -> None:
+    """Put the launcher's routes before Streamlit's own (whose last one answers every other path)."""
+    streamlit_routes = starlette_app.create_streamlit_routes
+    if getattr(streamlit_routes, "review_routes", False):
+        return
+
+    def with_session_routes(runtime):
+        return [*session_routes(), *streamlit_routes(runtime)]
+
+    with_session_routes.review_routes = True
+    starlette_app.create_streamlit_routes = with_session_routes
+
+
 def main() -> int:
     PagesManager.uses_pages_directory = False
+    add_routes()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -93,10 +93,12 @@ navigation = build_navigation()
 # A store failure (busy, restarting, full, read-only) that a page did not handle: a clear message, no trace.
 with store_errors():
     send_cookie(navigation.url_path)
-    wall_screen = display.enter(navigation.url_path)  # /live?display=…: a wall screen, or one sentence
+    wall_screen = display.requested(navigation.url_path)  # /live?display=…: nothing but the live board
     if navigation.url_path in PUBLIC_PATHS or current_actor() is None or wall_screen:
         # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.
         st.markdown(NO_SIDEBAR, unsafe_allow_html=True)
     else:
         sidebar()  # public pages carry their own language switch
+    if wall_screen:
+        display.enter()  # the link opens /live, or the screen shows one sentence and nothing else
     navigation.run()

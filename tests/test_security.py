@@ -107,14 +107,16 @@ def test_every_page_for_every_role(demo_app, key, file, role):
 
 def actor_functions() -> list[tuple[str, typing.Callable]]:
     found = []
-    for info in pkgutil.iter_modules(db.__path__):
-        if info.name.startswith("_") or info.name in ("migrations", "access"):  # access: the check itself
-            continue
-        module = importlib.import_module(f"db.{info.name}")
+    # Packages of db/ too (db/signin/...), except the migrations.
+    for info in pkgutil.walk_packages(db.__path__, "db."):
+        last = info.name.rsplit(".", 1)[-1]
+        if last.startswith("_") or info.name.startswith("db.migrations") or info.name == "db.access":
+            continue  # access: the check itself
+        module = importlib.import_module(info.name)
         for name, function in vars(module).items():
             if (inspect.isfunction(function) and function.__module__ == module.__name__ and not name.startswith("_")
                     and "actor" in inspect.signature(function).parameters):
-                found.append((f"db.{info.name}.{name}", function))
+                found.append((f"{info.name}.{name}", function))
     return found
 
 
@@ -123,7 +125,7 @@ NOT_ROLE_CHECKED = {
     "db.audit.record": "adds the audit event to a change its caller has checked already",
 }
 # Guarded by the account rather than the role: the actor must be an existing user.
-OWN_ACCOUNT = {"db.users.change_password"}
+OWN_ACCOUNT = {"db.users.change_password", "db.signin.sessions.sign_out"}
 ACTOR_FUNCTIONS = [(name, f) for name, f in actor_functions() if name not in NOT_ROLE_CHECKED]
 INTRUDER = Actor("intruder", "visitor")  # a role no rule lets in
 
@@ -152,6 +154,7 @@ def dummy(parameter: inspect.Parameter, hints: dict, session, engine):
 def test_store_functions_that_take_an_actor_were_found():
     names = [name for name, _ in ACTOR_FUNCTIONS]
     assert "db.users.create_user" in names and "db.poll.rule_on_votes" in names and len(names) >= 20
+    assert "db.signin.sessions.end_session" in names and "db.signin.display_links.revoke_display_link" in names
 
 
 def row_counts(engine) -> dict[str, int]:
@@ -203,6 +206,8 @@ HTML_SITES = {
                       "unsafe_allow_html=True)"): "catalogue text escaped; the class from a fixed pair",
     ("ui/device.py", 'st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True, '
                      'width="content")'): "the cookie value is json.dumps of a server-made hex id",
+    ("ui/auth.py", 'st.html(f"<script>window.location.replace({url});</script>", unsafe_allow_javascript=True, '
+                   'width="content")'): "json.dumps of our endpoint's path with a urlencoded server-made ticket",
 }
 HTML_CALL = re.compile(r"unsafe_allow_html\s*=\s*True|st\.html\(|unsafe_allow_javascript|components\.v1|"
                        r"components\.html|st\.components")

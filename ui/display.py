@@ -20,15 +20,18 @@ from ui.store import session
 VIEW_KEY = "display_view"
 
 
-def enter(url_path: str) -> bool:
-    """app.py, every run: whether this run is a wall screen; a refused link stops the run with its sentence."""
-    token = st.query_params.get(rules.DISPLAY_PARAM)
-    view = st.session_state.get(VIEW_KEY)
+def requested(url_path: str) -> bool:
+    """app.py, every run: whether this run is a wall screen's (/live with ?display=…, or after one)."""
     if url_path != "live":
         st.session_state.pop(VIEW_KEY, None)  # a display link opens /live and nothing else
         return False
-    if not token and view is None:
-        return False
+    return bool(st.query_params.get(rules.DISPLAY_PARAM)) or st.session_state.get(VIEW_KEY) is not None
+
+
+def enter() -> None:
+    """Open the wall screen's link (again), or stop the run with one sentence if it is refused."""
+    token = st.query_params.get(rules.DISPLAY_PARAM)
+    view = st.session_state.get(VIEW_KEY)
     try:
         with session() as s:
             view = open_display_link(s, token=token) if token else check_display_link(s, link_id=view.link_id)
@@ -38,7 +41,6 @@ def enter(url_path: str) -> bool:
         st.stop()
     st.session_state[VIEW_KEY] = view
     st.session_state[YEAR_KEY] = view.year
-    return True
 
 
 def live_viewer() -> Actor:

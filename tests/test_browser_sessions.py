@@ -4,6 +4,8 @@ screen on /live across a restart and is refused at the next refresh after revoca
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 from playwright.sync_api import expect
 
@@ -14,9 +16,10 @@ from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
 from db.setup import init_database
 from db.signin.display_links import create_display_link, revoke_display_link
-from db.users import create_user
+from db.users import create_user, update_user
 from tests.support.browser import TABLET, screenshot, wait_for_app
 from tests.support.server import AppServer
+from tests.test_replicas import pg_url, replicas  # noqa: F401 (fixtures: two replicas behind nginx)
 
 pytestmark = pytest.mark.browser
 WALL = {"viewport": {"width": 1920, "height": 1080}}
@@ -31,6 +34,8 @@ def app(tmp_path):
     with session_scope(engine) as s:
         copy_campaign(s, actor=cli_actor(), from_year=2017, to_year=office_today().year)
         create_user(s, actor=cli_actor(), username="admin1", role="admin", password="admin password 1",
+                    must_change_password=False)
+        create_user(s, actor=cli_actor(), username="leader1", role="leader", password="leader password 1",
                     must_change_password=False)
     server = AppServer(url, tmp_path / "server.log")
     server.engine = engine
@@ -133,4 +138,94 @@ def test_a_display_link_keeps_the_wall_screen_and_is_refused_after_revocation(br
     expect(page.get_by_text("此展示链接已失效。")).to_be_visible(timeout=5_000 + 15_000)
     expect(page.get_by_text("今日投票")).to_have_count(0)
     screenshot(page, "display-link-revoked")
+    context.close()
+
+
+def test_bookmarked_pages_open_as_themselves_before_and_after_sign_in(browser, app):
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{app.url}/home")
+    wait_for_app(page)
+    assert page.get_by_text("Page not found").count() == 0 and page.get_by_text("找不到页面").count() == 0
+    expect(page.get_by_text("区治庸问责办、纠风办")).to_be_visible()  # the sign-in page says what this is
+    expect(page.get_by_text("履职尽责督促检查", exact=True)).to_be_visible()
+    screenshot(page, "sign-in-page")
+    sign_in(page, f"{app.url}/home")
+    assert page.url.endswith("/home")
+    assert page.get_by_text("Page not found").count() == 0
+    expect(page.get_by_role("heading", name=f"{office_today().year}年度履职尽责督促检查")).to_be_visible()
+    context.close()
+
+
+def test_an_edited_cookie_or_a_deactivated_user_is_signed_out_with_one_sentence(browser, app):
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, app.url, "leader1", "leader password 1")
+    cookie = session_cookie(context)
+    edited = dict(cookie, value=cookie["value"][:-1] + ("A" if cookie["value"][-1] != "A" else "B"))
+    context.add_cookies([edited])
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name=SIGN_IN)).to_be_visible()
+    assert not signed_in(page)
+    context.add_cookies([cookie])
+    page.reload()
+    assert signed_in(page)
+    with session_scope(app.engine) as s:
+        update_user(s, actor=cli_actor(), username="leader1", role="leader", display_name="", unit_code=None,
+                    active=False)
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_text("此登录会话已结束")).to_be_visible()
+    expect(page.get_by_role("button", name=SIGN_IN)).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    context.close()
+
+
+def test_a_display_token_opens_no_other_page(browser, app):
+    with session_scope(app.engine) as s:
+        created = create_display_link(s, actor=cli_actor(), year=office_today().year, base_url=app.url)
+    token = created.url.split("display=", 1)[1]
+    context = browser.new_context(**WALL, locale="zh-CN")
+    page = context.new_page()
+    for path in ("users", "home", "results", "audit", ""):
+        page.goto(f"{app.url}/{path}?display={token}")
+        wait_for_app(page)
+        expect(page.get_by_role("button", name=SIGN_IN)).to_be_visible()
+        assert page.get_by_text("今日投票").count() == 0 and not signed_in(page)
+    context.close()
+
+
+def other_replica_cookie(url: str, log, avoid: str) -> str:
+    """A value of nginx's sticky cookie that sends requests to the replica other than `avoid`."""
+    for k in range(200):
+        value = f"probe{k}"
+        request = urllib.request.Request(f"{url}/", headers={"Cookie": f"review_replica={value}"})
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+        for line in reversed(log.read_text().splitlines()):
+            upstream, cookie, _uri, _status = line.split("|")
+            if cookie == value:
+                if upstream != avoid:
+                    return value
+                break
+    raise AssertionError("no sticky cookie value reaches the other replica")
+
+
+def test_a_request_landing_on_the_other_replica_is_still_signed_in(browser, replicas):  # noqa: F811
+    url, _apps, log, _engine = replicas
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, f"{url}/users")
+    sticky = next(c for c in context.cookies() if c["name"] == "review_replica")
+    first = {line.split("|")[0] for line in log.read_text().splitlines() if line.split("|")[1] == sticky["value"]}
+    assert len(first) == 1
+    moved = other_replica_cookie(url, log, avoid=next(iter(first)))
+    context.add_cookies([dict(sticky, value=moved)])
+    page.reload()
+    assert signed_in(page)
+    expect(page.get_by_role("heading", name="用户管理")).to_be_visible()
+    reached = {line.split("|")[0] for line in log.read_text().splitlines() if line.split("|")[1] == moved
+               and "/_stcore/" in line}
+    assert reached and not reached & first  # this page's requests went to the other replica
     context.close()

@@ -1,0 +1,120 @@
+"""Sessions attacked: a forged or replayed ticket at /_review/session, an open redirect, cookie attributes
+over http and https; the sign-in page. (Edited, replayed and deactivated cookies and bad display tokens
+against the store: tests/test_sessions_store.py; in a browser, with a display token on other pages:
+tests/test_browser_sessions.py.)"""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import urlencode, urlparse
+
+import pytest
+
+from core.sessions import COOKIE, ENDPOINT
+from db.access import Actor, cli_actor
+from db.engine import session_scope
+from db.signin import sessions
+from db.users import create_user
+from tests.support.apptest import app_database, open_app
+from tests.support.server import AppServer
+from tests.test_security import leaves
+from ui.i18n import catalogue
+
+ZH = catalogue("zh")
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    engine = app_database(tmp_path, monkeypatch)
+    with session_scope(engine) as s:
+        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
+                    must_change_password=False)
+    yield engine
+    engine.dispose()
+
+
+def test_the_sign_in_page_says_what_this_is(app_db):
+    at = open_app()
+    text = " ".join(str(e.value) for e in at.markdown)
+    assert "区治庸问责办、纠风办" in text and "履职尽责督促检查" in text
+    assert "2017年度履职尽责督促检查" in text and "2017-01-01" in text and "2017-12-31" in text
+
+
+def test_signing_in_sends_the_browser_for_its_cookie(app_db):
+    at = open_app()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("leader password 1")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["actor"] == Actor("wang", "leader", None)
+    scripts = [e for e in leaves(at.main) if e.type == "html"]
+    assert scripts and f"{ENDPOINT}?ticket=" in scripts[0].proto.body
+    assert "signin_ticket" not in at.session_state  # sent once
+
+
+# ---------------------------------------------------------------------------------------------
+# The endpoint itself, over HTTP
+
+
+@pytest.fixture
+def server(tmp_path):
+    from db.engine import make_engine
+    from db.setup import init_database
+
+    url = f"sqlite:///{tmp_path / 'endpoint.db'}"
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    with session_scope(engine) as s:
+        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
+                    must_change_password=False)
+    app = AppServer(url, tmp_path / "server.log", TRUST_PROXY="1").start()
+    app.engine = engine
+    yield app
+    app.stop()
+    engine.dispose()
+
+
+def get(server, query: dict, headers: dict | None = None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", f"{ENDPOINT}?{urlencode(query)}", headers=headers or {})
+    answer = connection.getresponse()
+    answer.read()
+    connection.close()
+    return answer
+
+
+def ticket(engine) -> str:
+    with session_scope(engine) as s:
+        return sessions.sign_in(s, username="wang", password="leader password 1").ticket
+
+
+def test_the_endpoint_sets_an_httponly_cookie_once(server):
+    first = ticket(server.engine)
+    answer = get(server, {"ticket": first, "next": "/users"})
+    assert answer.status == 303 and answer.getheader("Location") == "/users"
+    assert answer.getheader("Cache-Control") == "no-store"
+    cookie = answer.getheader("Set-Cookie")
+    assert cookie.startswith(f"{COOKIE}=") and "; HttpOnly" in cookie and "; SameSite=Strict" in cookie
+    assert "; Path=/" in cookie and "Secure" not in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    with session_scope(server.engine) as s:
+        assert sessions.resume(s, cookie=value).actor.username == "wang"
+    replay = get(server, {"ticket": first, "next": "/users"})
+    assert replay.status == 303 and replay.getheader("Set-Cookie") is None
+    forged = get(server, {"ticket": first[:-1] + "x", "next": "/"})
+    assert forged.getheader("Set-Cookie") is None
+
+
+def test_secure_over_https_from_the_trusted_proxy(server):
+    answer = get(server, {"ticket": ticket(server.engine)}, {"X-Forwarded-Proto": "https"})
+    assert answer.getheader("Set-Cookie").endswith("; Secure")
+    cleared = get(server, {"end": "1"}, {"X-Forwarded-Proto": "https"})
+    assert cleared.getheader("Set-Cookie") == f"{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"])
+def test_no_open_redirect(server, target):
+    answer = get(server, {"ticket": "nothing", "next": target})
+    assert answer.status == 303 and urlparse(answer.getheader("Location")).netloc == ""
+    assert answer.getheader("Location") == "/"

@@ -89,10 +89,10 @@ NO_SIDEBAR = "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsed
 
 with store_errors():
     restore_session()  # who is signed in: from this session's stored row, or from the browser's cookie
+send_cookie()  # just signed in or out: the browser fetches or clears its HttpOnly cookie first
 navigation = build_navigation()
 # A store failure (busy, restarting, full, read-only) that a page did not handle: a clear message, no trace.
 with store_errors():
-    send_cookie(navigation.url_path)
     wall_screen = display.requested(navigation.url_path)  # /live?display=…: nothing but the live board
     if navigation.url_path in PUBLIC_PATHS or current_actor() is None or wall_screen:
         # Not st.html: Streamlit keeps only one style-only st.html per run, and pages add their own.

@@ -65,6 +65,8 @@ def test_sign_in_with_the_form(app_db):
     at.run()
     assert not at.exception
     assert at.session_state["actor"] == Actor("wang", "leader", None)
+    assert not at.title and not at.text_input  # first the browser fetches its cookie (tests/test_session_security)
+    at.run()  # and comes back
     assert "2017年度履职尽责督促检查" in texts(at)
 
 

@@ -49,8 +49,11 @@ def test_signing_in_sends_the_browser_for_its_cookie(app_db):
     assert not at.exception
     assert at.session_state["actor"] == Actor("wang", "leader", None)
     scripts = [e for e in leaves(at.main) if e.type == "html"]
-    assert scripts and f"{ENDPOINT}?ticket=" in scripts[0].proto.body
+    assert len(scripts) == 1 and f"{ENDPOINT}?ticket=" in scripts[0].proto.body and "next=%2F" in scripts[0].proto.body
+    assert [e.type for e in leaves(at.main)] == ["html"]  # nothing else until the browser is back with its cookie
     assert "signin_ticket" not in at.session_state  # sent once
+    at.run()
+    assert "2017年度履职尽责督促检查" in " ".join(str(e.value) for e in at.title)
 
 
 # ---------------------------------------------------------------------------------------------

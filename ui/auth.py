@@ -13,7 +13,7 @@ reached by its URL without the role shows "no access" and nothing else.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import streamlit as st
 
@@ -82,13 +82,18 @@ def _go(query: dict[str, str]) -> None:
     st.html(f"<script>window.location.replace({url});</script>", unsafe_allow_javascript=True, width="content")
 
 
-def send_cookie(url_path: str) -> None:
-    """After a sign-in or a sign-out, let the endpoint set or clear the HttpOnly cookie (app.py, every run)."""
+def send_cookie() -> None:
+    """Right after a sign-in or a sign-out (app.py, before anything is drawn): the browser goes to the
+    endpoint for its cookie (or to have it cleared) and comes back to the page; this run draws nothing else."""
     ticket = st.session_state.pop(TICKET_KEY, None)
     if ticket:
-        _go({"ticket": ticket, "next": rules.safe_next(f"/{url_path}")})
-    elif st.session_state.pop(CLEAR_KEY, None):
+        url = st.context.url
+        path = urlparse(url).path if isinstance(url, str) else "/"
+        _go({"ticket": ticket, "next": rules.safe_next(path)})
+        st.stop()
+    if st.session_state.pop(CLEAR_KEY, None):
         _go({"end": "1", "next": "/"})
+        st.stop()
 
 
 def sign_out() -> None:

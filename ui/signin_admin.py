@@ -34,10 +34,12 @@ def sessions_section(actor: Actor) -> None:
         left, right = st.columns(2)
         low, high = rules.IDLE_HOURS_RANGE
         idle = left.number_input(t("signin.idle_hours"), min_value=float(low), max_value=float(high),
-                                 value=float(limits.idle_hours), step=0.5, help=t("signin.idle_help"), key="session_idle_hours")
+                                 value=float(limits.idle_hours), step=0.5, help=t("signin.idle_help"),
+                                 key="session_idle_hours")
         low, high = rules.MAX_DAYS_RANGE
         days = right.number_input(t("signin.max_days"), min_value=float(low), max_value=float(high),
-                                  value=float(limits.max_days), step=1.0, help=t("signin.max_help"), key="session_max_days")
+                                  value=float(limits.max_days), step=1.0, help=t("signin.max_help"),
+                                  key="session_max_days")
         if st.form_submit_button(t("common.save"), type="primary"):
             try:
                 with session() as s:

@@ -121,3 +121,13 @@ def test_no_open_redirect(server, target):
     answer = get(server, {"ticket": "nothing", "next": target})
     assert answer.status == 303 and urlparse(answer.getheader("Location")).netloc == ""
     assert answer.getheader("Location") == "/"
+
+
+def test_a_ticket_from_another_site_is_not_exchanged(server):
+    planted = ticket(server.engine)  # the attacker's own ticket, in a link on their site
+    for origin in ("cross-site", "same-site"):
+        answer = get(server, {"ticket": planted, "next": "/"}, {"Sec-Fetch-Site": origin})
+        assert answer.status == 303 and answer.getheader("Set-Cookie") is None
+    # Not spent by the refused attempts: our own page's redirect still works.
+    answer = get(server, {"ticket": planted, "next": "/"}, {"Sec-Fetch-Site": "same-origin"})
+    assert answer.getheader("Set-Cookie").startswith(f"{COOKIE}=")

@@ -7,7 +7,7 @@ one-time ticket (?ticket=…&next=/page); the ticket is exchanged for a new sess
 back only in `Set-Cookie: review_session=…; HttpOnly; SameSite=Strict; Path=/` (plus `Secure`
 over https, read from X-Forwarded-Proto when TRUST_PROXY says a proxy is in front), and the
 browser is redirected to the page. `?end=1` clears the cookie (sign-out ends the session in the
-database first).
+database first). A ticket arriving from another site's page (Sec-Fetch-Site: cross-site) is ignored.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ async def session_endpoint(request: Request) -> RedirectResponse:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     ticket = request.query_params.get("ticket")
+    # Only our own page sends the browser here with a ticket. A link on another site carrying the
+    # attacker's ticket would sign the victim in as the attacker (login CSRF): browsers say where a
+    # navigation comes from, and a cross-site one is refused (the ticket stays unspent).
+    if ticket and request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        ticket = None
     if ticket:
         try:
             issued = await run_in_threadpool(_exchange, ticket)

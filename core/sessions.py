@@ -23,6 +23,8 @@ TICKET_TTL = timedelta(seconds=60)
 # need the second, and a write per tap would cost the store more than the rerun itself.
 TOUCH_EVERY = timedelta(seconds=60)
 
+KEEP_ENDED = timedelta(days=30)  # ended sessions are deleted after this (the audit log keeps the events)
+
 DEFAULT_IDLE_HOURS = 8
 DEFAULT_MAX_DAYS = 7
 IDLE_HOURS_RANGE = (0.25, 72)

@@ -367,3 +367,18 @@ def test_display_link_command(store, db_url):
     with session_scope(store) as s:
         with pytest.raises(links.DisplayLinkInvalid):
             links.open_display_link(s, token=token_of(url))
+
+
+def test_lapsed_sessions_are_closed_and_old_ones_forgotten_at_sign_in(store, monkeypatch):
+    old = sign_in(store)
+    later(monkeypatch, "9h")
+    sign_in(store)  # closes the idle one
+    with session_scope(store) as s:
+        assert s.get(UserSession, old.session_id).end_reason == "expired"
+    later(monkeypatch, "31d")
+    newest = sign_in(store)
+    with session_scope(store) as s:
+        assert s.get(UserSession, old.session_id) is None
+        kept = s.exec(sm_select(UserSession.id)).all()
+        assert newest.session_id in kept and len(kept) == 2  # the second is closed now, forgotten in 30 days
+        assert s.exec(sm_select(AuditEvent).where(AuditEvent.action == "session.sign_in")).all()

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from core import sessions as rules
@@ -74,7 +74,9 @@ def set_lifetimes(session: Session, *, actor: Actor, idle_hours: float, max_days
 
 
 def _close_lapsed(session: Session, now: datetime, limits: rules.Lifetimes) -> None:
-    """Mark sessions past their lifetime as ended, so the open ones stay few (run at each sign-in)."""
+    """Mark sessions past their lifetime as ended, so the open ones stay few, and forget those ended
+    long ago (the audit log keeps the sign-ins and sign-outs). Run at each sign-in."""
+    session.exec(delete(UserSession).where(col(UserSession.ended_at) < now - rules.KEEP_ENDED))
     session.exec(
         update(UserSession)
         .where(col(UserSession.ended_at).is_(None),

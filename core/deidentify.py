@@ -101,3 +101,37 @@ def without_masks(text: str) -> str:
 
 def mask_all(texts: Iterable[str]) -> list[str]:
     return [mask_text(t) for t in texts]
+
+
+# ---------------------------------------------------------------------------------------
+# Other units' names (a letter to one unit names no other)
+
+_NAME_PARTS = re.compile(r"[()（）、]")
+_NAME_ENDINGS = ("局", "办", "社", "公司", "部", "委", "院", "所", "中心")
+OTHER_UNIT = "某单位"
+
+
+def unit_aliases(name: str) -> set[str]:
+    """A unit's full name and the names inside it long enough to be one on their own
+    (区公安分局(区交管局) -> 区公安分局, 区交管局); short generic parts (区委, 工委) are left out."""
+    parts = {p.strip() for p in _NAME_PARTS.split(name)}
+    return {name} | {p for p in parts if len(p) >= 4 and p.endswith(_NAME_ENDINGS)}
+
+
+def redact_units(text: str, *, own: Iterable[str], others: Iterable[str]) -> str:
+    """`text` with other units' names replaced by 某单位, the unit's own names kept (区财政局 is part of
+    区财政局(区金融工作局): inside the own name it stays)."""
+    own = sorted(set(own), key=len, reverse=True)
+    others = sorted(set(others) - set(own), key=len, reverse=True)
+    if not others:
+        return text
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    if own:
+        text = re.sub("|".join(re.escape(n) for n in own), keep, text)
+    text = re.sub("|".join(re.escape(n) for n in others), OTHER_UNIT, text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)

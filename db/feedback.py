@@ -53,7 +53,7 @@ Z90 = 1.6448536269514722  # two-sided 90 % normal interval, as the result's scor
 
 
 def _not_published() -> UserError:
-    return UserError("feedback.not_published", "the results of this campaign are not published yet")
+    return UserError("feedback.not_published_yet", "the results of this campaign are not published yet")
 
 
 def _unit_not_found(code: str) -> NotFound:
@@ -321,10 +321,17 @@ def unit_comments(session: Session, *, actor: Actor, campaign_id: int, unit_code
 # Letters
 
 
-def _letter(feedback: UnitFeedback, digest: CommentDigest, office_name: str) -> tuple[str, bytes]:
+def _letter(feedback: UnitFeedback, digest: CommentDigest, office_name: str,
+            names: Sequence[str]) -> tuple[str, bytes]:
     from db.documents.feedback_letter import letter_docx, letter_name
 
-    return letter_name(feedback), letter_docx(feedback, digest, office=office_name)
+    others = [n for n in names if n != feedback.unit_name]
+    return letter_name(feedback), letter_docx(feedback, digest, office=office_name, other_units=others)
+
+
+def _all_names(session: Session, campaign_id: int) -> list[str]:
+    """Every unit name of the campaign, inactive and merged ones included: a letter names none but its own."""
+    return list(session.exec(select(Unit.name).where(Unit.campaign_id == campaign_id)).all())
 
 
 def _office_name(campaign: Campaign) -> str:
@@ -337,7 +344,7 @@ def feedback_letter(session: Session, *, actor: Actor, campaign_id: int, unit_co
     unit's rule (a small source is left out) whoever downloads it, so every copy is the same letter."""
     feedback = unit_feedback(session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, today=today)
     digest = _digests(session, campaign_id, [unit_code], office=False)[unit_code]
-    return _letter(feedback, digest, _office_name(session.get(Campaign, campaign_id)))
+    return _letter(feedback, digest, _office_name(session.get(Campaign, campaign_id)), _all_names(session, campaign_id))
 
 
 def feedback_letters(session: Session, *, actor: Actor, campaign_id: int,
@@ -353,11 +360,12 @@ def feedback_letters(session: Session, *, actor: Actor, campaign_id: int,
     registers = _registers(session, actor, campaign_id, None, today)
     digests = _digests(session, campaign_id, codes, office=False)
     office_name = _office_name(campaign)
+    names = _all_names(session, campaign_id)
     by_code = {u.code: u for u in session.exec(select(Unit).where(Unit.campaign_id == campaign_id,
                                                                   col(Unit.code).in_(codes or [""]))).all()}
     demo = _is_demo(session, campaign, result)
     letters = [_letter(_feedback(session, campaign, result, by_code[code], registers=registers, demo=demo),
-                       digests[code], office_name) for code in codes]
+                       digests[code], office_name, names) for code in codes]
     record(session, actor=actor, action="feedback.letters", entity="campaign", entity_id=str(campaign.year),
            campaign_id=campaign_id, after={"letters": len(letters), "result_version": result.version})
     return letters

@@ -15,9 +15,11 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.clock import to_office
+from core.deidentify import redact_units, unit_aliases
 from core.privacy import SMALL_CELL
 from db.result_exports import GRADES_ZH, METHODS_ZH, SEVERITIES_ZH
 from db.word import BODY_FONT, TITLE_FONT, add_paragraph, chinese_date, official_document, set_font
@@ -97,11 +99,19 @@ def _demo_header(document) -> None:
     set_font(header.add_run(f"{DEMO_LABEL}：本函由演示数据生成，不是真实的评议结果"), BODY_FONT, 10)
 
 
-def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str) -> bytes:
+def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
+                other_units: Iterable[str] = ()) -> bytes:
+    """The letter; `other_units`: the names of the campaign's other units, replaced by 某单位 wherever people's
+    words (comments, finding descriptions, case titles) mention one."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = _document()
     year = feedback.year
+    own = unit_aliases(feedback.unit_name)
+    others = {alias for name in other_units for alias in unit_aliases(name)}
+
+    def free(text: str) -> str:
+        return redact_units(text, own=own, others=others)
 
     def paragraph(text: str, *, indent: bool = True, **style):
         return add_paragraph(document, text, indent=indent, **style)
@@ -170,7 +180,7 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str) -
                   + "（已隐去电话、证件号码等个人信息，相同或相近的意见合并计数）。按主题归纳如下：")
         for k, theme in enumerate(digest.themes, start=1):
             title = f"关于“{theme.term}”" if theme.term else "其他意见"
-            examples = "；".join(f"“{c.text}”" + (f"（{c.count}条）" if c.count > 1 else "")
+            examples = "；".join(f"“{free(c.text)}”" + (f"（{c.count}条）" if c.count > 1 else "")
                                 for c in theme.comments[:EXAMPLES_PER_THEME])
             paragraph(f"{k}. {title}（{theme.count}条）：{examples}")
     else:
@@ -185,17 +195,18 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str) -
     if feedback.findings:
         paragraph(f"明察暗访发现问题{len(feedback.findings)}个：")
         _table(document, ["检查日期", "督查内容", "严重程度", "问题", "状态"],
-               [[chinese_date(f.visited_on), f.dimension_zh, SEVERITIES_ZH.get(f.severity, f.severity), f.description,
-                 FINDING_STATES_ZH.get(f.state, f.state)] for f in feedback.findings[:MAX_ROWS]], [3, 3, 2, 5.6, 2])
+               [[chinese_date(f.visited_on), f.dimension_zh, SEVERITIES_ZH.get(f.severity, f.severity),
+                 free(f.description), FINDING_STATES_ZH.get(f.state, f.state)] for f in feedback.findings[:MAX_ROWS]],
+               [3, 3, 2, 5.6, 2])
     if feedback.media:
         paragraph(f"媒体曝光问题{len(feedback.media)}件：")
         _table(document, ["曝光日期", "渠道", "问题", "状态"],
-               [[chinese_date(m.exposed_on), m.source_zh, m.title, MEDIA_STATES_ZH.get(m.status, m.status)
+               [[chinese_date(m.exposed_on), m.source_zh, free(m.title), MEDIA_STATES_ZH.get(m.status, m.status)
                  + ("（逾期）" if m.overdue else "")] for m in feedback.media[:MAX_ROWS]], [3, 3.4, 7, 2.4])
     if feedback.cases:
         paragraph(f"倒查追责案件{len(feedback.cases)}件：")
         _table(document, ["立案日期", "事项", "严重程度", "状态"],
-               [[chinese_date(c.opened_on), c.title, SEVERITIES_ZH.get(c.severity, c.severity),
+               [[chinese_date(c.opened_on), free(c.title), SEVERITIES_ZH.get(c.severity, c.severity),
                  CASE_STATES_ZH.get(c.state, c.state)] for c in feedback.cases[:MAX_ROWS]], [3, 8, 2.4, 2.4])
     if max(len(feedback.findings), len(feedback.media), len(feedback.cases)) > MAX_ROWS:
         paragraph(f"以上各表列出最近{MAX_ROWS}项，完整清单请在系统中查阅。")

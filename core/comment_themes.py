@@ -40,7 +40,8 @@ GOV_TERMS_FILE = DATA / "gov_terms.txt"
 STOP_WORDS_FILE = DATA / "stop_words.txt"
 CACHE_DIR = Path(tempfile.gettempdir()) / "duty-review-jieba"
 NEAR = 0.75  # bigram Jaccard at or above which two comments are one (a word or two changed)
-NEAR_RATIO = 0.85  # difflib.SequenceMatcher ratio at or above which two comments are one (三趟 / 3趟)
+NEAR_RATIO = 0.8  # difflib.SequenceMatcher ratio at or above which two comments are one (很低 / 低, 三趟 / 3趟)
+NEAR_RATIO_MIN_CHARS = 8  # ...for texts this long: in a short one, one character is the whole point (停电 / 停水)
 DOMAIN_BOOST = 1.5
 TOP_THEMES = 5
 MIN_TERM_CHARS = 2
@@ -101,7 +102,7 @@ def _near(a: str, a_grams: frozenset[str], b: str, b_grams: frozenset[str], *, n
     if small / large >= near and len(a_grams & b_grams) / len(a_grams | b_grams) >= near:
         return True
     small, large = sorted((len(a), len(b)))
-    if 2 * small / (small + large) < ratio:  # the most SequenceMatcher's ratio can be
+    if small < NEAR_RATIO_MIN_CHARS or 2 * small / (small + large) < ratio:  # the most SequenceMatcher's ratio can be
         return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio

@@ -42,7 +42,7 @@ PLATE = re.compile(f"[{PROVINCES}][{PLATE_LETTER}][·•.\\s]?(?:[{PLATE_LETTER}
                    "[挂学警港澳])" + f"(?![{PLATE_LETTER}0-9a-z])")
 KEYWORD_ID = re.compile(r"(身份证(?:号码|号)?[：:\s]*)([0-9Xx*]{6,18})")
 KEYWORD_PHONE = re.compile(r"((?:电话|手机|座机|联系方式|联系电话|手机号|电话号码?)[：:\s]*(?:是|为)?[：:\s]*)"
-                           r"(\+?[0-9][0-9\-\s]{5,16}[0-9])")
+                           r"(\+?[0-9][0-9\-\s]{5,16}[0-9](?:转\d{1,5})?)")
 LONG_DIGITS = re.compile(_NO_DIGIT_BEFORE + r"\d{12,}" + _NO_DIGIT_AFTER)
 # The hundred commonest surnames cover most people; a name is 1-2 characters after the surname.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"

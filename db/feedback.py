@@ -196,15 +196,18 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _poll_months(session: Session, campaign: Campaign, unit_code: str) -> pd.DataFrame:
-    trend = explore.monthly_poll(session, unit_codes=[unit_code])
+POLL_COLUMNS = ["period", "votes", "satisfied", "basically_satisfied", "dissatisfied", "satisfaction"]
+
+
+def _poll_months(session: Session, campaign: Campaign, unit_codes: list[str]) -> dict[str, pd.DataFrame]:
+    """Per unit, the campaign's months of the poll (one query for all the units asked)."""
+    trend = explore.monthly_poll(session, unit_codes=unit_codes)
     trend = trend[trend["year"] == campaign.year]
-    return trend[["period", "votes", "satisfied", "basically_satisfied", "dissatisfied",
-                  "satisfaction"]].reset_index(drop=True)
+    return {code: trend[trend["unit_code"] == code][POLL_COLUMNS].reset_index(drop=True) for code in unit_codes}
 
 
 def _feedback(session: Session, campaign: Campaign, result: ResultInfo, unit: Unit, *, registers: dict,
-              demo: bool) -> UnitFeedback:
+              demo: bool, poll: pd.DataFrame) -> UnitFeedback:
     row = session.exec(select(ResultUnit).where(ResultUnit.result_id == result.id,
                                                 ResultUnit.unit_id == unit.id)).first()
     if row is None:
@@ -221,7 +224,7 @@ def _feedback(session: Session, campaign: Campaign, result: ResultInfo, unit: Un
         rank_high=row.rank_high, borderline=row.borderline, components=components,
         dimensions=_dimension_rows(session, campaign.id, result.id, unit),
         groups=explore.unit_groups(session, campaign_id=campaign.id, unit_code=unit.code),
-        poll=_poll_months(session, campaign, unit.code),
+        poll=poll,
         findings=[f for f in registers["findings"] if f.unit_code == unit.code and f.state in VISIBLE_TO_UNIT],
         media=[m for m in registers["media"] if m.unit_code == unit.code],
         cases=[c for c in registers["cases"] if c.unit_code == unit.code],
@@ -256,7 +259,8 @@ def unit_feedback(session: Session, *, actor: Actor, campaign_id: int, unit_code
     result = _published(session, campaign_id)
     campaign = session.get(Campaign, campaign_id)
     registers = _registers(session, actor, campaign_id, unit_code, today)
-    return _feedback(session, campaign, result, unit, registers=registers, demo=_is_demo(session, campaign, result))
+    return _feedback(session, campaign, result, unit, registers=registers, demo=_is_demo(session, campaign, result),
+                     poll=_poll_months(session, campaign, [unit_code])[unit_code])
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,7 +368,9 @@ def feedback_letters(session: Session, *, actor: Actor, campaign_id: int,
     by_code = {u.code: u for u in session.exec(select(Unit).where(Unit.campaign_id == campaign_id,
                                                                   col(Unit.code).in_(codes or [""]))).all()}
     demo = _is_demo(session, campaign, result)
-    letters = [_letter(_feedback(session, campaign, result, by_code[code], registers=registers, demo=demo),
+    polls = _poll_months(session, campaign, codes)
+    letters = [_letter(_feedback(session, campaign, result, by_code[code], registers=registers, demo=demo,
+                                 poll=polls[code]),
                        digests[code], office_name, names) for code in codes]
     record(session, actor=actor, action="feedback.letters", entity="campaign", entity_id=str(campaign.year),
            campaign_id=campaign_id, after={"letters": len(letters), "result_version": result.version})

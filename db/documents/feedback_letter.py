@@ -69,7 +69,8 @@ def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[f
     from docx.shared import Cm
 
     table = document.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = "Table Grid"
+    # The style by its id, straight into the XML: python-docx's lookup by name searches every style each time.
+    table._tbl.tblStyle_val = "TableGrid"
     for k, row in enumerate([header, *rows]):
         for cell, text in zip(table.rows[k].cells, row):
             run = cell.paragraphs[0].add_run(str(text))

@@ -105,7 +105,9 @@ if unanswered:
     st.warning(t("feedback.unanswered_findings", n=unanswered), icon=":material/search_check:")
 if open_cases:
     st.info(t("feedback.open_cases", n=open_cases), icon=":material/gavel:")
-if not (open_notices or unanswered or open_cases):
+if found.grade == "unqualified" and not found.rectifications:
+    st.warning(t("feedback.unqualified_pending"), icon=":material/assignment_late:")
+elif not (open_notices or unanswered or open_cases):
     st.success(t("feedback.nothing_required"), icon=":material/check_circle:")
 
 tabs = st.tabs([t("feedback.tabs.scores"), t("feedback.tabs.poll"), t("feedback.tabs.said"),

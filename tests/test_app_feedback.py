@@ -111,3 +111,10 @@ def test_the_office_downloads_every_letter_in_one_zip(app, downloads):
 def test_an_inspector_gets_no_access(app, actor):
     at = opened(actor)
     assert "无权访问此页面。" in shown(at) and not at.header
+
+
+def test_the_page_speaks_english_when_chosen(app):
+    at = opened(ADMIN, lang="en", feedback_unit="ps01")
+    assert "Feedback of the 2017 review" in shown(at)
+    assert [t.label for t in at.tabs] == ["Scores", "Public satisfaction", "What people said", "Findings and cases"]
+    assert "⟨" not in shown(at)  # no key missing from the English catalogue

@@ -150,7 +150,10 @@ class Segmenter:
 
         jieba.setLogLevel(logging.WARNING)  # "Building prefix dict..." on every start otherwise
         tokenizer = jieba.Tokenizer()
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # no writable temporary folder: jieba then builds its prefix dictionary in memory each start
         tokenizer.tmp_dir = str(CACHE_DIR)
         tokenizer.cache_file = "jieba.cache"
         for term in terms:

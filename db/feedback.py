@@ -118,13 +118,6 @@ class UnitFeedback:
     cases: list = field(default_factory=list)  # db.cases.CaseRow
     rectifications: list[RectificationRow] = field(default_factory=list)
 
-    @property
-    def required(self) -> bool:
-        """Whether anything is required of the unit: an open rectification or an unanswered case or finding."""
-        return (any(r.state != "verified" for r in self.rectifications)
-                or any(f.state == "handed_over" for f in self.findings)
-                or any(c.closed_on is None for c in self.cases))
-
 
 # ---------------------------------------------------------------------------------------
 # Who may open what

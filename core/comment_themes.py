@@ -45,6 +45,7 @@ NEAR_RATIO_MIN_CHARS = 8  # ...for texts this long: in a short one, one characte
 DOMAIN_BOOST = 1.5
 TOP_THEMES = 5
 MIN_TERM_CHARS = 2
+SEEN_LIMIT = 200_000  # segmented texts remembered per process (a year has a few thousand comments)
 
 
 @dataclass(frozen=True)
@@ -161,15 +162,21 @@ class Segmenter:
             tokenizer.add_word(term, freq=100_000)
         self._tokenizer = tokenizer
         self._lock = threading.Lock()  # jieba's lazy initialisation is not safe across threads
+        self._seen: dict[str, tuple[str, ...]] = {}
         self.terms = frozenset(terms)
         self.stop_words = frozenset(stop_words)
 
     def words(self, text: str) -> list[str]:
         """The content words of a text, in order (masks, stop words, numbers, single characters out)."""
-        text = unicodedata.normalize("NFKC", without_masks(text))
-        with self._lock:
-            pieces = self._tokenizer.lcut(text)
-        return [w for w in (p.strip() for p in pieces) if self.keeps(w)]
+        found = self._seen.get(text)
+        if found is None:
+            clean = unicodedata.normalize("NFKC", without_masks(text))
+            with self._lock:
+                pieces = self._tokenizer.lcut(clean)
+            found = tuple(w for w in (p.strip() for p in pieces) if self.keeps(w))
+            if len(self._seen) < SEEN_LIMIT:  # a page reads the same year's comments on every run
+                self._seen[text] = found
+        return list(found)
 
     def keeps(self, word: str) -> bool:
         if word in self.terms:

@@ -159,15 +159,24 @@ def _checked_unit(session: Session, actor: Actor, campaign_id: int, unit_code: s
 # Results
 
 
+def _result_dimensions(session: Session, result_id: int) -> dict[int, tuple[int, dict]]:
+    """unit id -> (category id, the panel's per-dimension cells) of a stored result, read once per transaction
+    (the explanations are large JSON; a run of 37 letters needs them all)."""
+    memo = session.info.setdefault("feedback_dimensions", {})
+    if result_id not in memo:
+        rows = session.exec(select(ResultUnit.unit_id, Unit.category_id, ResultUnit.explanation)
+                            .join(Unit, Unit.id == ResultUnit.unit_id).where(ResultUnit.result_id == result_id)).all()
+        memo[result_id] = {unit_id: (category_id, ((explanation or {}).get("panel") or {}).get("dimensions") or {})
+                           for unit_id, category_id, explanation in rows}
+    return memo[result_id]
+
+
 def _dimension_rows(session: Session, campaign_id: int, result_id: int, unit: Unit) -> pd.DataFrame:
     """The unit's panel estimate per dimension with its 90 % interval, beside its category's mean estimate."""
     dims = session.exec(select(Dimension.code, Dimension.name_zh, Dimension.name_en)
                         .where(Dimension.campaign_id == campaign_id).order_by(Dimension.position)).all()
-    rows = session.exec(select(ResultUnit.unit_id, ResultUnit.explanation)
-                        .join(Unit, Unit.id == ResultUnit.unit_id)
-                        .where(ResultUnit.result_id == result_id, Unit.category_id == unit.category_id)).all()
-    by_unit = {unit_id: ((explanation or {}).get("panel") or {}).get("dimensions") or {} for unit_id, explanation
-               in rows}
+    by_unit = {unit_id: cells for unit_id, (category_id, cells) in _result_dimensions(session, result_id).items()
+               if category_id == unit.category_id}
     mine = by_unit.get(unit.id, {})
     table = []
     for code, name_zh, name_en in dims:

@@ -7,6 +7,8 @@ published.
 - `feedback_letters_all_units_s`: db.feedback.feedback_letters plus the zip, in one transaction, the
   first call in the process: jieba's dictionary load, masking, merging and themes of every comment
   of the year, each unit's figures and 37 Word documents (target 10 s).
+- `feedback_letters_all_units_cpu_s`: the CPU time of that run (this process), which a busy machine does
+  not inflate as it does the wall clock.
 - `feedback_page_data_ms`: what /feedback reads for one unit (unit_feedback and unit_comments) once
   warm, median of 5.
 """
@@ -42,13 +44,15 @@ def run(emit) -> None:
             publish(s, result.id, cli_actor())
             campaign_id = s.exec(select(Campaign.id).where(Campaign.year == 2017)).one()
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with session_scope(engine) as s:
             letters = feedback_letters(s, actor=cli_actor(), campaign_id=campaign_id)
             archive = letters_zip(letters)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert len(letters) == 37 and archive
         emit("feedback_letters_all_units_s", elapsed, "s (37 letters + zip, cold, 100k votes)", 10, "lower")
+        # The same run's CPU time: on a shared machine the wall clock above also measures the neighbours.
+        emit("feedback_letters_all_units_cpu_s", cpu, "s of CPU (same run)", 10, "lower")
 
         liaison = Actor("bench", "liaison", UNIT)
         times = []

@@ -75,6 +75,11 @@ class SourceCount:
     comments: int  # as written, before merging
     withheld: bool  # fewer than SMALL_CELL and the reader is not the office
 
+    @property
+    def small(self) -> bool:
+        """Too few to show to the unit (the office still sees them, marked)."""
+        return small_cell(self.comments, SMALL_CELL)
+
 
 @dataclass(frozen=True)
 class CommentDigest:

@@ -176,7 +176,7 @@ with tabs[1]:
 
 with tabs[2]:
     counts = [t("feedback.source_count", source=t(f"feedback.sources.{c.source}"), n=c.comments)
-              + (" " + t("feedback.withheld_mark") if c.withheld else "") for c in digest.sources]
+              + (" " + t("feedback.withheld_mark") if c.small else "") for c in digest.sources]
     st.caption(" · ".join(counts))
     st.caption(t("feedback.said_help", n=SMALL_CELL))
     if any(c.withheld for c in digest.sources):

@@ -205,6 +205,8 @@ def test_comments_are_masked_merged_and_never_include_unseen_ones(loaded):
     for hidden in HIDDEN:
         assert hidden not in text
     assert {s.source: s.comments for s in digest.sources} == {"panel": 3, "poll": 6}
+    assert {s.source: (s.small, s.withheld) for s in digest.sources} == {"panel": (True, False),
+                                                                         "poll": (False, False)}
     counts = {c.text: c.count for theme in digest.themes for c in theme.comments}
     assert counts["办事效率低，跑了三趟"] == 3  # two identical and one near duplicate
     assert counts["窗口服务态度差。"] == 2

@@ -37,6 +37,7 @@ PAGES = [
     ("dashboards", "live", "live.py", "live", ":material/monitoring:"),
     ("dashboards", "explore", "explore.py", "explore", ":material/query_stats:"),
     ("results", "results", "results.py", "results", ":material/leaderboard:"),
+    ("results", "feedback", "feedback.py", "feedback", ":material/feedback:"),
     ("admin", "settings", "settings.py", "settings", ":material/tune:"),
     ("admin", "units", "units.py", "units", ":material/account_balance:"),
     ("admin", "users", "users.py", "users", ":material/group:"),

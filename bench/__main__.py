@@ -13,7 +13,8 @@ import sys
 import time
 
 # bench.load runs a smaller configuration of `make load` (named in each figure's unit) to keep this short.
-MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.dashboard", "bench.scoring", "bench.load"]
+MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.dashboard", "bench.scoring", "bench.load",
+           "bench.feedback"]
 
 
 def emit(name: str, value: float, unit: str, target: float | None, better: str) -> None:

@@ -31,6 +31,8 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "live": frozenset({"admin", "leader", "analyst"}),  # never a liaison: it shows every unit
     "explore": frozenset({"admin", "leader", "analyst"}),
     "results": frozenset({"admin", "leader", "analyst"}),  # only an admin computes and publishes
+    # Each unit's published result and comments: a liaison sees only their unit (db/feedback.py scopes it).
+    "feedback": frozenset({"admin", "leader", "analyst", "liaison"}),
     "units": frozenset({"admin"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),

@@ -366,6 +366,9 @@ def parser() -> argparse.ArgumentParser:
     from db.scoring_cli import add_commands as scoring_commands
 
     scoring_commands(command)
+    from db.feedback_cli import add_commands as feedback_commands
+
+    feedback_commands(command)
     return top
 
 

@@ -31,6 +31,7 @@ from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
+from db.demo_comments import add_demo_comments
 from db.engine import session_scope
 from db.media import ensure_channels
 from db.models import (
@@ -258,6 +259,8 @@ def _fill_year(session: Session, *, plan: Plan, campaign: Campaign, index: int) 
     exposure = model.exposure(structure.categories, model.stream(plan.seed, 0, "exposure"))
     _write_poll(session, plan=plan, campaign=campaign, structure=structure, quality=quality, exposure=exposure,
                 counts=counts)
+    add_demo_comments(session, campaign_id=campaign.id, unit_ids=structure.unit_ids, categories=structure.categories,
+                      rng=model.stream(plan.seed, year, "comments"), quality=quality, counts=counts)
     media = model.media_cases(model.stream(plan.seed, year, "media"), year=year, quality=quality,
                               categories=structure.categories, unit_weight=exposure, n=TARGETS["media"])
     media_ids = _write_media(session, campaign=campaign, structure=structure, media=media, counts=counts)

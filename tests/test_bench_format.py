@@ -12,7 +12,8 @@ from bench.__main__ import MODULES, emit
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 REQUIRED = {"vote_store_throughput", "dashboard_load_warm_ms", "dashboard_load_cold_ms", "dashboard_vs_pandas_speedup",
             "scoring_end_to_end_s", "svyby_speedup_vs_r", "answer_commit_p95_ms", "server_memory_per_session_mb",
-            "load_interaction_p95_ms"}
+            "load_interaction_p95_ms",
+            "feedback_letters_all_units_s"}
 
 
 def test_every_line_has_the_five_fields():

@@ -9,17 +9,22 @@ st.navigation in app.py, so the folder is never a page list of its own.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from core.clock import set_today_from
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def main() -> int:
     PagesManager.uses_pages_directory = False
+    # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
+    set_today_from(os.environ)
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -86,7 +86,7 @@ def tryable(session: Session, path: Path, n: int = SHOWN) -> Tryable:
             found.codes.append(entry)
         elif entry.kind == "personal" and state == "issued" and len(found.links) < n:
             found.links.append(entry)
-        elif entry.kind == "personal" and state == "started" and not found.half_done:
+        elif entry.state == "half_done" and state == "started" and not found.half_done:
             found.half_done.append(entry)
     return found
 

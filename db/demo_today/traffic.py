@@ -33,8 +33,8 @@ from db.questionnaire import issue_ballots, open_questionnaire, save_answer, sub
 BATCH = "演示流量"
 MAX_MINUTES = 240
 MAX_RATE = 600  # events per minute: well below what one server process answers
-QUESTIONNAIRE_SHARE = 0.25  # of events: one unit of a questionnaire answered; the rest are votes
-BALLOTS_AT_ONCE = 2  # questionnaires being filled at the same time
+QUESTIONNAIRE_SHARE = 0.35  # of events: one unit of a questionnaire answered (five taps); the rest are votes
+BALLOTS_AT_ONCE = 1  # one venue tablet at work: a questionnaire is submitted every ~100 events
 VOTE_WEIGHTS = (0.55, 0.3, 0.15)  # satisfied, basically, dissatisfied
 ANSWER_WEIGHTS = (0.5, 0.3, 0.1, 0.1)  # ... and unknown
 ANSWER_OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")

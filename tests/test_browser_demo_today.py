@@ -93,5 +93,10 @@ def test_vote_answer_and_watch_on_the_day_the_demo_runs(browser, demo_app):
     metric = page.locator("[data-testid='stMetric']").filter(has_text="今日投票")
     today_votes = metric.locator("[data-testid='stMetricValue']").inner_text().strip()
     assert int(re.sub(r"\D", "", today_votes)) >= 2  # the demo's votes of the day and the one just cast
+    # The date axis of the votes chart speaks Chinese: 12月01日, not "Dec 1".
+    ticks = page.locator("[data-testid='stPlotlyChart'] .xtick text").evaluate_all(
+        "nodes => nodes.map(node => node.textContent)")
+    assert any("月" in tick for tick in ticks), ticks
+    assert not any(re.search(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", tick) for tick in ticks), ticks
     screenshot(page, f"demo-today-{name}-live")
     laptop.close()

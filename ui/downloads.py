@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import charts
-from ui.i18n import t
+from ui.i18n import language, t
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,5 +84,6 @@ def chart_download(fig: go.Figure, *, name: str, key: str) -> None:
 
 
 def show_chart(fig: go.Figure, *, name: str, key: str) -> None:
+    fig = charts.localised(fig, language())  # Chinese date axes in the Chinese interface
     st.plotly_chart(fig, width="stretch", key=f"{key}_chart", config={"displaylogo": False})
     chart_download(fig, name=name, key=key)

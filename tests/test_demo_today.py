@@ -50,9 +50,10 @@ DAYS = {"today": None, "15 March": date(THIS_YEAR, 3, 15), "20 December": date(T
 
 @pytest.fixture
 def fixed_day():
-    """Set the clock for one test, and always put it back."""
+    """Set the clock for one test, and always put back what was there (a module's load may have set it)."""
+    before = clock.fixed_today()
     yield clock.set_today
-    clock.set_today(None)
+    clock.set_today(before)
 
 
 def count(session, table, *where) -> int:

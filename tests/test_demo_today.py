@@ -268,6 +268,17 @@ def test_make_run_says_what_to_try_and_a_later_day_changes_nothing(tmp_path, cap
     _, said = run_cli(capsys, monkeypatch, url, first, "demo-info", "--base-url", "http://localhost:8599")
     assert links[0].token not in said and links[1].token in said
 
+    # demo-traffic from the command line: a few events, then it stops by itself and says what it did.
+    monkeypatch.setenv("POLL_SALT", "cli-test-salt")
+    counted = row_counts(url)
+    moved_before = counted["PollVote"] + counted["Answer"]
+    code, said = run_cli(capsys, monkeypatch, url, first, "demo-traffic", "--minutes", "0.05", "--rate", "60")
+    assert code == 0 and f"done: campaign {THIS_YEAR}, 3 events" in said
+    counted = row_counts(url)
+    assert counted["PollVote"] + counted["Answer"] > moved_before  # votes or answers (chosen at random)
+    code, said = run_cli(capsys, monkeypatch, url, first, "demo-traffic", "--minutes", "0")
+    assert code == 1 and "--minutes must be more than 0" in said
+
     # Next month, next year: `make run` again keeps everything and says so.
     before = row_counts(url)
     for later in (first + timedelta(days=31), date(THIS_YEAR + 1, 1, 20)):

@@ -23,11 +23,14 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 init: $(VENV)/.app
 	$(PY) -m db init
 
-# Demo data goes only into an empty database, and never with DEMO=0.
+# Demo data goes only into an empty database, and never with DEMO=0; a demo loaded on an earlier
+# day is kept as it is (renew it with `python -m db purge-demo && python -m db demo`).
 demo: init
-	@if [ "$(DEMO)" != "0" ]; then $(PY) -m db demo --if-empty; fi
+	@if [ "$(DEMO)" != "0" ]; then $(PY) -m db demo --if-empty --base-url http://localhost:$(PORT); fi
 
+# After the one-time password (init) and the demo: what to try (poll, reviewer links, venue codes, /live).
 run: demo
+	@if [ "$(DEMO)" != "0" ]; then $(PY) -m db demo-info --base-url http://localhost:$(PORT); fi
 	$(PY) -m ui.serve --server.port $(PORT)
 
 test: $(VENV)/.dev

@@ -44,3 +44,11 @@ def run(emit) -> None:
 
         emit("overview_counts_ms", _median_ms(overview, 20), "ms", 300, "lower")
         engine.dispose()
+
+        # What `make run` loads on a fresh machine: two finished years and today's, running today.
+        engine = make_engine(f"sqlite:///{Path(folder) / 'today.db'}")
+        init_database(engine, actor=cli_actor())
+        started = time.perf_counter()
+        load_demo(engine, actor=cli_actor(), invitations_path=Path(folder) / "invitations.csv")
+        emit("demo_load_today_s", time.perf_counter() - started, "s", 60, "lower")
+        engine.dispose()

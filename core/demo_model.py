@@ -389,20 +389,28 @@ def _devices(rng: np.random.Generator, unit: np.ndarray, day: np.ndarray, *, n_u
 # ------------------------------------------------------------------------------ media
 
 
+def _period(first: date, last: date, until: date | None) -> tuple[date, date]:
+    """The part of [first, last] up to `until` (a running year); early in the year, what has gone by."""
+    if until is None:
+        return first, last
+    last = min(last, until)
+    return (first, last) if first <= last else (date(until.year, 1, 1), until)
+
+
 def media_cases(rng: np.random.Generator, *, year: int, quality: np.ndarray, categories: list[str],
-                unit_weight: np.ndarray, n: int) -> list[dict]:
-    """Problems exposed in the four channels and how each unit handled them."""
+                unit_weight: np.ndarray, n: int, until: date | None = None) -> list[dict]:
+    """Problems exposed in the four channels and how each unit handled them (none after `until`)."""
     sources = list(MEDIA_SOURCES)
     shares = np.array([MEDIA_SOURCES[s][2] for s in sources])
     # Worse units collect more complaints on top of their public exposure.
     weight = unit_weight * np.exp(-0.9 * quality)
     units = rng.choice(len(quality), n, p=weight / weight.sum())
-    start, end = date(year, 1, 3), date(year, 12, 15)
+    start, end = _period(date(year, 1, 3), date(year, 12, 15), until)
     cases = []
     for k, unit in enumerate(units):
         q = quality[unit]
         source = sources[rng.choice(len(sources), p=shares)]
-        exposed = start + timedelta(days=int(rng.integers(0, (end - start).days)))
+        exposed = start + timedelta(days=int(rng.integers(0, (end - start).days + 1)))
         problem = _pick(rng, PROBLEMS.get(categories[unit], PROBLEMS["economic_social"]))
         case = dict(unit=int(unit), source=source, ref=f"DEMO-{year}-{k + 1:04d}",
                     title=MEDIA_LEADS[source] + problem, exposed_on=exposed, answered_on=None, status="open",
@@ -410,6 +418,9 @@ def media_cases(rng: np.random.Generator, *, year: int, quality: np.ndarray, cat
         if rng.random() < sigmoid(2.3 + q):  # most units answer; weak ones leave more open
             lag = 1 + int(rng.exponential(3.0 * np.exp(-0.6 * q)))
             resolved = rng.random() < sigmoid(0.8 + q)
+            if until is not None and exposed + timedelta(days=lag) > until:
+                cases.append(case)  # not answered yet
+                continue
             case.update(answered_on=exposed + timedelta(days=lag), status="resolved" if resolved else "answered",
                         reply=_pick(rng, REPLIES))
             if rng.random() < 0.75:
@@ -427,24 +438,30 @@ def _pick(rng: np.random.Generator, options):
 
 
 def _workday(rng: np.random.Generator, first: date, last: date) -> date:
-    while True:
+    for _ in range(50):  # a span of a weekend only (2 January on a Sunday) ends the search
         day = first + timedelta(days=int(rng.integers(0, (last - first).days + 1)))
         if day.weekday() < 5:
             return day
+    return last
 
 
 def inspections(rng: np.random.Generator, *, year: int, quality: np.ndarray, categories: list[str],
-                dimensions: list[str], n: int) -> list[dict]:
-    """Open and covert visits, each with 1-3 findings; weak units are visited more and found worse."""
+                dimensions: list[str], n: int, until: date | None = None) -> list[dict]:
+    """Open and covert visits, each with 1-3 findings; weak units are visited more and found worse.
+
+    In a running year (`until`), visits stop there and the newest findings are not yet handled."""
     n_units = len(quality)
     units = np.repeat(np.arange(n_units), n // n_units)  # every unit is visited at least this often
     extra = np.exp(-0.5 * quality)
     units = np.concatenate([units, rng.choice(n_units, n - len(units), p=extra / extra.sum())])
-    year_end = date(year, 12, 31)
+    year_end = until or date(year, 12, 31)
+    first, last = _period(date(year, 3, 1), date(year, 12, 15), until)
+    if until is not None and (last - first).days < 28:  # early in the year: the teams went out from January
+        first = min(first, date(year, 1, 2), last)
     visits = []
     for unit in rng.permutation(units):
         q = quality[unit]
-        visited = _workday(rng, date(year, 3, 1), date(year, 12, 15))
+        visited = _workday(rng, first, last)
         covert = rng.random() < 0.55
         site = _pick(rng, SITES.get(categories[unit], SITES["economic_social"]))
         count = 1 + int(rng.binomial(2, sigmoid(-0.8 - q)))
@@ -479,14 +496,15 @@ PATH = ("received", "investigating", "decided", "circulated")
 
 
 def accountability_cases(rng: np.random.Generator, *, year: int, quality: np.ndarray, units: list[str],
-                         visits: list[dict], media: list[dict], n: int) -> list[dict]:
+                         visits: list[dict], media: list[dict], n: int, until: date | None = None) -> list[dict]:
     """Cases with their timeline and responsible people.
 
     Each case points at what it came from: (visit index, finding index) or a media case
     index. Earlier cases are further along; a couple are sent back for a second handling.
     """
     used: set = set()  # a finding or media case starts at most one case
-    cases = [_case_origin(rng, year=year, quality=quality, visits=visits, media=media, used=used) for _ in range(n)]
+    cases = [_case_origin(rng, year=year, quality=quality, visits=visits, media=media, used=used, until=until)
+             for _ in range(n)]
     cases.sort(key=lambda c: c["opened_on"])
     # Every stage is represented; the earliest cases are the furthest along.
     stages = np.repeat(np.arange(4), split(n, (2, 3, 3, 4)))[::-1]
@@ -495,7 +513,7 @@ def accountability_cases(rng: np.random.Generator, *, year: int, quality: np.nda
         path = list(PATH[: stages[k] + 1])
         if k in second:
             path = [*PATH[:3], "second_handling"]
-        case.update(_timeline(rng, case["opened_on"], path, year))
+        case.update(_timeline(rng, case["opened_on"], path, until or date(year, 12, 31)))
         case["title"] = f"关于{units[case['unit']]}{case.pop('problem')}的倒查追责"
         case["persons"] = _responsible(rng, case["severity"])
         case["escalated"] = case["severity"] == "serious"
@@ -523,7 +541,7 @@ def _unused_source(rng: np.random.Generator, origin: str, visits: list[dict], me
 
 
 def _case_origin(rng: np.random.Generator, *, year: int, quality: np.ndarray, visits: list[dict],
-                 media: list[dict], used: set) -> dict:
+                 media: list[dict], used: set, until: date | None = None) -> dict:
     origin = ORIGINS[rng.choice(4, p=[0.45, 0.2, 0.2, 0.15])]
     key = _unused_source(rng, origin, visits, media, used)
     if key is None:
@@ -545,18 +563,18 @@ def _case_origin(rng: np.random.Generator, *, year: int, quality: np.ndarray, vi
         weight = np.exp(-quality)
         unit = int(rng.choice(len(quality), p=weight / weight.sum()))
         case.update(unit=unit, severity=_pick(rng, ("general", "serious")),
-                    source_day=_workday(rng, date(year, 4, 1), date(year, 10, 31)),
+                    source_day=_workday(rng, *_period(date(year, 4, 1), date(year, 10, 31), until)),
                     problem="在“庸懒散”专项整治中发现的问题", description="专项整治行动中发现的问题（演示数据）")
     opened = case.pop("source_day") + timedelta(days=int(rng.integers(3, 15)))
-    case["opened_on"] = min(opened, date(year, 12, 20))
+    case["opened_on"] = min(opened, date(year, 12, 20), until or date(year, 12, 31))
     return case
 
 
-def _timeline(rng: np.random.Generator, opened: date, path: list[str], year: int) -> dict:
+def _timeline(rng: np.random.Generator, opened: date, path: list[str], last: date) -> dict:
     day, events, previous = opened, [], None
     for k, state in enumerate(path):
         if k:
-            day = min(day + timedelta(days=int(rng.integers(5, 25))), date(year, 12, 31))
+            day = min(day + timedelta(days=int(rng.integers(5, 25))), last)
         moment = office_moment(day, 9 * 3600 + int(rng.integers(0, 8 * 3600)))
         events.append(dict(at=moment, from_state=previous, to_state=state, note=CASE_NOTES[state]))
         previous = state
@@ -580,17 +598,28 @@ def daily_scores(rng: np.random.Generator, quality: np.ndarray) -> np.ndarray:
     return np.clip(np.round(84.0 + 6.0 * quality + rng.normal(0.0, 2.5, len(quality)), 1), 0.0, 100.0)
 
 
-def rectifications(rng: np.random.Generator, *, year: int, quality: np.ndarray, settled: bool) -> list[dict]:
+RUNNING_PROBLEMS = "群众对前期整改情况不满意，明察暗访发现问题反复出现，需限期整改（演示数据）"
+
+
+def rectifications(rng: np.random.Generator, *, year: int, quality: np.ndarray, settled: bool,
+                   until: date | None = None) -> list[dict]:
     """Notices for the 2-3 weakest units of the year, each with its talk.
 
     `settled` years are over: the rectification was verified and the public gave a verdict.
+    In a running year (`until`), the notices went out in the last weeks (the public rejected a
+    unit's rectification) and their deadlines lie ahead.
     """
     weakest = np.argsort(quality)[: int(rng.integers(2, 4))]
     notices = []
     for k, unit in enumerate(weakest):
         issued = date(year, 12, 27) + timedelta(days=int(rng.integers(0, 4)))
-        notice = dict(unit=int(unit), reason="unqualified" if k == 0 or rng.random() < 0.6 else "public_rejected",
-                      problems="综合评价不合格：群众满意度偏低，明察暗访发现问题较多，需限期整改（演示数据）",
+        reason = "unqualified" if k == 0 or rng.random() < 0.6 else "public_rejected"
+        problems = "综合评价不合格：群众满意度偏低，明察暗访发现问题较多，需限期整改（演示数据）"
+        if until is not None:
+            issued = max(date(year, 1, 2), until - timedelta(days=int(rng.integers(10, 41))))
+            issued = min(issued, until)
+            reason, problems = "public_rejected", RUNNING_PROBLEMS
+        notice = dict(unit=int(unit), reason=reason, problems=problems,
                       issued_on=issued, deadline=issued + timedelta(days=60), notice_no=f"纠风整改〔{year}〕{k + 1}号",
                       state=_pick(rng, ("issued", "in_progress", "submitted")), closed_on=None,
                       public_satisfaction=None)
@@ -598,15 +627,20 @@ def rectifications(rng: np.random.Generator, *, year: int, quality: np.ndarray, 
             notice.update(state="verified", closed_on=issued + timedelta(days=int(rng.integers(40, 70))),
                           public_satisfaction=POLL_OPTIONS[int(ordinal(rng, np.array(0.8), (-1.5, 0.3)))])
         head, deputy = person_name(rng), person_name(rng)
-        notice["talk"] = dict(held_on=issued + timedelta(days=int(rng.integers(3, 8))), with_role="head",
+        held = issued + timedelta(days=int(rng.integers(3, 8)))
+        notice["talk"] = dict(held_on=min(held, until) if until else held, with_role="head",
                               persons=f"{head}（主要负责人）、{deputy}（分管负责人）",
                               notes="指出存在问题，要求对照整改通知书限期整改到位（演示数据）")
         notices.append(notice)
     return notices
 
 
-def unit_reports(rng: np.random.Generator, *, quality: np.ndarray, due: dict[str, date]) -> list[dict]:
-    """Plans and summaries: most on time, some late, a few missing (no row); weak units slip."""
+def unit_reports(rng: np.random.Generator, *, quality: np.ndarray, due: dict[str, date],
+                 until: date | None = None) -> list[dict]:
+    """Plans and summaries: most on time, some late, a few missing (no row); weak units slip.
+
+    In a running year nothing is handed in after `until`: a report due later is still to come,
+    one whose deadline has passed is late."""
     reports = []
     for unit, q in enumerate(quality):
         for kind, deadline in due.items():
@@ -615,6 +649,8 @@ def unit_reports(rng: np.random.Generator, *, quality: np.ndarray, due: dict[str
             late = rng.random() < sigmoid(-2.4 - 1.2 * q)
             shift = int(rng.integers(1, 30)) if late else -int(rng.integers(0, 25))
             day = deadline + timedelta(days=shift)
+            if until is not None and day > until:
+                continue
             reports.append(dict(unit=unit, kind=kind, late=late,
                                 submitted_at=office_moment(day, 9 * 3600 + int(rng.integers(0, 9 * 3600)))))
     return reports

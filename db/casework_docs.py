@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from db.word import TITLE_FONT, add_paragraph, chinese_date, official_document
+from db.word import TITLE_FONT, add_paragraph, chinese_date, mark_demo, official_document
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "rectification_notice.docx"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -125,6 +125,10 @@ class NoticeData:
     deadline: date
     issuing_office: str
     issued_on: date
+    is_demo: bool = False  # made from demo data: the notice says so on every page and above its title
+
+
+DEMO_WARNING = "本文件由演示数据生成，不是真实整改通知，不得印发。"
 
 
 def notice_docx(data: NoticeData, *, template: Path | None = None) -> bytes:
@@ -141,6 +145,12 @@ def notice_docx(data: NoticeData, *, template: Path | None = None) -> bytes:
             for cell in row.cells:
                 for paragraph in cell.paragraphs:
                     _fill(paragraph, values)
+    if data.is_demo:
+        mark_demo(document)
+        first = document.paragraphs[0]
+        warning = first.insert_paragraph_before()
+        run = warning.add_run(DEMO_WARNING)
+        run.bold = True
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -161,8 +171,10 @@ def _text_cell(cell, value: object) -> None:
         cell.data_type = "s"
 
 
-def problem_list_xlsx(findings: Sequence, *, title: str, period: tuple[date, date]) -> bytes:
-    """Every finding given, one row each, and a summary by unit. `findings` are db.inspections.FindingRow."""
+def problem_list_xlsx(findings: Sequence, *, title: str, period: tuple[date, date], is_demo: bool = False) -> bytes:
+    """Every finding given, one row each, and a summary by unit. `findings` are db.inspections.FindingRow.
+
+    From demo data (`is_demo`), the title and the summary sheet say so."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -170,6 +182,8 @@ def problem_list_xlsx(findings: Sequence, *, title: str, period: tuple[date, dat
     book = Workbook()
     sheet = book.active
     sheet.title = "问题清单"
+    if is_demo:
+        title = f"{title}（演示数据，非真实检查结果）"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"检查期间：{chinese_date(period[0])}至{chinese_date(period[1])}；共 {len(findings)} 个问题"])
@@ -192,8 +206,10 @@ def problem_list_xlsx(findings: Sequence, *, title: str, period: tuple[date, dat
     sheet.freeze_panes = "A4"
 
     summary = book.create_sheet("按单位汇总")
+    if is_demo:
+        summary.append(["演示数据，非真实检查结果"])
     summary.append(["单位", "问题数", "其中严重", "扣分合计"])
-    for cell in summary[1]:
+    for cell in summary[summary.max_row]:
         cell.font = Font(bold=True)
     for unit, rows in _by_unit(findings):
         summary.append([unit, len(rows), sum(r.severity == "serious" for r in rows), sum(r.deduction for r in rows)])

@@ -432,6 +432,7 @@ def problem_list(session: Session, *, actor: Actor, campaign_id: int, unit_code:
     """The problem list (问题清单) as an Excel file: every finding of the period the actor may see,
     for one unit or all (a liaison: their own unit's handed-over findings)."""
     from db.casework_docs import problem_list_xlsx
+    from db.demo_today.marks import holds_demo
 
     campaign = _campaign(session, campaign_id)
     start, end = start or campaign.starts_on, end or campaign.ends_on
@@ -444,5 +445,5 @@ def problem_list(session: Session, *, actor: Actor, campaign_id: int, unit_code:
     scope = names.get(unit_code, unit_code) if unit_code else (
         names.get(actor.unit_code, "") if actor.role == "liaison" else "全部单位")
     title = f"{campaign.year}年度明察暗访问题清单（{scope}）"
-    content = problem_list_xlsx(rows, title=title, period=(start, end))
+    content = problem_list_xlsx(rows, title=title, period=(start, end), is_demo=holds_demo(session, campaign_id))
     return f"问题清单-{campaign.year}-{unit_code or actor.unit_code or 'all'}-{start}-{end}.xlsx", content

@@ -101,12 +101,14 @@ def record_vote(
     now: datetime | None = None,
     salt: str,
     limits: rules.Rules = rules.RULES,
+    is_demo: bool = False,
 ) -> VoteResult:
     """Record one citizen's vote, or say why not. The vote is the whole transaction: pass a fresh session.
 
     One vote per unit per device per office day is the database's unique constraint: a second
     vote fails on insert, and since the insert is the transaction's first write, rolling back
     loses nothing else (no savepoint, which SQLite's Python driver handles badly).
+    `is_demo` marks the made-up traffic of `python -m db demo-traffic`; pages never set it.
     """
     now = now or utcnow()
     day = to_office(now).date()
@@ -142,7 +144,7 @@ def record_vote(
         vote_id = db.execute(_INSERT, {
             "campaign_id": campaign_id, "unit_id": unit_id, "option": option, "comment": comment,
             "device_hash": rules.device_hash(device_id, salt), "network_hash": network, "day": day,
-            "created_at": now, "status": "accepted", "flag_reason": "", "is_demo": False,
+            "created_at": now, "status": "accepted", "flag_reason": "", "is_demo": is_demo,
         }).scalar_one()
     except IntegrityError:
         session.rollback()

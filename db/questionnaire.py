@@ -106,8 +106,9 @@ def open_questionnaire(session: Session, *, entry: str, client: str, now: dateti
         raise problem
     response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).first()
     if response is None:
+        # A demo code's questionnaire is demo data too (purge-demo removes it with the code).
         response = Response(campaign_id=campaign.id, group_id=invitation.group_id, token_hash=invitation.token_hash,
-                            rehearsal=invitation.rehearsal, started_at=now)
+                            rehearsal=invitation.rehearsal, started_at=now, is_demo=invitation.is_demo)
         invitation.status = "started"
         session.add_all([response, invitation])
         try:

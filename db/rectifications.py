@@ -21,6 +21,7 @@ from core.errors import NotFound, UserError
 from db.access import Actor, require
 from db.audit import record
 from db.casework_docs import NoticeData, notice_docx
+from db.demo_today.marks import holds_demo
 from db.inspections import list_findings
 from db.models import Campaign, Rectification, Result, ResultUnit, Talk, Unit
 from db.scope import unit_ids, unit_names, visible_unit
@@ -139,7 +140,8 @@ def notice_document(session: Session, *, actor: Actor, rect_id: int) -> tuple[st
     content = notice_docx(NoticeData(notice_no=rect.notice_no, unit_name=unit.name, year=campaign.year,
                                      reason=rect.reason, problems=rect.problems, deadline=rect.deadline,
                                      issuing_office=rect.issuing_office or rules.DEFAULT_OFFICE,
-                                     issued_on=rect.issued_on))
+                                     issued_on=rect.issued_on,
+                                     is_demo=rect.is_demo or holds_demo(session, campaign.id)))
     return f"整改通知书-{unit.code}-{rect.notice_no or rect.id}.docx", content
 
 

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from db.word import BODY_FONT, TITLE_FONT, add_paragraph, chinese_date, official_document, set_font
+from db.word import BODY_FONT, TITLE_FONT, add_paragraph, chinese_date, mark_demo, official_document, set_font
 
 GRADES_ZH = {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}
 METHODS_ZH = {"panel": "集中评议", "online": "大数据评议", "inspection": "明察暗访", "daily": "日常工作评价"}
@@ -69,6 +69,10 @@ class ResultDocument:
     rows: list  # db.scoring.ResultRow, by category and rank
     dimension_names: dict[str, str]
     group_names: dict[str, str]
+    is_demo: bool = False  # made from demo data: every document says so
+
+
+DEMO_WARNING = "本文件由演示数据生成，不是真实评议结果，不得印发或引用。"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -117,6 +121,7 @@ def workbook_bytes(document: ResultDocument) -> bytes:
     panel = document.config.get("panel", {})
     lines = [
         (f"{document.campaign_name} 结果", None),
+        *([("演示数据", DEMO_WARNING)] if document.is_demo else []),
         ("版本", f"第 {document.version} 版（{STATUS_ZH.get(document.status, document.status)}）"),
         ("计算时间", str(document.created_at)),
         ("发布时间", str(document.published_at or "未发布")),
@@ -277,8 +282,13 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
         return add_paragraph(doc, text, indent=indent, **style)
 
     draft = "（草稿）" if document.status == "published" else "（草稿·暂定结果，尚未发布）"
+    if document.is_demo:
+        mark_demo(doc)
+        draft = f"（演示数据）{draft}"
     paragraph(f"关于{document.year}年度履职尽责督促检查结果的通报{draft}", align=WD_ALIGN_PARAGRAPH.CENTER, size=22,
               font=TITLE_FONT, bold=True, indent=False)
+    if document.is_demo:
+        paragraph(DEMO_WARNING, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, bold=True)
     paragraph("")
     paragraph("各有关单位：", indent=False)
     weights = document.config.get("settings", {}).get("method_weights", {})

@@ -28,6 +28,7 @@ from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions as campaign_dimensions
 from db.campaigns import get_campaign, reviewer_groups, update_settings
+from db.demo_today.marks import holds_demo
 from db.models import (
     AccountabilityCase,
     Answer,
@@ -398,4 +399,5 @@ def result_document(session: Session, result_id: int, *, actor: Actor | None = N
         input_hash=result.input_hash, created_at=result.created_at, published_at=result.published_at,
         published_by=result.published_by, config=dict(result.config), rows=result_rows(session, result.id),
         dimension_names={d.code: d.name_zh for d in campaign_dimensions(session, campaign.id)},
-        group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)})
+        group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)},
+        is_demo=result.is_demo or holds_demo(session, campaign.id))

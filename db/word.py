@@ -39,6 +39,20 @@ def official_document():
     return document
 
 
+DEMO_HEADER = "演示数据 · 非真实评议结果 · 不得印发"
+
+
+def mark_demo(document) -> None:
+    """Say on every page that the document comes from demo data: a red line in each section's header."""
+    from docx.shared import RGBColor
+
+    for section in document.sections:
+        paragraph = section.header.paragraphs[0] if section.header.paragraphs else section.header.add_paragraph()
+        run = paragraph.add_run(DEMO_HEADER)
+        set_font(run, TITLE_FONT, 12, True)
+        run.font.color.rgb = RGBColor(0xC6, 0x28, 0x28)
+
+
 def add_paragraph(document, text: str, *, indent: bool, align=None, size: float = 16, font: str = BODY_FONT,
                   bold: bool = False):
     """One paragraph at the fixed 28 pt line spacing of official documents; `indent`: two characters."""

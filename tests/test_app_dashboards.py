@@ -28,7 +28,7 @@ def demo_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dash")
     mp = pytest.MonkeyPatch()
     engine = app_database(folder, mp)
-    load_demo(engine, actor=cli_actor(), votes_per_year=2000)
+    load_demo(engine, actor=cli_actor(), years=(2017, 2018, 2019), votes_per_year=2000)
     with session_scope(engine) as s:
         if s.exec(select(Result)).first() is None:  # until the demo scores its years itself
             for campaign_id in (1, 2, 3):

@@ -58,7 +58,7 @@ def sqlite_engine(folder):
 def loaded(tmp_path_factory):
     """One full demo (three years, few votes), shared by the tests that only read."""
     engine = with_scheme(sqlite_engine(tmp_path_factory.mktemp("demo")))
-    summary = demo.load_demo(engine, actor=cli_actor(), votes_per_year=VOTES)
+    summary = demo.load_demo(engine, actor=cli_actor(), years=YEARS, votes_per_year=VOTES)
     yield engine, summary
     engine.dispose()
 
@@ -225,7 +225,7 @@ def test_purge_leaves_exactly_the_init_state(engine):
         campaign = s.exec(select(Campaign)).one()
         group = s.exec(select(ReviewerGroup).where(ReviewerGroup.campaign_id == campaign.id)).first()
         s.add(Reviewer(campaign_id=campaign.id, group_id=group.id, person_key="office-1", name="office's own"))
-    demo.load_demo(engine, actor=cli_actor(), votes_per_year=300)
+    summary = demo.load_demo(engine, actor=cli_actor(), votes_per_year=600, today=date(2026, 6, 30))
     purged = demo.purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert [c.year for c in s.exec(select(Campaign)).all()] == [2017]
@@ -236,7 +236,11 @@ def test_purge_leaves_exactly_the_init_state(engine):
             assert count(s, table) == 0, table.__name__
         assert count(s, MediaSource) == 4  # global, not demo
         actions = s.exec(select(AuditEvent.action)).all()
-    assert purged["pollvote"] == 900 and purged["campaign"] == 2 and purged["reviewer"] == 6000
+    # 2024 and 2025 whole, 2026 up to 30 June (181 of 365 days); the 2017 campaign is left as it is.
+    assert summary["years"] == [2024, 2025, 2026] and summary["created_campaigns"] == [2024, 2025, 2026]
+    assert purged["pollvote"] == 1200 + round(600 * 181 / 365) == summary["rows"]["pollvote"]
+    assert purged["campaign"] == 3 and purged["reviewer"] == 6000
+    assert purged["invitation"] == summary["rows"]["invitation"] == 203
     assert actions.count("demo.load") == 1 and actions.count("demo.purge") == 1
     demo.load_demo(engine, actor=cli_actor(), years=(2017,), votes_per_year=10)  # a purged demo can come back
 
@@ -246,13 +250,13 @@ def test_a_failed_year_leaves_no_demo_rows(tmp_path, monkeypatch):
     real = demo._write_follow_up
 
     def fail_in_2019(session, *, campaign, **kwargs):
-        if campaign.year == 2019:
+        if campaign.year == 2019:  # the last year, running on 2019-11-11
             raise RuntimeError("disk full")
         return real(session, campaign=campaign, **kwargs)
 
     monkeypatch.setattr(demo, "_write_follow_up", fail_in_2019)
     with pytest.raises(RuntimeError):
-        demo.load_demo(engine, actor=cli_actor(), votes_per_year=50)
+        demo.load_demo(engine, actor=cli_actor(), votes_per_year=50, today=date(2019, 11, 11))
     with session_scope(engine) as s:
         assert [c.year for c in s.exec(select(Campaign)).all()] == [2017]
         assert count(s, Reviewer) == 0 and count(s, PollVote) == 0

@@ -7,6 +7,7 @@ import streamlit as st
 from db.campaigns import list_campaigns
 from db.models import Campaign
 from db.stats import stats
+from ui.downloads import mark_exports_demo
 from ui.i18n import t
 from ui.store import session
 
@@ -40,6 +41,7 @@ def demo_notice(campaign: Campaign) -> None:
         has_demo = stats(s, year=campaign.year)["demo_rows"]
     if has_demo:
         st.info(t("common.demo_notice", year=campaign.year), icon=":material/science:")
+    mark_exports_demo(bool(has_demo))  # this page's Excel exports say 演示数据 as well
 
 
 def require_campaign() -> Campaign:

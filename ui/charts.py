@@ -8,9 +8,12 @@ fonts-noto-cjk installed) then draw Chinese glyphs instead of empty boxes.
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -32,6 +35,41 @@ def _layout(fig: go.Figure, *, title: str = "", big: bool = False, height: int |
         hoverlabel={"font": {"family": FONT}})
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
+    return fig
+
+
+# Plotly writes month names in English ("Dec 8") whatever the page's language, and its own
+# locales need a JavaScript file loaded at run time. A Chinese date format per zoom level does
+# the same without one: days as 12月08日, months as 2026年12月, years as 2026年.
+ZH_DATE_TICKS = [
+    {"dtickrange": [None, 86_400_000], "value": "%m月%d日 %H:%M"},
+    {"dtickrange": [86_400_000, "M1"], "value": "%m月%d日"},
+    {"dtickrange": ["M1", "M12"], "value": "%Y年%m月"},
+    {"dtickrange": ["M12", None], "value": "%Y年"},
+]
+ZH_DATE_HOVER = "%Y年%m月%d日"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}(-\d{2})?([ T].*)?")
+
+
+def _is_dates(values) -> bool:
+    """Whether a trace's x values are days or moments (what plotly puts on a date axis)."""
+    if values is None:
+        return False
+    for value in values:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            continue
+        if isinstance(value, (date, np.datetime64, pd.Timestamp)):
+            return True
+        return isinstance(value, str) and _ISO_DAY.fullmatch(value) is not None
+    return False
+
+
+def localised(fig: go.Figure, language: str) -> go.Figure:
+    """Date axes in the interface language: in Chinese, Chinese day and month formats (no JS locale
+    file needed); in English, plotly's own. Only x axes that carry dates are touched."""
+    if language != "zh" or not any(_is_dates(getattr(trace, "x", None)) for trace in fig.data):
+        return fig
+    fig.update_xaxes(tickformatstops=ZH_DATE_TICKS, hoverformat=ZH_DATE_HOVER)
     return fig
 
 

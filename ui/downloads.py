@@ -15,9 +15,30 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import charts
-from ui.i18n import t
+from ui.i18n import language, t
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DEMO_SHEET = "演示数据"
+DEMO_WARNING = "本文件由演示数据生成，不是真实评议结果，不得印发或引用。"
+_DEMO_PAGE = "_demo_export_page"
+
+
+def _page() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
+
+
+def mark_exports_demo(is_demo: bool) -> None:
+    """Called where a page shows the demo banner: this page's Excel exports then say 演示数据 too.
+    Keyed by the page, so another page's exports are never marked by a stale flag."""
+    st.session_state[_DEMO_PAGE] = _page() if is_demo else None
+
+
+def exports_are_demo() -> bool:
+    marked = st.session_state.get(_DEMO_PAGE)
+    return marked is not None and marked == _page()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_NAME = re.compile(r"[^\w\-.]+", re.UNICODE)
 
@@ -45,9 +66,13 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
-def xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "data") -> bytes:
+def xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "data", demo: bool = False) -> bytes:
+    """The table as a workbook; from demo data (`demo`) a first sheet says so, the table itself unchanged."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        if demo:
+            pd.DataFrame({DEMO_SHEET: [DEMO_WARNING]}).to_excel(writer, index=False, sheet_name=DEMO_SHEET)
+            writer.sheets[DEMO_SHEET].column_dimensions["A"].width = 70
         safe_frame(frame).to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
         worksheet = writer.sheets[sheet[:31] or "data"]
         for cells in worksheet.columns:  # wide enough to read Chinese headers without dragging
@@ -65,7 +90,8 @@ def table_downloads(frame: pd.DataFrame, *, name: str, key: str) -> None:
     left, right, _ = st.columns([1, 1, 6])
     left.download_button(t("dash.download_csv"), csv_bytes(frame), file_name=file_name(name, "csv"),
                          mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    right.download_button(t("dash.download_xlsx"), xlsx_bytes(frame, sheet=name), file_name=file_name(name, "xlsx"),
+    right.download_button(t("dash.download_xlsx"), xlsx_bytes(frame, sheet=name, demo=exports_are_demo()),
+                          file_name=file_name(name, "xlsx"),
                           mime=XLSX, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore")
 
 
@@ -84,5 +110,6 @@ def chart_download(fig: go.Figure, *, name: str, key: str) -> None:
 
 
 def show_chart(fig: go.Figure, *, name: str, key: str) -> None:
+    fig = charts.localised(fig, language())  # Chinese date axes in the Chinese interface
     st.plotly_chart(fig, width="stretch", key=f"{key}_chart", config={"displaylogo": False})
     chart_download(fig, name=name, key=key)

@@ -14,6 +14,7 @@ app still runs, but sign-in lasts only as long as the browser tab's connection.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 from streamlit.web.server.starlette import starlette_app
 
+from core.clock import set_today_from
 from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -42,6 +44,8 @@ def add_routes() -> None:
 def main() -> int:
     PagesManager.uses_pages_directory = False
     add_routes()
+    # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
+    set_today_from(os.environ)
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -271,3 +271,18 @@ def test_overdue_by_working_days(scheme_engine, es01):
     assert [r.id for r in overdue] == [cid]
     live = do(scheme_engine, handling.live_counts, actor=LEADER, campaign_id=1, today=date(2017, 6, 5))
     assert live["open"] == 1 and live["overdue"] == 1
+
+
+def test_complaints_are_scoring_inputs_so_a_changed_one_stops_publication(scheme_engine, es01):
+    from db.scoring import current_hash, load_inputs
+
+    cid = file(scheme_engine, es01).complaint_id
+    today = date(2017, 6, 30)
+    before = do(scheme_engine, current_hash, campaign_id=1, today=today)
+    do(scheme_engine, handling.acknowledge, actor=LIAISON, complaint_id=cid, today=date(2017, 6, 2))
+    assert do(scheme_engine, current_hash, campaign_id=1, today=today) != before
+    inputs = do(scheme_engine, load_inputs, campaign_id=1, today=today)
+    k = [u.code for u in inputs.units].index("es01")
+    assert [(f.received_on, f.acknowledged_on) for f in inputs.complaints[k]] == [(date(2017, 6, 1),
+                                                                                  date(2017, 6, 2))]
+    assert sum(len(c) for c in inputs.complaints) == 1

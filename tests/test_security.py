@@ -107,14 +107,16 @@ def test_every_page_for_every_role(demo_app, key, file, role):
 
 def actor_functions() -> list[tuple[str, typing.Callable]]:
     found = []
-    for info in pkgutil.iter_modules(db.__path__):
-        if info.name.startswith("_") or info.name in ("migrations", "access"):  # access: the check itself
-            continue
-        module = importlib.import_module(f"db.{info.name}")
+    # Packages too (db.complaints.handling ...): a store function in a sub-module is walked like any other.
+    for info in pkgutil.walk_packages(db.__path__, "db."):
+        short = info.name.removeprefix("db.")
+        if info.ispkg or short.split(".")[-1].startswith("_") or short.split(".")[0] in ("migrations", "access"):
+            continue  # access: the check itself
+        module = importlib.import_module(info.name)
         for name, function in vars(module).items():
             if (inspect.isfunction(function) and function.__module__ == module.__name__ and not name.startswith("_")
                     and "actor" in inspect.signature(function).parameters):
-                found.append((f"db.{info.name}.{name}", function))
+                found.append((f"{info.name}.{name}", function))
     return found
 
 
@@ -152,6 +154,7 @@ def dummy(parameter: inspect.Parameter, hints: dict, session, engine):
 def test_store_functions_that_take_an_actor_were_found():
     names = [name for name, _ in ACTOR_FUNCTIONS]
     assert "db.users.create_user" in names and "db.poll.rule_on_votes" in names and len(names) >= 20
+    assert "db.complaints.handling.close" in names
 
 
 def row_counts(engine) -> dict[str, int]:
@@ -251,8 +254,14 @@ def test_tokens_and_ballot_codes_carry_at_least_128_bits():
     codes = [tokens.normalise_ballot_code(tokens.new_ballot_code()) for _ in range(2000)]
     assert len(set(codes)) == len(codes)
     assert all(len(c.replace("-", "")) * 5 >= 128 for c in codes)  # 5 bits per base32 character
+    # A complaint's receipt: at least 64 random bits (the issue asks that much; 80 are used).
+    from core import complaints
+
+    receipts = [complaints.normalise_receipt(complaints.new_receipt()) for _ in range(2000)]
+    assert len(set(receipts)) == len(receipts) and all(len(r.replace("-", "")) * 5 >= 64 for r in receipts)
     # Stored only as hashes: no column of the schema holds a token or code in plain text.
     from db import models
 
     columns = {c.name for table in models.SQLModel.metadata.tables.values() for c in table.columns}
-    assert not {"token", "plain_token", "ballot_code", "link"} & columns and "token_hash" in columns
+    assert not {"token", "plain_token", "ballot_code", "link", "receipt", "receipt_code"} & columns
+    assert "token_hash" in columns and "receipt_hash" in columns

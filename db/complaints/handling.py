@@ -123,6 +123,7 @@ def list_complaints(session: Session, *, actor: Actor, campaign_id: int, state: 
 
 
 def get_complaint(session: Session, *, actor: Actor, complaint_id: int, today: date | None = None) -> ComplaintRow:
+    require(actor, *READERS)
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise _not_found(complaint_id)
@@ -200,6 +201,7 @@ def rule_dispute(session: Session, *, actor: Actor, complaint_id: int, ruling: s
 def follow_vote_ruling(session: Session, *, actor: Actor, vote_ids: list[int], decision: str) -> int:
     """Called in the transaction of db.poll.rule_on_votes: a held complaint reaches its unit when its vote is
     admitted (its deadlines count from today), and is dismissed when the vote is rejected. Audited."""
+    require(actor, "admin")
     if not vote_ids:
         return 0
     held = session.exec(select(Complaint).where(col(Complaint.vote_id).in_(vote_ids),

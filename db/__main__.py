@@ -331,6 +331,9 @@ def parser() -> argparse.ArgumentParser:
     from db.scoring_cli import add_commands as scoring_commands
 
     scoring_commands(command)
+    from db.complaints.cli import add_commands as complaint_commands
+
+    complaint_commands(command)
     return top
 
 

@@ -7,10 +7,14 @@ and its download never carry a phone number; the number shows only in the one co
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 import pandas as pd
 import streamlit as st
 
 from core.complaints import CLOSING_KINDS, RULINGS, STATES
+from core.errors import UserError
 from db.complaints.handling import (
     acknowledge,
     close,
@@ -21,12 +25,13 @@ from db.complaints.handling import (
     rule_dispute,
     unit_figures,
 )
+from db.complaints.posters import DEFAULT_SOURCE, posters_pdf
 from db.units import list_units
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, own_unit_note, styled, unit_filter, units_of
 from ui.downloads import file_name, show_table
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.notices import show_flash
 from ui.store import session
 
@@ -53,7 +58,8 @@ settings = campaign.settings.get("complaints") or {}
 st.caption(t("complaints.deadlines", ack=settings.get("ack_working_days", 1),
              close=settings.get("close_working_days", 15)))
 
-listing, figures_tab = st.tabs([t("complaints.tab_list"), t("complaints.tab_figures")])
+tabs = st.tabs([t("complaints.tab_list"), t("complaints.tab_figures"), *([t("posters.tab")] if office else [])])
+listing, figures_tab = tabs[:2]
 
 
 def state_label(state: str | None) -> str:
@@ -178,3 +184,34 @@ with figures_tab:
         st.info(t("complaints.no_figures"))
     else:
         show_table(frame, name=f"complaint-figures-{campaign.year}", key="complaint_figures")
+
+
+def public_address() -> str:
+    """APP_BASE_URL (as for the invitation links), else the address the office's browser reached the app at."""
+    configured = os.environ.get("APP_BASE_URL", "").strip()
+    if configured:
+        return configured
+    parts = urlsplit(st.context.url or "http://localhost:8501")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+if office:
+    with tabs[2]:
+        st.caption(t("posters.help"))
+        cols = st.columns([2, 1])
+        place = cols[0].text_input(t("posters.place"), max_chars=40, placeholder="政务服务大厅 3 号窗口",
+                                   key="posters_place")
+        source = cols[1].text_input(t("posters.source"), value=DEFAULT_SOURCE, max_chars=32, key="posters_source",
+                                    help=t("posters.source_help"))
+        base = st.text_input(t("posters.base_url"), value=public_address(), key="posters_base")
+        if st.button(t("posters.make"), icon=":material/qr_code_2:", key="posters_make"):
+            try:
+                with session() as s:
+                    st.session_state["posters_file"] = posters_pdf(s, actor=actor, year=campaign.year,
+                                                                   base_url=base, place=place, source=source)
+            except UserError as error:
+                st.error(error_text(error))
+        if st.session_state.get("posters_file"):
+            st.download_button(t("posters.download"), st.session_state["posters_file"], mime="application/pdf",
+                               file_name=file_name(f"posters-{campaign.year}", "pdf"), on_click="ignore",
+                               icon=":material/download:", key="posters_download")

@@ -25,12 +25,13 @@ from sqlmodel import Session, col, select
 
 from core import demo_model as model
 from core import sampling
-from core.clock import from_office, to_office
+from core.clock import from_office, office_today, to_office
 from core.errors import UserError
 from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
+from db.complaints.demo import add_demo_complaints
 from db.engine import session_scope
 from db.media import ensure_channels
 from db.models import (
@@ -39,6 +40,7 @@ from db.models import (
     AnswerComment,
     Campaign,
     CaseEvent,
+    Complaint,
     DailyScore,
     Dimension,
     Draw,
@@ -258,6 +260,8 @@ def _fill_year(session: Session, *, plan: Plan, campaign: Campaign, index: int) 
     exposure = model.exposure(structure.categories, model.stream(plan.seed, 0, "exposure"))
     _write_poll(session, plan=plan, campaign=campaign, structure=structure, quality=quality, exposure=exposure,
                 counts=counts)
+    counts["complaint"] = add_demo_complaints(session, campaign=campaign, today=office_today(),
+                                              rng=model.stream(plan.seed, year, "complaints"))
     media = model.media_cases(model.stream(plan.seed, year, "media"), year=year, quality=quality,
                               categories=structure.categories, unit_weight=exposure, n=TARGETS["media"])
     media_ids = _write_media(session, campaign=campaign, structure=structure, media=media, counts=counts)
@@ -573,6 +577,7 @@ def _delete_demo_rows(session: Session) -> dict[str, int]:
     demo[AccountabilityCase] = flagged(AccountabilityCase)
     demo[CaseEvent] = CaseEvent.case_id.in_(ids(AccountabilityCase))
     demo[ResponsiblePerson] = ResponsiblePerson.case_id.in_(ids(AccountabilityCase))
+    demo[Complaint] = or_(flagged(Complaint), Complaint.vote_id.in_(ids(PollVote)))  # before its vote goes
     demo[Answer] = Answer.response_id.in_(ids(PanelResponse))
     demo[AnswerComment] = AnswerComment.response_id.in_(ids(PanelResponse))
 

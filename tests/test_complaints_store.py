@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
-from core.complaints import receipt_hash
+from core.complaints import STATES, receipt_hash
 from core.errors import Forbidden, NotFound, UserError
 from core.poll import new_device_id
 from db.access import Actor
@@ -286,3 +286,28 @@ def test_complaints_are_scoring_inputs_so_a_changed_one_stops_publication(scheme
     assert [(f.received_on, f.acknowledged_on) for f in inputs.complaints[k]] == [(date(2017, 6, 1),
                                                                                   date(2017, 6, 2))]
     assert sum(len(c) for c in inputs.complaints) == 1
+
+
+def test_demo_has_complaints_in_every_state_and_purge_removes_exactly_them(engine):
+    from db.access import cli_actor
+    from db.demo import load_demo, purge_demo
+    from db.setup import init_database
+
+    init_database(engine, actor=cli_actor())
+    load_demo(engine, actor=cli_actor(), years=(2017,), votes_per_year=6000)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Complaint)).all()
+        states = {c.state for c in rows}
+        assert set(STATES) <= states, states
+        assert all(c.is_demo for c in rows)
+        closed = [c for c in rows if c.state == "closed"]
+        assert all(c.found and c.closing_kind for c in closed)
+        assert {c.follow_up for c in closed} >= {"satisfied", "basically_satisfied", "dissatisfied"}
+        assert any(c.ruling == "upheld" for c in closed) and all(c.ruling_reason for c in rows if c.ruling)
+        votes = {v.id: v for v in s.exec(select(PollVote).where(col(PollVote.id).in_([c.vote_id for c in rows])))}
+        assert all(votes[c.vote_id].comment and votes[c.vote_id].option == "dissatisfied" for c in rows)
+        assert all(votes[c.vote_id].status == "flagged" for c in rows if c.state == "held")
+    own = file(engine, units(engine)["es01"]).complaint_id  # an office's real complaint survives the purge
+    purge_demo(engine, actor=cli_actor())
+    with session_scope(engine) as s:
+        assert [c.id for c in s.exec(select(Complaint)).all()] == [own]

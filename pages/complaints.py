@@ -29,7 +29,7 @@ from db.complaints.posters import DEFAULT_SOURCE, posters_pdf
 from db.units import list_units
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
-from ui.casework import attempt, own_unit_note, styled, unit_filter, units_of
+from ui.casework import attempt, day, own_unit_note, styled, unit_filter, units_of
 from ui.downloads import file_name, show_table
 from ui.i18n import error_text, t
 from ui.notices import show_flash
@@ -77,11 +77,11 @@ def export_csv_bytes() -> bytes:
 
 
 with listing:
-    cols = st.columns([2, 2, 1])
+    cols = st.columns(2)
     state = cols[0].selectbox(t("complaints.state"), ["", *STATES], format_func=state_label, key="complaints_state")
     with cols[1]:
         unit_code = unit_filter(actor, names, key="complaints_unit")
-    overdue_only = cols[2].toggle(t("complaints.overdue_only"), key="complaints_overdue")
+    overdue_only = st.toggle(t("complaints.overdue_only"), key="complaints_overdue")
     with session() as s:
         unit_ids = {u.code: u.id for u in list_units(s, campaign_id=campaign.id, include_inactive=False)}
         rows = list_complaints(s, actor=actor, campaign_id=campaign.id, state=state or None,
@@ -111,7 +111,7 @@ with listing:
             with st.container(border=True, key="complaint_detail"):
                 st.markdown(f"**#{row.id} · {row.unit_name}** — {state_label(row.state)}")
                 st.markdown(f"**{t('complaints.comment')}** {row.comment}")
-                st.caption(t("complaints.meta", source=row.source or "—", voted=row.voted_at.date().isoformat(),
+                st.caption(t("complaints.meta", source=row.source or "—", voted=day(row.voted_at).isoformat(),
                              received=text(row.received_on) or "—", ack_due=text(row.ack_due) or "—",
                              close_due=text(row.close_due) or "—"))
                 if row.phone:

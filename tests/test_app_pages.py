@@ -11,7 +11,7 @@ from tests.support.apptest import app_database, open_app
 PAGE_FILES = {"questionnaire": "questionnaire.py", "poll": "poll.py", "poll_admin": "poll_admin.py",
               "media": "media.py", "inspections": "inspections.py", "cases": "cases.py",
               "rectification": "rectification.py", "reports": "reports.py", "home": "home.py",
-              "results": "results.py", "live": "live.py", "explore": "explore.py",
+              "results": "results.py", "live": "live.py", "explore": "explore.py", "complaints": "complaints.py",
               "pool": "pool.py", "draw": "draw.py",
               "panel": "panel.py", "settings": "settings.py",
               "units": "units.py", "users": "users.py", "audit": "audit.py", "account": "account.py"}

@@ -163,8 +163,11 @@ def test_liaison_sees_and_changes_only_their_unit(scheme_engine):
     assert b"es02" not in do(scheme_engine, handling.export_csv, actor=LIAISON, campaign_id=1)
     with pytest.raises(Forbidden):
         do(scheme_engine, handling.list_complaints, actor=Actor("i", "inspector"), campaign_id=1)
-    with pytest.raises(Forbidden):
-        do(scheme_engine, handling.unit_months, actor=LIAISON, unit_code="es01")
+    for fn, kw in ((handling.unit_months, dict(unit_code="es01")), (handling.live_counts, dict(campaign_id=1)),
+                   (handling.erase_phones, {}), (handling.rule_dispute, dict(complaint_id=mine, ruling="upheld",
+                                                                            reason="x"))):
+        with pytest.raises(Forbidden):
+            do(scheme_engine, fn, actor=LIAISON, **kw)
 
 
 def test_phone_with_consent_masked_for_readers_absent_from_exports_erased_on_schedule(scheme_engine, es01):

@@ -358,7 +358,8 @@ def unit_months(session: Session, *, actor: Actor, unit_code: str, today: date |
 
 
 def live_counts(session: Session, *, actor: Actor, campaign_id: int, today: date | None = None) -> dict:
-    """Open and overdue complaints of the campaign, and how many wait for a ruling (for /live)."""
+    """Open and overdue complaints of the campaign, and how many wait for a ruling (for /live: not a liaison's)."""
+    require(actor, "admin", "leader", "analyst")
     figures = unit_figures(session, actor=actor, campaign_id=campaign_id, today=today)
     held = session.exec(select(func.count()).select_from(Complaint).where(
         Complaint.campaign_id == campaign_id, Complaint.state == "held")).one()

@@ -76,6 +76,7 @@ def unit_posters(session: Session, *, actor: Actor, year: int, base_url: str, so
 def posters_pdf(session: Session, *, actor: Actor, year: int, base_url: str, place: str = "",
                 source: str = DEFAULT_SOURCE, lang: str = "zh") -> bytes:
     """Every unit's poster, one A4 page each, the Chinese font embedded. Office only."""
+    require(actor, "admin")
     _, place, _ = _checked(base_url, place, source)
     posters = unit_posters(session, actor=actor, year=year, base_url=base_url, source=source)
     if not posters:

@@ -137,3 +137,15 @@ def test_phone_shown_to_liaison_and_office_masked_for_leadership(engine):
             assert not [b for b in at.button if b.label == ZH["complaints.acknowledge"]]
         # The table (and so its download) never holds the number.
         assert all("5678" not in frame.to_csv() for frame in (d.value for d in at.dataframe))
+
+
+def test_the_office_makes_every_units_poster_on_the_page(engine, monkeypatch):
+    monkeypatch.setenv("APP_BASE_URL", "https://review.example.gov.cn")
+    at = open_page("complaints", ADMIN)
+    at.text_input(key="posters_place").input("政务服务大厅")
+    at.text_input(key="posters_source").input("hall1")
+    at = run(at)
+    at = press(at, ZH["posters.make"])
+    assert not at.error
+    assert len([b for b in at.get("download_button") if b.proto.label == ZH["posters.download"]]) == 1
+    assert not [b for b in open_page("complaints", LEADER).button if b.label == ZH["posters.make"]]

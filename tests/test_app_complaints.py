@@ -149,3 +149,20 @@ def test_the_office_makes_every_units_poster_on_the_page(engine, monkeypatch):
     assert not at.error
     assert len([b for b in at.get("download_button") if b.proto.label == ZH["posters.download"]]) == 1
     assert not [b for b in open_page("complaints", LEADER).button if b.label == ZH["posters.make"]]
+
+
+def test_live_and_explore_show_the_complaints(engine):
+    from tests.support.apptest import open_app
+
+    file_complaint(engine)
+    st.cache_data.clear()
+    live = open_app("live", LEADER)
+    assert not live.exception, live.exception
+    metrics = {m.label: m.value for m in live.metric}
+    assert metrics[ZH["complaint_panels.open"]] == "1" and ZH["complaint_panels.live_title"] in shown(live)
+    explore = open_app("explore", LEADER, state={"explore_view": "unit"})
+    assert not explore.exception, explore.exception
+    explore.selectbox(key="explore_unit").set_value("es01").run()
+    assert ZH["complaint_panels.explore_title"] in shown(explore)
+    months = next(d.value for d in explore.dataframe if ZH["complaint_panels.rate"] in d.value.columns)
+    assert months[ZH["complaint_panels.complaints"]].sum() == 1

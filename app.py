@@ -30,6 +30,7 @@ PAGES = [
     ("panel", "panel", "panel.py", "panel", ":material/fact_check:"),
     ("online", "poll_admin", "poll_admin.py", "votes", ":material/ballot:"),
     ("online", "media", "media.py", "media", ":material/newspaper:"),
+    ("online", "complaints", "complaints.py", "complaints", ":material/feedback:"),
     ("casework", "inspections", "inspections.py", "inspections", ":material/search_check:"),
     ("casework", "cases", "cases.py", "cases", ":material/gavel:"),
     ("casework", "rectification", "rectification.py", "rectification", ":material/assignment_late:"),

@@ -23,6 +23,8 @@ PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "panel": frozenset({"admin"}),
     "poll_admin": frozenset({"admin", "leader", "analyst"}),  # only an admin rules on flagged votes
     "media": frozenset({"admin", "leader", "analyst", "liaison"}),  # a liaison sees only their unit
+    # The poll's complaints: the unit's liaison answers its own, the office rules on disputes, others read.
+    "complaints": frozenset({"admin", "leader", "analyst", "liaison"}),
     # Casework: teams record visits; a liaison sees and answers only their unit; leadership and analysts read.
     "inspections": frozenset({"admin", "inspector", "leader", "analyst", "liaison"}),
     "cases": frozenset({"admin", "leader", "analyst", "liaison"}),

@@ -12,15 +12,18 @@ Components, each 0-100 per unit:
   dimensions combined with the dimension weights.
 - online: the poll index (counted votes only: accepted or admitted) shrunk toward the vote-weighted
   category mean with `poll.prior_strength` pseudo-votes, combined with the media-case handling score
-  (answered on time, resolved, public satisfaction) by the online weights.
+  (answered on time, resolved, public satisfaction) and the complaint handling score (the poll's
+  complaints acknowledged on time, closed on time, citizens' follow-up satisfaction: core.complaints,
+  weighted by `complaint_weights`) by the online weights (poll / media / complaints).
 - inspection: 100 minus the severity deductions of the unit's findings, floored at 0.
 - daily: entered by the office.
 
 A missing component (no valid panel answer, no votes and no category mean, no media case, no
 inspection visit, no daily score) is never read as 0: the weights of the components present are
 scaled up to 100 % (`estimators.weighted`), and the unit's explanation says which was missing.
-The same rule applies inside the panel (a dimension nobody answered), the online score (poll or
-media half) and the media score (a sub-score without cases). A unit with no component at all
+The same rule applies inside the panel (a dimension nobody answered), the online score (poll, media
+or complaints part), the media score (a sub-score without cases) and the complaint score (a unit
+without complaints has none: its online score is poll and media alone, never a zero). A unit with no component at all
 cannot be scored: the run is refused, naming it.
 """
 
@@ -34,6 +37,7 @@ from datetime import date
 
 import numpy as np
 
+from core import complaints as complaint_rules
 from core import settings as settings_rules
 from core.errors import UserError, ValidationError
 from core.estimators import cell_estimates, stratified_mean, weighted, wilson_interval
@@ -49,6 +53,8 @@ METHODS = settings_rules.METHODS  # panel, online, inspection, daily
 PANEL_OPTIONS = (*OPTIONS, "unknown")  # answer codes 0..3 in `ScoringInputs.answers`; -1: not answered
 NO_ANSWER = -1
 MEDIA_PARTS = ("on_time", "resolved", "satisfaction")
+COMPLAINT_PARTS = complaint_rules.PARTS  # ack_on_time, closed_on_time, satisfaction
+ONLINE_PARTS = ("poll", "media", "complaints")
 PANEL_DEFAULTS = {"weighting": "design", "group_weights": {}, "lonely_group": "adjust"}
 WEIGHTINGS = ("design", "policy")
 MIN_PANEL_SHARE = 1e-12
@@ -98,6 +104,11 @@ class ScoringInputs:
     rejections: tuple[tuple[str, ...], ...]  # per unit: notices whose rectification the public rejected
     as_of: date  # the day media deadlines are judged on
     sources: dict = field(default_factory=dict)  # where the population came from etc., for the config
+    # per unit: the poll's counted complaints (core.complaints.Facts); () when none were gathered
+    complaints: tuple[tuple[complaint_rules.Facts, ...], ...] = ()
+
+    def complaints_of(self, k: int) -> tuple[complaint_rules.Facts, ...]:
+        return self.complaints[k] if self.complaints else ()
 
     def digest(self, settings: Mapping) -> str:
         """SHA-256 of every input and the settings: equal digests, equal results."""
@@ -109,6 +120,8 @@ class ScoringInputs:
                       for unit in self.media],
             "findings": [[[f.id, f.severity, f.dimension, f.description] for f in unit] for unit in self.findings],
             "vetoes": self.vetoes, "rejections": self.rejections, "as_of": self.as_of,
+            "complaints": [[[c.received_on, c.acknowledged_on, c.closed_on, c.follow_up] for c in unit]
+                           for unit in self.complaints],
         }
         hasher.update(json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str).encode())
         for raw in (self.respondent_groups, self.answers, self.votes, self.votes_set_aside, self.visits, self.daily):
@@ -237,6 +250,17 @@ def media_parts(cases: tuple[MediaFacts, ...], settings: Mapping, as_of: date) -
     }
 
 
+def online_vector(settings: Mapping) -> np.ndarray:
+    """The online weights (poll, media, complaints); a campaign set up before complaints gives them 0."""
+    weights = settings["online_weights"]
+    return np.array([float(weights.get(k, 0)) for k in ONLINE_PARTS])
+
+
+def complaint_vector(settings: Mapping) -> np.ndarray:
+    weights = complaint_rules.part_weights(settings)
+    return np.array([weights[p] for p in COMPLAINT_PARTS])
+
+
 def inspection_score(visits: int, findings: tuple[FindingFacts, ...], settings: Mapping) -> float | None:
     if visits == 0 and not findings:
         return None
@@ -295,6 +319,9 @@ class _Nominal:
     media_parts: np.ndarray  # (U, 3) sub-scores, NaN when missing
     media_detail: list[dict]
     media: np.ndarray
+    complaint_parts: np.ndarray  # (U, 3) sub-scores, NaN when missing
+    complaint_detail: list[dict]
+    complaints: np.ndarray
     online: np.ndarray
     inspection: np.ndarray
     daily: np.ndarray
@@ -314,20 +341,24 @@ def _nominal(inputs: ScoringInputs, settings: Mapping, category: np.ndarray) -> 
     detail = [media_parts(cases, settings, inputs.as_of) for cases in inputs.media]
     parts = np.array([[_nan(d[p]["score"]) for p in MEDIA_PARTS] for d in detail]).reshape(n_units, 3)
     media = weighted(parts, _vector(settings["media_weights"], MEDIA_PARTS))
-    online = weighted(np.stack([poll["index"], media], axis=-1), _vector(settings["online_weights"], ("poll", "media")))
+    c_detail = [complaint_rules.parts(inputs.complaints_of(k), settings, inputs.as_of) for k in range(n_units)]
+    c_parts = np.array([[_nan(d[p]["score"]) for p in COMPLAINT_PARTS] for d in c_detail]).reshape(n_units, 3)
+    complaints = weighted(c_parts, complaint_vector(settings))
+    online = weighted(np.stack([poll["index"], media, complaints], axis=-1), online_vector(settings))
     inspection = np.array([_nan(inspection_score(int(v), f, settings)) for v, f in zip(inputs.visits, inputs.findings)])
     daily = np.asarray(inputs.daily, dtype=float)
     components = np.stack([panel, online, inspection, daily], axis=-1)
     total = weighted(components, _vector(settings["method_weights"], METHODS))
-    return _Nominal(cells, dim_means, panel, poll, parts, detail, media, online, inspection, daily, components, total)
+    return _Nominal(cells, dim_means, panel, poll, parts, detail, media, c_parts, c_detail, complaints, online,
+                    inspection, daily, components, total)
 
 
 def _totals_from(settings: Mapping, inputs: ScoringInputs, *, dim_means, poll_index_, parts, inspection, daily,
-                 dim_w, media_w, online_w, method_w) -> np.ndarray:
+                 dim_w, media_w, online_w, method_w, complaints) -> np.ndarray:
     """Totals for stacks of replicated parts and/or weights (leading axis = replicate)."""
     panel = weighted(dim_means, dim_w)
     media = weighted(parts, media_w)
-    online = weighted(np.stack(np.broadcast_arrays(poll_index_, media), axis=-1), online_w)
+    online = weighted(np.stack(np.broadcast_arrays(poll_index_, media, complaints), axis=-1), online_w)
     components = np.stack(np.broadcast_arrays(panel, online, inspection, daily), axis=-1)
     return weighted(components, method_w)
 
@@ -462,7 +493,7 @@ def _bootstrap(run: _Run, replicates: int, rng: np.random.Generator) -> dict | N
         parts=nominal.media_parts, inspection=nominal.inspection, daily=nominal.daily,
         dim_w=_vector(settings["dimension_weights"], inputs.dimensions),
         media_w=_vector(settings["media_weights"], MEDIA_PARTS),
-        online_w=_vector(settings["online_weights"], ("poll", "media")),
+        online_w=online_vector(settings), complaints=nominal.complaints,
         method_w=_vector(settings["method_weights"], METHODS))
     low, high = interval(totals)
     rank_low, rank_median, rank_high = rank_interval(ranks_within(totals, category))
@@ -478,14 +509,16 @@ def _weight_draws(run: _Run, draws: int, noise: float, rng: np.random.Generator)
         return None
     groups = {
         "dimension_weights": inputs.dimensions, "media_weights": MEDIA_PARTS,
-        "online_weights": ("poll", "media"), "method_weights": METHODS,
+        "method_weights": METHODS,
     }
     drawn = {name: perturb(_vector(settings[name], keys), draws, noise, rng) for name, keys in groups.items()}
+    drawn["online_weights"] = perturb(online_vector(settings), draws, noise, rng)
     totals = _totals_from(
         settings, inputs, dim_means=nominal.dim_means[None], poll_index_=nominal.poll["index"][None],
         parts=nominal.media_parts[None], inspection=nominal.inspection[None], daily=nominal.daily[None],
         dim_w=drawn["dimension_weights"][:, None, :], media_w=drawn["media_weights"][:, None, :],
-        online_w=drawn["online_weights"][:, None, :], method_w=drawn["method_weights"][:, None, :])
+        online_w=drawn["online_weights"][:, None, :], method_w=drawn["method_weights"][:, None, :],
+        complaints=nominal.complaints[None])
     if noise == 0:
         totals = np.broadcast_to(nominal.total, totals.shape)  # exactly the nominal ranks, not float noise
     low, median, high = rank_interval(ranks_within(totals, category))
@@ -566,8 +599,8 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
     counts = inputs.votes[k]
     n_votes = int(counts.sum())
     wilson = wilson_interval(int(counts[0]), n_votes, 0.95) if n_votes else None
-    online_parts = np.array([poll["index"][k], nominal.media[k]])
-    online_w = _vector(settings["online_weights"], ("poll", "media"))
+    online_parts = np.array([poll["index"][k], nominal.media[k], nominal.complaints[k]])
+    online_w = online_vector(settings)
     notes = []
     for j, method in enumerate(METHODS):
         if not present[j]:
@@ -579,7 +612,7 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
         notes.append({"code": "lonely_group_unit", "rule": panel_settings(settings)["lonely_group"]})
     if n_votes == 0 and np.isfinite(poll["index"][k]):
         notes.append({"code": "poll_category_mean"})
-    if np.isfinite(online_parts).sum() == 1 and np.isfinite(nominal.online[k]):
+    if np.isfinite(online_parts[:2]).sum() == 1 and np.isfinite(nominal.online[k]):
         notes.append({"code": "online_half", "missing": "poll" if np.isnan(online_parts[0]) else "media"})
     for reason in graded["reasons"]:
         notes.append({"code": reason})
@@ -609,8 +642,9 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
                                       "exposed_on": m.exposed_on.isoformat(),
                                       "answered_on": m.answered_on.isoformat() if m.answered_on else None}
                                      for m in inputs.media[k]]},
-            "weights_used": {p: _plain(w) for p, w, v in zip(("poll", "media"), online_w, online_parts)
-                             if np.isfinite(v)},
+            "complaints": {**nominal.complaint_detail[k], "score": _plain(nominal.complaints[k])},
+            "weights_used": {p: _plain(100 * w / online_w[np.isfinite(online_parts)].sum())
+                             for p, w, v in zip(ONLINE_PARTS, online_w, online_parts) if np.isfinite(v) and w > 0},
         },
         "inspection": {
             "score": _plain(nominal.inspection[k]), "visits": int(inputs.visits[k]),

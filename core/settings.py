@@ -10,17 +10,22 @@ from __future__ import annotations
 import math
 from copy import deepcopy
 
+from core.complaints import settings_problems
 from core.errors import UserError, ValidationError
 
 METHODS = ("panel", "online", "inspection", "daily")
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 SEVERITIES = ("minor", "general", "serious")
+OPTIONAL_KEYS = {"online_weights": ("complaints",)}
+COMPLAINT_PARTS = ("ack_on_time", "closed_on_time", "satisfaction")
 
 # Each group of percentages that must add up to 100.
 PERCENT_GROUPS = ("method_weights", "online_weights", "media_weights", "dimension_weights")
 GROUP_KEYS = {
     "method_weights": METHODS,
-    "online_weights": ("poll", "media"),
+    # complaints (the poll's complaint handling, core.complaints) may be absent in campaigns set up before it
+    # existed: it then weighs 0 and their results stay as they were.
+    "online_weights": ("poll", "media", "complaints"),
     "media_weights": ("on_time", "resolved", "satisfaction"),
     "option_scores": OPTIONS,
     "severity_deductions": SEVERITIES,
@@ -68,7 +73,7 @@ def validate(settings: dict, *, dimensions: list[str], groups: list[str] | None 
         if not isinstance(values, dict):
             problems.append(UserError("settings.missing_group", "{group}: missing", group=group))
             continue
-        missing = [k for k in keys if k not in values]
+        missing = [k for k in keys if k not in values and k not in OPTIONAL_KEYS.get(group, ())]
         unknown = [k for k in values if k not in keys]
         if missing or unknown:
             problems.append(
@@ -96,9 +101,25 @@ def validate(settings: dict, *, dimensions: list[str], groups: list[str] | None 
         numbers = [_number(v) for v in deductions.values()]
         if any(v is None or v < 0 or v > 100 for v in numbers):
             problems.append(UserError("settings.deductions", "deductions must be numbers between 0 and 100"))
+    problems.extend(_complaint_problems(settings))
     problems.extend(_grade_rule_problems(settings.get("grade_rules")))
     problems.extend(_positive_problems(settings))
     problems.extend(_panel_problems(settings.get("panel"), groups))
+    return problems
+
+
+def _complaint_problems(settings: dict) -> list[UserError]:
+    """The optional complaint groups: `complaint_weights` (sums to 100) and `complaints` (deadlines, erasure)."""
+    problems = settings_problems(settings)
+    weights = settings.get("complaint_weights")
+    if weights is None:
+        return problems
+    if not isinstance(weights, dict) or set(weights) != set(COMPLAINT_PARTS):
+        problems.append(UserError("settings.keys", "{group}: expected keys {expected}, got {got}",
+                                  group="complaint_weights", expected=", ".join(COMPLAINT_PARTS),
+                                  got=", ".join(weights) if isinstance(weights, dict) else ""))
+    else:
+        _check_percent_group("complaint_weights", weights, problems)
     return problems
 
 

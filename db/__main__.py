@@ -445,6 +445,10 @@ def parser() -> argparse.ArgumentParser:
     from db.feedback_cli import add_commands as feedback_commands
 
     feedback_commands(command)
+
+    from db.complaints.cli import add_commands as complaint_commands
+
+    complaint_commands(command)
     return top
 
 

@@ -40,6 +40,7 @@ from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
+from db.complaints.demo import add_demo_complaints
 from db.demo_comments import add_demo_comments
 from db.engine import session_scope
 from db.media import ensure_channels
@@ -49,6 +50,7 @@ from db.models import (
     AnswerComment,
     Campaign,
     CaseEvent,
+    Complaint,
     DailyScore,
     Dimension,
     Draw,
@@ -327,6 +329,8 @@ def _fill_year(session: Session, *, plan: Plan, campaign: Campaign, index: int, 
                       rng=model.stream(plan.seed, year, "comments"), quality=quality, counts=counts)
     # A running year has had only part of its visits, complaints and cases so far.
     share = plan.running.elapsed if until is not None else 1.0
+    counts["complaint"] = add_demo_complaints(session, campaign=campaign, today=plan.today,
+                                              rng=model.stream(plan.seed, year, "complaints"))
     media = model.media_cases(model.stream(plan.seed, year, "media"), year=year, quality=quality,
                               categories=structure.categories, unit_weight=exposure,
                               n=max(4, round(TARGETS["media"] * share)), until=until)
@@ -748,6 +752,7 @@ def _delete_demo_rows(session: Session) -> dict[str, int]:
     demo[AccountabilityCase] = flagged(AccountabilityCase)
     demo[CaseEvent] = CaseEvent.case_id.in_(ids(AccountabilityCase))
     demo[ResponsiblePerson] = ResponsiblePerson.case_id.in_(ids(AccountabilityCase))
+    demo[Complaint] = or_(flagged(Complaint), Complaint.vote_id.in_(ids(PollVote)))  # before its vote goes
     demo[Answer] = Answer.response_id.in_(ids(PanelResponse))
     demo[AnswerComment] = AnswerComment.response_id.in_(ids(PanelResponse))
 

@@ -247,6 +247,8 @@ class PollVote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     status: str = "accepted"  # accepted, flagged, admitted, rejected
     flag_reason: str = ""
+    # The poster (window QR code) the vote came through, e.g. HALL3; "" for the ordinary poll.
+    source: str = Field(default="", sa_column_kwargs={"server_default": ""})
     is_demo: bool = False
 
 
@@ -577,3 +579,33 @@ class DisplayLink(SQLModel, table=True):
     revoked_at: datetime | None = None
     revoked_by: str | None = None
     last_used_at: datetime | None = None
+
+
+class Complaint(SQLModel, table=True):
+    """A 不满意 vote with a comment, answered by its unit (core.complaints has the life cycle).
+
+    The citizen's receipt code is kept only as its SHA-256; the phone number for a call back only
+    with consent, shown to the unit's liaison and the office, and erased after the complaint closes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    vote_id: int = Field(foreign_key="pollvote.id", unique=True)
+    receipt_hash: str = Field(unique=True)
+    state: str = Field(default="received", index=True)  # core.complaints.STATES
+    received_on: date | None = None  # the day it reached the unit: deadlines count from here
+    acknowledged_on: date | None = None
+    closed_on: date | None = None  # the unit's closing day
+    found: str = ""  # what the unit found
+    done: str = ""  # what the unit did
+    closing_kind: str | None = None  # rectified, explained, disputed
+    ruling: str | None = None  # upheld, excluded (the office, on a disputed complaint)
+    ruling_reason: str = ""
+    phone: str | None = None  # personal data: with consent only, erased after closing
+    phone_erased_at: datetime | None = None
+    follow_up: str | None = None  # the citizen's rating of the handling, once closed
+    follow_up_at: datetime | None = None
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -26,6 +26,7 @@ from core.errors import UserError
 from db import tallies
 from db.access import Actor, require
 from db.audit import record
+from db.complaints.handling import follow_vote_ruling
 from db.models import Attempt, Campaign, PollVote, Unit
 from db.salt import secret_salt
 
@@ -102,6 +103,7 @@ def record_vote(
     salt: str,
     limits: rules.Rules = rules.RULES,
     is_demo: bool = False,
+    source: str = "",
 ) -> VoteResult:
     """Record one citizen's vote, or say why not. The vote is the whole transaction: pass a fresh session.
 
@@ -144,7 +146,7 @@ def record_vote(
         vote_id = db.execute(_INSERT, {
             "campaign_id": campaign_id, "unit_id": unit_id, "option": option, "comment": comment,
             "device_hash": rules.device_hash(device_id, salt), "network_hash": network, "day": day,
-            "created_at": now, "status": "accepted", "flag_reason": "", "is_demo": is_demo,
+            "created_at": now, "status": "accepted", "flag_reason": "", "source": source, "is_demo": is_demo,
         }).scalar_one()
     except IntegrityError:
         session.rollback()
@@ -294,6 +296,8 @@ def rule_on_votes(session: Session, *, actor: Actor, vote_ids: list[int], decisi
     for row in rows:
         before[row[2]] = before.get(row[2], 0) + 1
     campaigns = {row[1] for row in rows}
+    # A complaint held back with its vote now reaches its unit, or never does (db.complaints.handling).
+    follow_vote_ruling(session, actor=actor, vote_ids=ids, decision=decision)
     record(session, actor=actor, action="poll.ruling", entity="pollvote", entity_id=f"{ids[0]}…{ids[-1]}",
            campaign_id=campaigns.pop() if len(campaigns) == 1 else None,
            before={"statuses": before}, after={"decision": decision, "reason": reason, "votes": len(ids), "ids": ids})

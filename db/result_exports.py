@@ -197,12 +197,14 @@ def workbook_bytes(document: ResultDocument) -> bytes:
     _append(steps, ["类别", "单位", "实际权重", "各方式贡献", "投票（满意/基本满意/不满意）", "未计入投票",
                   "投票原始指数",
                   "类别平均", "收缩后指数", "满意率 95% 区间", "媒体案件数", "按时答复", "已办结", "群众评价",
-                  "媒体得分", "暗访次数", "问题（扣分）", "日常工作", "否决", "整改不满意", "自助法排名区间",
+                  "媒体得分", "群众投诉数", "按时受理", "按时办结", "回访满意度", "投诉办理得分",
+                  "暗访次数", "问题（扣分）", "日常工作", "否决", "整改不满意", "自助法排名区间",
                   "权重模拟排名中位数"])
     for row in document.rows:
         e = row.explanation
         poll = e.get("online", {}).get("poll", {})
         media = e.get("online", {}).get("media", {})
+        complaints = e.get("online", {}).get("complaints") or {}  # none in results from before complaints counted
         inspection = e.get("inspection", {})
         votes = poll.get("votes", {})
         wilson = poll.get("wilson95")
@@ -218,6 +220,9 @@ def workbook_bytes(document: ResultDocument) -> bytes:
             f"{wilson[0]:.3f}–{wilson[1]:.3f}" if wilson else "无投票",
             media.get("cases"), _fraction(media.get("on_time")), _fraction(media.get("resolved")),
             _number((media.get("satisfaction") or {}).get("score")), _number(media.get("score")),
+            complaints.get("complaints"), _fraction(complaints.get("ack_on_time")),
+            _fraction(complaints.get("closed_on_time")), _number((complaints.get("satisfaction") or {}).get("score")),
+            _number(complaints.get("score")),
             inspection.get("visits"),
             "；".join(f"{SEVERITIES_ZH.get(f['severity'], f['severity'])}:{f['description']}(-{f['deduction']:g})"
                      for f in inspection.get("findings", [])),
@@ -227,7 +232,8 @@ def workbook_bytes(document: ResultDocument) -> bytes:
             f"{boot_rank[0]:g}–{boot_rank[1]:g}" if boot_rank and None not in boot_rank else "",
             uncertainty.get("weights_rank_median"),
         ])
-    _style(steps, bold, [22, 40, 40, 40, 20, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 8, 60, 10, 24, 24, 14, 12])
+    _style(steps, bold, [22, 40, 40, 40, 20, 10, 10, 10, 10, 16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 8, 60, 10,
+                         24, 24, 14, 12])
     for sheet in book.worksheets[1:]:
         for cells in sheet.iter_rows(min_row=2):
             for cell in cells:

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core import complaints as complaint_rules
 from core import scoring as rules
 from core import settings as settings_rules
 from core.clock import office_today, utcnow
@@ -33,6 +34,7 @@ from db.models import (
     AccountabilityCase,
     Answer,
     Campaign,
+    Complaint,
     DailyScore,
     Dimension,
     Draw,
@@ -171,6 +173,7 @@ def load_inputs(session: Session, campaign_id: int, *, today: date | None = None
             rejections[unit_index[unit_id]].append(notice_no or f"#{rect_id}")
 
     return rules.ScoringInputs(
+        complaints=_complaints(session, campaign_id, unit_index),
         units=tuple(rules.UnitRef(u.code, u.name, u.category_code) for u in units),
         dimensions=tuple(d.code for d in dims), groups=tuple(g.code for g in groups), population=population,
         respondent_groups=np.array([group_index[g] for _, g in responses], dtype=np.int64),
@@ -178,6 +181,23 @@ def load_inputs(session: Session, campaign_id: int, *, today: date | None = None
         media=tuple(tuple(m) for m in media), visits=visits, findings=tuple(tuple(f) for f in findings),
         daily=daily, vetoes=tuple(tuple(v) for v in vetoes), rejections=tuple(tuple(r) for r in rejections),
         as_of=as_of_day(campaign, today), sources=sources)
+
+
+def _complaints(session: Session, campaign_id: int, unit_index: dict[int, int]) -> tuple:
+    """Per unit, the poll's counted complaints (their vote counted, reached the unit, not taken out of the
+    count): part of the input hash, so a result whose complaints changed is not published."""
+    facts: list[list[complaint_rules.Facts]] = [[] for _ in unit_index]
+    for unit_id, received, acknowledged, closed, state, follow_up in session.exec(
+            select(Complaint.unit_id, Complaint.received_on, Complaint.acknowledged_on, Complaint.closed_on,
+                   Complaint.state, Complaint.follow_up)
+            .join(PollVote, PollVote.id == Complaint.vote_id)
+            .where(Complaint.campaign_id == campaign_id, col(PollVote.status).in_(COUNTED),
+                   col(Complaint.state).in_(complaint_rules.COUNTED_STATES), col(Complaint.received_on).is_not(None))
+            .order_by(Complaint.id)).all():
+        if unit_id in unit_index:
+            facts[unit_index[unit_id]].append(complaint_rules.Facts(
+                received, acknowledged, closed if state == "closed" else None, follow_up))
+    return tuple(tuple(f) for f in facts)
 
 
 # ------------------------------------------------------------------------------ scoring

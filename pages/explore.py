@@ -15,6 +15,7 @@ from ui import charts
 from ui import dashboard_data as data
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
+from ui.complaint_panels import explore_panel as complaints_over_time
 from ui.downloads import show_chart, show_table
 from ui.i18n import language, t
 
@@ -208,6 +209,7 @@ def unit_view() -> None:
     scores_across_years(found["history"], name)
     dimensions(found["profile"], name)
     poll_over_time(found["poll"], name)
+    complaints_over_time(unit_code, name, actor)  # complaint rate and handling time across months
     reviewer_groups(found["groups"], name)
     events(found["timeline"], name)
 

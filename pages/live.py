@@ -15,6 +15,7 @@ from core.clock import office_today, to_office, utcnow
 from core.privacy import SMALL_CELL, small_cell
 from ui import charts, display
 from ui.campaign import demo_notice, require_campaign
+from ui.complaint_panels import live_panel as complaints_panel
 from ui.dashboard_data import live
 from ui.downloads import show_chart, show_table
 from ui.i18n import language, t
@@ -244,6 +245,7 @@ def board() -> None:
             poll(data)
         ranking(data)
         casework(data)
+        complaints_panel(campaign.id, actor, today)  # the poll's complaints: open, overdue, waiting
 
 
 board()

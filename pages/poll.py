@@ -15,8 +15,10 @@ import streamlit as st
 from core.clock import office_today
 from core.errors import UserError
 from core.poll import COMMENT_LIMIT, OPTIONS, find_units
-from db.poll import poll_campaign, poll_salt, record_vote
+from db.complaints.intake import vote as vote_and_file
+from db.poll import poll_campaign, poll_salt
 from db.units import categories, list_units
+from ui import complaint_receipt as complaint
 from ui.client import client_address
 from ui.device import device_id
 from ui.i18n import error_text, language, language_selector, t
@@ -64,6 +66,7 @@ if campaign_id is None:
 
 by_code = {u.code: u for u in units}
 category_name = {code: (en if english else zh) for code, zh, en in cats}
+complaint.poster_entry(by_code, pick)  # ?unit=CODE&src=POSTER from a window poster, ?receipt=CODE
 
 done = st.session_state.pop(DONE, None)
 if done:
@@ -71,6 +74,7 @@ if done:
 
 chosen = by_code.get(st.session_state.get(UNIT) or "")
 if chosen is None:
+    complaint.receipt_panel()
     st.header(t("poll.title"))
     if not st.context.is_embedded:  # inside the portal, the portal's own heading says where the visitor is
         st.caption(campaign_names[english])
@@ -85,6 +89,7 @@ if chosen is None:
     with st.container(key="poll_units"):
         for code in matches:
             st.button(by_code[code].name, key=f"poll_pick_{code}", on_click=pick, args=(code,), width="stretch")
+    complaint.receipt_lookup()
     st.caption(t("poll.privacy"))
     st.stop()
 
@@ -105,8 +110,11 @@ st.button(t("poll.other_unit"), on_click=pick, args=(None,), type="tertiary", ic
 if clicked:
     address, salt = client_address(), poll_salt()
     try:  # retried after a lock or a database restart; the one-vote-per-day constraint stops a double count
-        result = transact(lambda s: record_vote(s, campaign_id=campaign_id, unit_id=chosen.id, option=clicked[0],
-                                                device_id=device, ip=address, comment=comment, salt=salt))
+        filed = transact(lambda s: vote_and_file(s, campaign_id=campaign_id, unit_id=chosen.id, option=clicked[0],
+                                                 device_id=device, ip=address, comment=comment, salt=salt,
+                                                 source=complaint.source()))
+        result = filed.vote
+        complaint.filed(filed.receipt)  # a 不满意 vote with a comment: its receipt, shown on the next screen
     except UserError as error:
         st.session_state[REFUSAL] = error_text(error)
     else:

@@ -215,6 +215,12 @@ def unit_detail(row) -> None:
                on_time=f"{media.get('on_time', {}).get('count', 0)}/{media.get('on_time', {}).get('of', 0)}",
                resolved=f"{media.get('resolved', {}).get('count', 0)}/{media.get('resolved', {}).get('of', 0)}",
                satisfaction=number((media.get("satisfaction") or {}).get("score")), score=number(media.get("score"))))
+    complaints = online.get("complaints")
+    if complaints:  # results computed before complaints counted have none
+        st.write(t("results.complaints_line", n=complaints.get("complaints", 0),
+                   ack=f"{complaints['ack_on_time']['count']}/{complaints['ack_on_time']['of']}",
+                   closed=f"{complaints['closed_on_time']['count']}/{complaints['closed_on_time']['of']}",
+                   satisfaction=number(complaints["satisfaction"]["score"]), score=number(complaints.get("score"))))
     inspection = e.get("inspection", {})
     st.markdown(f"**{t('method.inspection')}** · {number(inspection.get('score'))} · "
                 f"{t('results.visits', n=inspection.get('visits', 0), deducted=inspection.get('deducted', 0))}")

@@ -8,6 +8,9 @@ from datetime import datetime, time
 import streamlit as st
 
 from core.clock import from_office, to_office
+from core.complaints import DEFAULT_WEIGHTS as COMPLAINT_WEIGHTS
+from core.complaints import DEFAULTS as COMPLAINT_DEFAULTS
+from core.complaints import PARTS as COMPLAINT_PARTS
 from core.errors import UserError
 from core.settings import METHODS, OPTIONS, SEVERITIES
 from db.campaigns import copy_campaign, dimensions, list_campaigns, update_calendar, update_settings
@@ -69,6 +72,20 @@ def percent_group(group: str, keys: list[str], labels: dict[str, str], values: d
     return out
 
 
+def complaint_settings(settings: dict) -> dict:
+    """The poll's complaint handling: its parts' weights, the deadlines and when call-back numbers are erased."""
+    parts = list(COMPLAINT_PARTS)
+    weights = percent_group("complaint_weights", parts, {k: t(f"complaint_settings.{k}") for k in parts},
+                            settings.get("complaint_weights") or COMPLAINT_WEIGHTS)
+    given = {**COMPLAINT_DEFAULTS, **(settings.get("complaints") or {})}
+    cols = st.columns(3)
+    days = {key: cols[i].number_input(t(f"complaint_settings.{key}"), low, high, int(given[key]),
+                                      key=f"complaints_{key}_{year}")
+            for i, (key, low, high) in enumerate((("ack_working_days", 1, 30), ("close_working_days", 1, 365),
+                                                  ("phone_erase_days", 0, 3650)))}
+    return {"complaint_weights": weights, "complaints": days}
+
+
 with scoring_tab:
     with session() as s:
         dims = dimensions(s, campaign.id)
@@ -78,13 +95,15 @@ with scoring_tab:
         new = deepcopy(settings)
         new["method_weights"] = percent_group("method_weights", list(METHODS),
                                               {m: t(f"method.{m}") for m in METHODS}, settings["method_weights"])
-        new["online_weights"] = percent_group("online_weights", ["poll", "media"],
-                                              {k: t(f"settings.online.{k}") for k in ("poll", "media")},
+        online_keys = ["poll", "media", "complaints"]
+        new["online_weights"] = percent_group("online_weights", online_keys,
+                                              {k: t(f"settings.online.{k}") for k in online_keys},
                                               settings["online_weights"])
         media_keys = ["on_time", "resolved", "satisfaction"]
         new["media_weights"] = percent_group("media_weights", media_keys,
                                              {k: t(f"settings.media.{k}") for k in media_keys},
                                              settings["media_weights"])
+        new.update(complaint_settings(settings))
         new["dimension_weights"] = percent_group("dimension_weights", [d.code for d in dims],
                                                  {d.code: named(d) for d in dims}, settings["dimension_weights"])
         new["option_scores"] = percent_group("option_scores", list(OPTIONS),

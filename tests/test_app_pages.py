@@ -12,6 +12,7 @@ PAGE_FILES = {"questionnaire": "questionnaire.py", "poll": "poll.py", "poll_admi
               "media": "media.py", "inspections": "inspections.py", "cases": "cases.py",
               "rectification": "rectification.py", "reports": "reports.py", "home": "home.py",
               "results": "results.py", "feedback": "feedback.py", "live": "live.py", "explore": "explore.py",
+              "complaints": "complaints.py",
               "pool": "pool.py", "draw": "draw.py",
               "panel": "panel.py", "settings": "settings.py",
               "units": "units.py", "users": "users.py", "audit": "audit.py", "account": "account.py"}

@@ -155,6 +155,7 @@ def test_store_functions_that_take_an_actor_were_found():
     names = [name for name, _ in ACTOR_FUNCTIONS]
     assert "db.users.create_user" in names and "db.poll.rule_on_votes" in names and len(names) >= 20
     assert "db.signin.sessions.end_session" in names and "db.signin.display_links.revoke_display_link" in names
+    assert "db.complaints.handling.close" in names
 
 
 def row_counts(engine) -> dict[str, int]:
@@ -256,8 +257,14 @@ def test_tokens_and_ballot_codes_carry_at_least_128_bits():
     codes = [tokens.normalise_ballot_code(tokens.new_ballot_code()) for _ in range(2000)]
     assert len(set(codes)) == len(codes)
     assert all(len(c.replace("-", "")) * 5 >= 128 for c in codes)  # 5 bits per base32 character
+    # A complaint's receipt: at least 64 random bits (the issue asks that much; 80 are used).
+    from core import complaints
+
+    receipts = [complaints.normalise_receipt(complaints.new_receipt()) for _ in range(2000)]
+    assert len(set(receipts)) == len(receipts) and all(len(r.replace("-", "")) * 5 >= 64 for r in receipts)
     # Stored only as hashes: no column of the schema holds a token or code in plain text.
     from db import models
 
     columns = {c.name for table in models.SQLModel.metadata.tables.values() for c in table.columns}
-    assert not {"token", "plain_token", "ballot_code", "link"} & columns and "token_hash" in columns
+    assert not {"token", "plain_token", "ballot_code", "link", "receipt", "receipt_code"} & columns
+    assert "token_hash" in columns and "receipt_hash" in columns

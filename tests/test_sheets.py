@@ -130,8 +130,10 @@ def test_extracted_font_is_cached_and_is_the_sc_face():
 
 
 def test_missing_font_names_the_debian_package(monkeypatch):
-    monkeypatch.setattr(sheets, "_PREFERRED_FONTS", ())
-    monkeypatch.setattr(sheets, "_fc_match", lambda: None)
+    from db import pdf  # where the font is found (shared with the window posters)
+
+    monkeypatch.setattr(pdf, "_PREFERRED_FONTS", ())
+    monkeypatch.setattr(pdf, "_fc_match", lambda: None)
     sheets.find_cjk_font.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="fonts-noto-cjk"):

@@ -1,0 +1,179 @@
+"""The citizen's side of a complaint: filing it with the vote, the receipt, the call-back number, the reply.
+
+A 不满意 vote with a comment becomes a complaint in the vote's own transaction. The receipt code
+is shown once and stored only as its hash; whoever holds it may read the unit's answer, leave a
+phone number (with consent) and rate the handling once the complaint is closed. Wrong receipt
+codes are counted per network (salted hash) and refused beyond the ballot codes' limit, so a
+receipt cannot be found by trying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core import complaints as rules
+from core.clock import to_office, utcnow
+from core.errors import UserError
+from core.poll import network_hash
+from db.access import Actor
+from db.audit import record
+from db.models import Attempt, Complaint, PollVote, Unit
+from db.poll import VoteResult, record_vote
+from db.questionnaire import FAILED_ENTRY_WINDOW, MAX_FAILED_ENTRIES
+
+ATTEMPT_KIND = "receipt_code"
+CITIZEN = Actor("citizen", "public")  # the audit log's name for whoever holds a receipt
+
+
+@dataclass(frozen=True)
+class Filed:
+    vote: VoteResult
+    receipt: str | None = None  # shown once; only its hash is stored
+    complaint_id: int | None = None
+
+
+def vote(session: Session, *, campaign_id: int, unit_id: int, option: str, device_id: str, ip: str | None,
+         comment: str = "", salt: str, source: str = "", now: datetime | None = None) -> Filed:
+    """Record the vote (db.poll.record_vote); a 不满意 vote with a comment also files a complaint.
+
+    A vote set aside as a possible burst files its complaint as held: it reaches the unit only if
+    the administrator admits the vote. The citizen gets the same receipt either way.
+    """
+    now = now or utcnow()
+    result = record_vote(session, campaign_id=campaign_id, unit_id=unit_id, option=option, device_id=device_id,
+                         ip=ip, comment=comment, salt=salt, now=now, source=rules.clean_source(source))
+    if not result.recorded or not rules.is_complaint(option, comment):
+        return Filed(result)
+    # 80 random bits: a receipt colliding with another (the unique index would refuse it) never happens.
+    receipt = rules.new_receipt()
+    held = result.status == "flagged"
+    complaint = Complaint(campaign_id=campaign_id, unit_id=unit_id, vote_id=result.vote_id,
+                          receipt_hash=rules.receipt_hash(receipt), state="held" if held else "received",
+                          received_on=None if held else to_office(now).date(), created_at=now, updated_at=now)
+    session.add(complaint)
+    session.flush()
+    return Filed(result, receipt, complaint.id)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the citizen sees for a receipt."""
+
+    unit_name: str
+    comment: str
+    voted_on: date
+    state: str  # as the citizen sees it: submitted, received, acknowledged, disputed, closed, excluded
+    received_on: date | None
+    acknowledged_on: date | None
+    closed_on: date | None
+    closing_kind: str | None
+    found: str
+    done: str
+    ruling_reason: str
+    follow_up: str | None
+    may_rate: bool
+    phone_left: bool
+
+
+@dataclass(frozen=True)
+class Lookup:
+    reply: Reply | None = None
+    refusal: UserError | None = None
+
+
+def _client(ip: str | None, salt: str) -> str:
+    return network_hash(ip, salt)
+
+
+def _too_many(session: Session, client: str, now: datetime) -> bool:
+    failures = session.exec(select(func.count()).select_from(Attempt).where(
+        Attempt.kind == ATTEMPT_KIND, Attempt.subject_hash == client, Attempt.at > now - FAILED_ENTRY_WINDOW)).one()
+    return failures >= MAX_FAILED_ENTRIES
+
+
+def _find(session: Session, receipt: str, ip: str | None, salt: str, now: datetime) -> Complaint | UserError:
+    """The complaint of a receipt, or a refusal (a wrong code is counted against the network)."""
+    client = _client(ip, salt)
+    if _too_many(session, client, now):
+        return UserError("complaints.too_many", "too many wrong codes from this network; wait ten minutes and "
+                                                "try again")
+    complaint = None
+    if rules.plausible_receipt(receipt):
+        complaint = session.exec(select(Complaint).where(
+            Complaint.receipt_hash == rules.receipt_hash(receipt))).first()
+    if complaint is None:
+        session.add(Attempt(kind=ATTEMPT_KIND, subject_hash=client, at=now))  # committed with the refusal
+        return UserError("complaints.unknown_receipt", "this receipt code is not valid; check it and type it again")
+    return complaint
+
+
+def _reply(session: Session, c: Complaint) -> Reply:
+    unit_name, comment, day = session.exec(select(Unit.name, PollVote.comment, PollVote.day)
+                                           .join(PollVote, PollVote.unit_id == Unit.id)
+                                           .where(PollVote.id == c.vote_id)).one()
+    # Held or dismissed with its vote: the citizen sees "submitted", as the poll thanks a flagged vote alike.
+    state = "submitted" if c.state in ("held", "dismissed") else c.state
+    answered = c.state in ("closed", "excluded", "disputed")
+    return Reply(unit_name, comment, day, state, c.received_on if state != "submitted" else None,
+                 c.acknowledged_on, c.closed_on if answered else None, c.closing_kind if answered else None,
+                 c.found if answered else "", c.done if answered else "",
+                 c.ruling_reason if c.state == "excluded" else "", c.follow_up,
+                 rules.may_rate(c.state, c.follow_up), c.phone is not None)
+
+
+def look_up(session: Session, *, receipt: str, ip: str | None, salt: str, now: datetime | None = None) -> Lookup:
+    """The state and the unit's answer for a receipt code, or why not (rate-limited per network)."""
+    found = _find(session, receipt, ip, salt, now or utcnow())
+    if isinstance(found, UserError):
+        return Lookup(refusal=found)
+    return Lookup(_reply(session, found))
+
+
+def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip: str | None, salt: str,
+                now: datetime | None = None) -> Lookup:
+    """The citizen asks for a call back: only with the consent box ticked; the number is checked first."""
+    if not consent:
+        return Lookup(refusal=UserError("complaints.consent_needed",
+                                        "tick the box to agree that the unit may call you about this complaint"))
+    try:
+        number = rules.clean_phone(phone)
+    except UserError as error:
+        return Lookup(refusal=error)
+    found = _find(session, receipt, ip, salt, now or utcnow())
+    if isinstance(found, UserError):
+        return Lookup(refusal=found)
+    if found.state in ("closed", "excluded", "dismissed"):
+        return Lookup(refusal=UserError("complaints.phone_too_late", "this complaint is finished; a call back can "
+                                                                      "no longer be asked for"))
+    found.phone, found.updated_at = number, utcnow()
+    session.add(found)
+    record(session, actor=CITIZEN, action="complaints.phone_left", entity="complaint", entity_id=found.id,
+           campaign_id=found.campaign_id, after={"phone": rules.mask(number)})
+    return Lookup(_reply(session, found))
+
+
+def rate_handling(session: Session, *, receipt: str, option: str, ip: str | None, salt: str,
+                  now: datetime | None = None) -> Lookup:
+    """The citizen's one follow-up rating of a closed complaint's handling."""
+    now = now or utcnow()
+    if option not in rules.FOLLOW_UP:
+        return Lookup(refusal=UserError("poll.unknown_option", "choose one of: satisfied, basically satisfied, "
+                                                               "dissatisfied"))
+    found = _find(session, receipt, ip, salt, now)
+    if isinstance(found, UserError):
+        return Lookup(refusal=found)
+    found = session.exec(select(Complaint).where(Complaint.id == found.id).with_for_update()).one()
+    if found.follow_up is not None:
+        return Lookup(refusal=UserError("complaints.rated_already", "you have rated the handling already"))
+    if not rules.may_rate(found.state, found.follow_up):
+        return Lookup(refusal=UserError("complaints.not_closed", "the handling can be rated once the complaint "
+                                                                 "is closed"))
+    found.follow_up, found.follow_up_at, found.updated_at = option, now, now
+    session.add(found)
+    record(session, actor=CITIZEN, action="complaints.follow_up", entity="complaint", entity_id=found.id,
+           campaign_id=found.campaign_id, after={"follow_up": option})
+    return Lookup(_reply(session, found))

@@ -20,7 +20,20 @@ from db.access import cli_actor
 from db.backup import backup, restore
 from db.demo import load_demo
 from db.engine import make_engine, session_scope
-from db.models import Attempt, Evidence, Finding, Invitation, Result, ResultUnit, ReviewerGroup, Unit, User
+from db.models import (
+    AppSetting,
+    Attempt,
+    DisplayLink,
+    Evidence,
+    Finding,
+    Invitation,
+    Result,
+    ResultUnit,
+    ReviewerGroup,
+    Unit,
+    User,
+    UserSession,
+)
 from tests.support import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +76,15 @@ def fill_every_table(engine) -> None:
             result = s.exec(select(Result)).scalars().first()
             s.add(ResultUnit(result_id=result.id, unit_id=unit.id, total=91.5, components={"panel": 90.1},
                              grade="excellent", rank=1, explanation={"zh": "说明"}))
+        if empty(AppSetting):
+            s.add(AppSetting(key="sessions", value={"idle_hours": 8, "lifetime_days": 7}, updated_by="admin"))
+        if empty(UserSession) or empty(DisplayLink):
+            staff = User(username="backup-check", role="leader", password_hash="x")
+            s.add(staff)
+            s.flush()
+            s.add(UserSession(id_hash=token_hash(new_token()), user_id=staff.id, device="Chrome · Android"))
+            s.add(DisplayLink(token_hash=token_hash(new_token()), campaign_id=1, label="大屏", created_by="admin",
+                              expires_at=utcnow() + timedelta(days=30)))
 
 
 @pytest.fixture

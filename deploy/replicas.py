@@ -71,11 +71,11 @@ class Replicas:
             raise RuntimeError("nginx is not installed (Debian package nginx-light)")
         env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT), **self.environment)
         for k, port in enumerate(self.ports):
-            log = open(self.folder / f"app{k}.log", "ab")  # noqa: SIM115 - kept open for the process
-            self.apps.append(subprocess.Popen(
-                [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            with open(self.folder / f"app{k}.log", "ab") as log:  # the child keeps its own handle
+                self.apps.append(subprocess.Popen(
+                    [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port", str(port),
+                     "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         for port in self.ports:
             wait_healthy(f"http://127.0.0.1:{port}")
         os.chmod(self.folder, 0o755)  # nginx's workers run as an unprivileged user

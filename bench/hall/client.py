@@ -120,7 +120,7 @@ def _element_kind(element) -> tuple[str, object]:
 def _texts(proto) -> list[str]:
     """Every string an element shows (body, label, ...): what a person reads on screen."""
     found = []
-    for descriptor, value in proto.ListFields():
+    for _descriptor, value in proto.ListFields():
         if isinstance(value, str):
             found.append(value)
     return found
@@ -421,13 +421,6 @@ class Tab:
             raise ProtocolError(f"the page raised: {self.exceptions[0][:200]}")
         return time.perf_counter() - started
 
-    def _set(self, widget: Widget, state: WidgetState) -> float | None:
-        if widget.form_id:  # held in the form until it is submitted
-            self.pending_forms.setdefault(widget.form_id, {})[widget.id] = state
-            return None
-        self.states[widget.id] = state
-        return state
-
     async def choose(self, widget: Widget, option: str) -> float:
         """Tap an option of a segmented control / pills, a radio or a selectbox."""
         state = WidgetState(id=widget.id)
@@ -446,8 +439,8 @@ class Tab:
         return await self._commit(widget, WidgetState(id=widget.id, bool_value=value))
 
     async def _commit(self, widget: Widget, state: WidgetState) -> float | None:
-        if widget.form_id:
-            self._set(widget, state)
+        if widget.form_id:  # held in the form until it is submitted
+            self.pending_forms.setdefault(widget.form_id, {})[widget.id] = state
             return None
         self.states[widget.id] = state
         return await self.rerun(fragment_id=widget.fragment_id)

@@ -144,10 +144,11 @@ async def reviewer(hall: Hall, index: int, token: str, link: str, *, already: di
                     return
                 await think(rng, hall.pace.tap)
                 option = rng.choice(list(OPTION_LABELS))
-                group = next((g for g in answer_groups(tab) if g.key == group.key), None)
-                if group is None:
+                # The widget as the last run drew it (a fragment rerun may have replaced it).
+                current = next((g for g in answer_groups(tab) if g.key == group.key), None)
+                if current is None:
                     raise ProtocolError(f"answer widget for unit {unit} dimension {dim} vanished")
-                record.time("answer", await tab.choose(group, OPTION_LABELS[option]))
+                record.time("answer", await tab.choose(current, OPTION_LABELS[option]))
                 given[(unit, dim)] = option
                 record.answers[(token, unit, dim)] = option
             done_units.add(unit_id)

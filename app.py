@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import ui.speed  # noqa: F401  (Streamlit's repeated work done once, before any page runs)
 from core.roles import is_public, may_open
 from ui.auth import current_actor, sign_out
 from ui.campaign import campaign_selector

@@ -2,7 +2,7 @@
 
 `python -m bench.hall --curve [--minutes M] [--points 25,50,100,200,400] [--configs sqlite,postgresql,replicas2]`.
 Each point is its own short run on a fresh stage (the whole curve must fit in about twenty minutes on this
-2-CPU machine, so a point is --minutes long, 1 by default). Printed as a table, written as JSON lines and drawn
+2-CPU machine, so a point is --minutes long, 0.75 by default). Printed as a table, written as JSON lines and drawn
 as bench/hall_knee.png (p95 against reviewers, one line per configuration; plotly + kaleido on /usr/bin/chromium).
 """
 
@@ -102,7 +102,7 @@ def main(args) -> int:
     from bench.hall.__main__ import plan_from
 
     base = plan_from(args)
-    base = replace(base, minutes=args.minutes if args.minutes != 3.0 else 1.0)
+    base = replace(base, minutes=args.minutes if args.minutes != 3.0 else 0.75)
     results = run_curve(base)
     print(table(results))
     for label, n in knees(results).items():

@@ -260,3 +260,27 @@ def test_a_widget_in_a_fragment_reruns_only_its_fragment(tmp_path):
     assert "page runs 1" in seen["after_tick"] and "ticks" in seen["after_tick"]
     assert seen["interval"] == 1
     assert "page runs 2" in seen["after_button"] and seen["pick_kept"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pieces
+
+
+def test_the_invitation_list_of_db_draw_is_read_for_a_remote_run(tmp_path):
+    from bench.hall.run import read_invitations
+
+    path = tmp_path / "invitations.csv"
+    path.write_text("name,group,group_name,link\n"
+                    "评议人1,cadre,机关干部,https://review.example/questionnaire?token=abc_-1\n"
+                    "评议人2,npc_deputy,人大代表,https://review.example/questionnaire?token=xyz\n", encoding="utf-8-sig")
+    found = read_invitations(path)
+    assert [(i.token, people.link_path(i.link)) for i in found] == [
+        ("abc_-1", "/questionnaire?token=abc_-1"), ("xyz", "/questionnaire?token=xyz")]
+
+
+def test_the_knee_is_the_last_point_held_before_the_first_miss():
+    from bench.hall.curve import knee
+
+    assert knee([(25, 40, 0), (50, 90, 0), (100, 240, 0), (200, 900, 0), (400, 200, 0)]) == 100
+    assert knee([(25, 40, 0), (50, 60, 1)]) == 25  # a failed session is a miss too
+    assert knee([(200, 300, 0)]) == 0

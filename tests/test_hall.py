@@ -272,7 +272,8 @@ def test_the_invitation_list_of_db_draw_is_read_for_a_remote_run(tmp_path):
     path = tmp_path / "invitations.csv"
     path.write_text("name,group,group_name,link\n"
                     "评议人1,cadre,机关干部,https://review.example/questionnaire?token=abc_-1\n"
-                    "评议人2,npc_deputy,人大代表,https://review.example/questionnaire?token=xyz\n", encoding="utf-8-sig")
+                    "评议人2,npc_deputy,人大代表,https://review.example/questionnaire?token=xyz\n",
+                    encoding="utf-8-sig")
     found = read_invitations(path)
     assert [(i.token, people.link_path(i.link)) for i in found] == [
         ("abc_-1", "/questionnaire?token=abc_-1"), ("xyz", "/questionnaire?token=xyz")]

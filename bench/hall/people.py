@@ -295,9 +295,12 @@ async def viewer(hall: Hall, index: int, username: str, password: str) -> None:
         if not tab.auto_reruns:
             raise ProtocolError("signed in, but /live set no refresh timer (wrong password or role?)")
         await hall.go.wait()
+        due = time.monotonic()
         while not hall.over():
             fragment, interval = next(iter(tab.auto_reruns.items()))
-            await asyncio.sleep(hall.pace.live_every or interval)
+            # The frontend's setInterval: on a fixed beat, whether or not the last refresh took long.
+            due += hall.pace.live_every or interval
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
             if hall.over():
                 break
             record.time("live", await tab.auto_rerun(fragment))

@@ -71,6 +71,9 @@ class Result:
             "db_cpu_ms_per_interaction": self.cpu.get("database", 0) * 1000 / n,
             "generator_cpu_ms_per_interaction": self.cpu.get("generator", 0) * 1000 / n,
             "app_cores": self.cpu.get("app", 0) / max(self.window_s, 1e-9),
+            # What the CPU cost alone allows, whatever else the machine runs: reviewers (each with a citizen and
+            # this run's share of /live) that one core of app processes serves at this pace.
+            "reviewers_per_app_core": self.plan.reviewers * self.window_s / max(self.cpu.get("app", 0), 1e-9),
             "failures": len(self.record.failures) + len(self.record.resume_failures),
             "lost_or_duplicated": self.store["lost"] + self.store["duplicated"],
         }
@@ -241,7 +244,8 @@ def summary(result: Result) -> str:
         f"p99 {f['tap_p99_ms']:.0f} ms; poll p95 {f['poll_p95_ms']:.0f} ms; live refresh p95 {f['live_p95_ms']:.0f} ms",
         f"#   {f['interactions']} interactions ({f['interactions_per_s']:.1f}/s); server CPU "
         f"{f['cpu_ms_per_interaction']:.1f} ms per interaction, {f['cpu_ms_per_answer']:.1f} ms per answer "
-        f"(app processes, {f['app_cores']:.2f} cores); database {f['db_cpu_ms_per_interaction']:.1f} ms; "
+        f"(app processes, {f['app_cores']:.2f} cores: {f['reviewers_per_app_core']:.0f} reviewers per core); "
+        f"database {f['db_cpu_ms_per_interaction']:.1f} ms; "
         f"generator {f['generator_cpu_ms_per_interaction']:.1f} ms per interaction",
         f"#   {len(r.answers)} answers acknowledged, {len(r.finished)} questionnaires submitted, "
         f"{r.resumed} reloads resumed ({len(r.resume_failures)} not); votes acknowledged {len(r.votes)} "

@@ -281,8 +281,11 @@ def save_comment(session: Session, *, token: str, unit_id: int, text: str, now: 
 
 
 def save_position(session: Session, *, token: str, unit_code: str) -> None:
-    session.execute(update(Response).where(Response.token_hash == token, Response.status == "draft")
-                    .values(position=unit_code[:40]))
+    session.connection().execute(_SAVE_POSITION, {"token": token, "position": unit_code[:40]})
+
+
+_SAVE_POSITION = (update(Response).where(Response.token_hash == bindparam("token"), Response.status == "draft")
+                  .values(position=bindparam("position")))
 
 
 def _expected_cells(session: Session, campaign_id: int) -> list[tuple[int, int]]:

@@ -5,9 +5,9 @@ Public (no account). Entry by the personal link (`?token=…`) or a typed ballot
 The page holds only the token's hash; a reload reopens the link and resumes.
 
 A hall of 200 reviewers taps 60-80 times a second, so a tap does little: the unit screen is a
-fragment (moving between units reruns only it, never the app around it), and the five answers
-with the comment are a fragment inside it (a tap reruns only those, stores the difference with
-what the database holds, and reads nothing). The store is read when the unit screen is drawn.
+fragment (moving between units reruns only it, never the app around it), and each question is a
+fragment inside it: a tap reruns that one control, stores the difference between the screen and
+what the database holds, and reads nothing. The store is read whenever the unit screen is drawn.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from db.questionnaire import (
     open_questionnaire,
     save_answers,
     save_position,
+    structure_version,
     submit,
 )
 from db.units import UnitRow
 from ui.client import client_hash
 from ui.i18n import error_text, language, language_selector, named, t
-from ui.questionnaire import cached_structure, reset_session, touch_styles
+from ui.questionnaire import reset_session, structure_at, touch_styles
 from ui.store import fragment_store_errors, session, transact
 
 touch_styles()
@@ -78,6 +79,7 @@ ANSWER_KEY = f"a_{ballot.response_id}_"
 COMMENT_KEY = f"c_{ballot.response_id}_"
 KNOWN = "q_known"  # what the database holds for this ballot, as this session last read or wrote it
 DRAWN = "q_drawn"  # the units whose answers this session has drawn (the widgets whose values may be unsaved)
+MOVED = "q_moved"  # a unit moved to, whose position the next drawing of the unit screen stores
 
 
 def gone(error: UserError) -> None:
@@ -88,7 +90,7 @@ def gone(error: UserError) -> None:
 
 
 def read_state() -> State:
-    """The ballot's answers as stored (one indexed query): whenever the unit screen is drawn."""
+    """The ballot's answers as stored (one indexed query)."""
     try:
         with session() as s:
             state = load_state(s, token=ballot.token_hash)
@@ -151,17 +153,15 @@ def show_error() -> None:
 def go_to(code: str) -> None:
     st.session_state["q_unit"] = code
     st.session_state["q_review"] = False
-    with session() as s:
-        save_position(s, token=ballot.token_hash, unit_code=code)
+    st.session_state[MOVED] = code
 
 
-def progress(shape: Structure, state: State) -> None:
-    units, dims = shape.units, shape.dimensions
-    done = [u for u in units if all((u.id, d.id) in state.answers for d in dims)]
+def progress(shape: Structure, done: set[str]) -> None:
+    units = shape.units
     st.progress(len(done) / len(units), text=t("q.progress", done=len(done), total=len(units)))
     categories = list(dict.fromkeys(u.category_code for u in units))
     names = {u.category_code: u.category_en if language() == "en" else u.category_zh for u in units}
-    st.caption(" · ".join(f"{names[c]} {sum(1 for u in done if u.category_code == c)}/"
+    st.caption(" · ".join(f"{names[c]} {sum(1 for u in units if u.category_code == c and u.code in done)}/"
                           f"{sum(1 for u in units if u.category_code == c)}" for c in categories))
 
 
@@ -178,16 +178,6 @@ def answer(shape: Structure, index: int, dim_index: int) -> None:
                          format_func=labels.get, required=True, width="stretch")  # required: no unselecting
     if saved is None and st.session_state.get("q_checked") == unit.code:
         st.caption(f":red[{t('q.unanswered')}]")
-
-
-@st.fragment
-@fragment_store_errors
-def comment(shape: Structure, index: int) -> None:
-    unit = shape.units[index]
-    state = sync(shape, [unit])
-    show_error()
-    st.text_area(t("q.comment"), value=state.comments.get(unit.id, ""), max_chars=300,
-                 key=f"{COMMENT_KEY}{unit.id}", placeholder=t("q.comment_help"))
 
 
 def review(shape: Structure, state: State, current: str) -> None:
@@ -236,12 +226,28 @@ def next_unit(shape: Structure, code: str) -> None:
         go_to(codes[codes.index(code) + 1])
 
 
+def open_screen() -> tuple[Structure, State]:
+    """One short transaction: the position moved to (if any), the structure's version and the stored answers."""
+    moved = st.session_state.pop(MOVED, None)
+
+    def read(s):
+        if moved:
+            save_position(s, token=ballot.token_hash, unit_code=moved)
+        return structure_version(s, campaign_id=ballot.campaign_id), load_state(s, token=ballot.token_hash)
+
+    try:
+        version, state = transact(read)
+    except UserError as error:
+        gone(error)
+    st.session_state[KNOWN] = state
+    return structure_at(ballot.campaign_id, version), state
+
+
 @st.fragment
 @fragment_store_errors
 def unit_screen() -> None:
     """One unit, or the review: moving between units reruns only this."""
-    shape = cached_structure(ballot.campaign_id)
-    read_state()
+    shape, _ = open_screen()
     state = sync(shape)
     units, dims = shape.units, shape.dimensions
     codes = [u.code for u in units]
@@ -263,7 +269,7 @@ def unit_screen() -> None:
 
     st.session_state[DRAWN] = {*st.session_state.get(DRAWN, ()), unit.id}
     # Progress as it was when this unit was drawn: answering reruns only the answers, and "next" redraws it.
-    progress(shape, state)
+    progress(shape, done)
 
     def unit_label(code: str) -> str:
         # The unit on screen carries no mark: its answers change with every tap, which reruns only them.
@@ -286,18 +292,22 @@ def unit_screen() -> None:
                  category=unit.category_zh if language() == "zh" else unit.category_en))
     for dim_index in range(len(dims)):
         answer(shape, index, dim_index)
-    comment(shape, index)
+    # Not a fragment of its own: comments are few, and every fragment costs each move between units.
+    st.text_area(t("q.comment"), value=state.comments.get(unit.id, ""), max_chars=300,
+                 key=f"{COMMENT_KEY}{unit.id}", placeholder=t("q.comment_help"))
 
-    left, middle, right = st.columns(3)
+    # One row, not st.columns: three column blocks cost more to send than the buttons in them.
     # Buttons keyed by unit: a tap is handled by the button of the unit on screen, even when a quick
     # earlier tap's rerun was cut short before this run drew the buttons again.
-    if index > 0:
-        left.button(t("q.previous"), key=f"q_prev_{unit.code}", on_click=go_to, args=(codes[index - 1],),
-                    use_container_width=True)
-    if index + 1 < len(codes):
-        right.button(t("q.next"), key=f"q_next_{unit.code}", on_click=next_unit, args=(shape, unit.code),
-                     type="primary", use_container_width=True)
-    middle.button(t("q.to_review"), key=f"q_to_review_{unit.code}", on_click=st.session_state.update,
-                  kwargs={"q_review": True}, use_container_width=True)
+    with st.container(horizontal=True, key="q_moves"):
+        if index > 0:
+            st.button(t("q.previous"), key=f"q_prev_{unit.code}", on_click=go_to, args=(codes[index - 1],),
+                      width="stretch")
+        st.button(t("q.to_review"), key=f"q_to_review_{unit.code}", on_click=st.session_state.update,
+                  kwargs={"q_review": True}, width="stretch")
+        if index + 1 < len(codes):
+            st.button(t("q.next"), key=f"q_next_{unit.code}", on_click=next_unit, args=(shape, unit.code),
+                      type="primary", width="stretch")
+
 
 unit_screen()

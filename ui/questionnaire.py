@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from db.engine import database_url
-from db.questionnaire import Structure, structure, structure_version
+from db.questionnaire import Structure, structure
 from ui.store import session
 
 PREFIXES = ("q_", "a_", "c_")
@@ -42,12 +42,11 @@ def _structure(campaign_id: int, version: int, url: str) -> Structure:
         return structure(s, campaign_id=campaign_id)
 
 
-def cached_structure(campaign_id: int) -> Structure:
+def structure_at(campaign_id: int, version: int) -> Structure:
     """The questionnaire's units and dimensions, read once per process and kept while nothing changed.
 
-    Keyed by the campaign's structure version (its newest audit event), read here in one small
-    query: an administrator's rename shows at the reviewer's next screen. Shared, never changed.
+    Keyed by the campaign's structure version (db.questionnaire.structure_version, its newest audit
+    event), which the screen reads with the answers: an administrator's rename shows at the
+    reviewer's next screen. Shared by every session, never changed.
     """
-    with session() as s:
-        version = structure_version(s, campaign_id=campaign_id)
     return _structure(campaign_id, version, database_url())

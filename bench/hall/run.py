@@ -50,6 +50,7 @@ class Result:
     store: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
+    loop_lag_ms: list[float] = field(default_factory=list)
 
     def interactions(self) -> int:
         return sum(len(v) for k, v in self.record.latencies.items() if k != "open")
@@ -64,6 +65,7 @@ class Result:
             "poll_p95_ms": percentile(self.record.latencies.get("poll", []), 0.95),
             "live_p95_ms": percentile(self.record.latencies.get("live", []), 0.95),
             "open_p95_ms": percentile(self.record.latencies.get("open", []), 0.95),
+            "generator_lag_p95_ms": percentile(self.loop_lag_ms, 0.95),
             "interactions": self.interactions(), "answers": answers,
             "interactions_per_s": self.interactions() / max(self.window_s, 1e-9),
             "cpu_ms_per_interaction": self.cpu.get("app", 0) * 1000 / n,
@@ -126,11 +128,22 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
     started = time.monotonic()
     hall.deadline = started + window
     hall.go.set()
+    lag = asyncio.create_task(loop_lag(result.loop_lag_ms))
     await asyncio.gather(*running)
+    lag.cancel()
     result.window_s = time.monotonic() - started
     after = read_cpu(stage)
     result.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
     return result
+
+
+async def loop_lag(found: list[float], every: float = 0.05) -> None:
+    """How late the generator's own event loop wakes up: a late loop reads the server's answers late, and
+    its lateness would count as the server's. Reported beside the latencies so that a starved generator shows."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(every)
+        found.append((time.perf_counter() - asked - every) * 1000)
 
 
 def read_cpu(stage: Stage) -> dict[str, float]:
@@ -246,7 +259,8 @@ def summary(result: Result) -> str:
         f"{f['cpu_ms_per_interaction']:.1f} ms per interaction, {f['cpu_ms_per_answer']:.1f} ms per answer "
         f"(app processes, {f['app_cores']:.2f} cores: {f['reviewers_per_app_core']:.0f} reviewers per core); "
         f"database {f['db_cpu_ms_per_interaction']:.1f} ms; "
-        f"generator {f['generator_cpu_ms_per_interaction']:.1f} ms per interaction",
+        f"generator {f['generator_cpu_ms_per_interaction']:.1f} ms per interaction (its loop wakes "
+        f"{f['generator_lag_p95_ms']:.0f} ms late at p95)",
         f"#   {len(r.answers)} answers acknowledged, {len(r.finished)} questionnaires submitted, "
         f"{r.resumed} reloads resumed ({len(r.resume_failures)} not); votes acknowledged {len(r.votes)} "
         f"(stored accepted {result.store.get('votes_accepted', 0)}, flagged {result.store.get('votes_flagged', 0)}), "

@@ -285,3 +285,22 @@ def test_the_knee_is_the_last_point_held_before_the_first_miss():
     assert knee([(25, 40, 0), (50, 90, 0), (100, 240, 0), (200, 900, 0), (400, 200, 0)]) == 100
     assert knee([(25, 40, 0), (50, 60, 1)]) == 25  # a failed session is a miss too
     assert knee([(200, 300, 0)]) == 0
+
+
+def test_a_running_deployment_is_driven_with_the_invitation_list_of_db_draw(hall, tmp_path):
+    from bench.hall.run import run_hall
+
+    stage, url, _ = hall
+    path = tmp_path / "invitations.csv"
+    path.write_text("name,group,group_name,link\n" + "".join(
+        f"评议人{k},cadre,机关干部,{invitation.link}\n" for k, invitation in enumerate(stage.invitations[3:5])),
+        encoding="utf-8-sig")
+    plan = Plan(reviewers=2, citizens=1, live_viewers=1, minutes=0.1, units=1, mid_hall=False, reload=False,
+                pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(run_hall, plan, url=stage.url, invitations=path, leader=stage.leader).result(300)
+    assert result.problems == [] and result.notes  # no store check from afar, and it says so
+    assert result.record.failures == []
+    for invitation in stage.invitations[3:5]:
+        taps = {(u, d): o for (t, u, d), o in result.record.answers.items() if t == invitation.token}
+        assert len(taps) == 5 and stored_answers(url, invitation.token) == taps

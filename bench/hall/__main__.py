@@ -74,10 +74,13 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps({"configuration": result.label, "window_s": round(result.window_s, 1),
                           **{k: round(v, 2) for k, v in figures.items()}}))
+    for note in result.notes:
+        print(f"# {note}", file=sys.stderr)
     if result.problems:
         print("FAILED: " + "\n".join(result.problems), file=sys.stderr)
         return 1
-    print("# every acknowledged answer and vote is stored exactly once", file=sys.stderr)
+    if not result.notes:
+        print("# every acknowledged answer and vote is stored exactly once", file=sys.stderr)
     return 0
 
 

@@ -51,6 +51,7 @@ class Result:
     problems: list[str] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     loop_lag_ms: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def interactions(self) -> int:
         return sum(len(v) for k, v in self.record.latencies.items() if k != "open")
@@ -234,7 +235,7 @@ def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = N
                                                  [i.token for i in stage.invitations])
             result.problems += problems
         else:
-            result.problems.append("store not checked (a remote deployment: run the check where its database is)")
+            result.notes.append("store not checked: a remote deployment's database is not reachable from here")
         if result.record.failures or result.record.resume_failures:
             tail = ""
             for log in stage.logs:

@@ -245,6 +245,8 @@ class Tab:
                 self._handle(message)
         except websockets.ConnectionClosed as closed:
             self.closed_reason = f"websocket closed ({closed.rcvd.code if closed.rcvd else 'no code'})"
+        except ProtocolError as error:  # a message this tab cannot follow: the tab is broken, as a browser's would be
+            self.closed_reason = str(error)
         finally:
             if not self.closed_reason:
                 self.closed_reason = "websocket closed"

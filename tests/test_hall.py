@@ -2,7 +2,8 @@
 
 - a short hall (3 reviewers answering 2 units with a reload between them, 3 citizens, 1 leader on /live):
   every reviewer's stored answers are exactly its taps, every vote it was thanked for is stored once;
-- a browser and a virtual client doing the same taps store the same rows (questionnaire and poll);
+- a browser and a virtual client doing the same taps store the same rows (questionnaire and poll), and send
+  the same rerun messages (page, query, fragment, every widget's value, the browser context's fields);
 - a widget inside an st.fragment reruns only its fragment, and a run_every timer is kept as a browser does;
 - the store check reports a lost and a duplicated write.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -304,3 +306,74 @@ def test_a_running_deployment_is_driven_with_the_invitation_list_of_db_draw(hall
     for invitation in stage.invitations[3:5]:
         taps = {(u, d): o for (t, u, d), o in result.record.answers.items() if t == invitation.token}
         assert len(taps) == 5 and stored_answers(url, invitation.token) == taps
+
+
+def _normalise(message, response_id: str) -> dict:
+    """A rerun BackMsg as comparable facts: the page, the query, the fragment, and every widget's key and value
+    (the response id in the questionnaire's keys replaced, since two invitations have two responses)."""
+    from google.protobuf.json_format import MessageToDict
+
+    rerun = message.rerun_script
+    widgets = {}
+    for state in rerun.widget_states.widgets:
+        key = state.id.rsplit("-", 1)[-1].replace(f"_{response_id}_", "_R_")
+        key = re.sub(r"^(q_nav_\w+?)_\d+_\d+$", r"\1", key)  # the jump list's key counts answers
+        value = MessageToDict(state)
+        value.pop("id")
+        widgets[key] = value
+    return {"query": bool(rerun.query_string), "page": bool(rerun.page_script_hash), "name": rerun.page_name,
+            "fragment": bool(rerun.fragment_id), "auto": rerun.is_auto_rerun, "widgets": widgets,
+            "context": sorted(MessageToDict(rerun.context_info))}
+
+
+@pytest.mark.browser
+def test_the_virtual_client_sends_what_chromium_sends(browser):
+    """The same two taps (an answer, then a second answer) by Chromium and by the virtual client: the same BackMsgs."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    stage, url = start(reviewers=12, database="sqlite", replicas=1)
+    try:
+        first, second = stage.invitations[0], stage.invitations[1]
+        sent = []
+        context = browser.new_context(**TABLET, locale="zh-CN")
+        page = context.new_page()
+        page.on("websocket", lambda ws: ws.on("framesent", sent.append))
+        page.goto(f"{stage.url}{people.link_path(first.link)}")
+        wait_for_app(page)
+        groups = page.locator("[data-testid='stButtonGroup']")
+        for k, option in enumerate(("satisfied", "unknown")):
+            groups.nth(k).get_by_role("radio", name=OPTION_LABELS[option], exact=True).click()
+            wait_for_app(page, settle_ms=300)
+        context.close()
+        by_browser = [BackMsg.FromString(p) for p in sent if isinstance(p, bytes)]
+
+        async def virtual() -> list:
+            tab = Tab(stage.url, people.link_path(second.link))
+            captured = []
+            await tab.open()
+            original = tab.ws.send
+
+            async def send(data):
+                captured.append(BackMsg.FromString(data))
+                await original(data)
+
+            tab.ws.send = send
+            for k, option in enumerate(("satisfied", "unknown")):
+                await tab.choose(people.answer_groups(tab)[k], OPTION_LABELS[option])
+            await tab.close()
+            return captured
+
+        by_client = in_thread(virtual())
+        browser_reruns = [m for m in by_browser if m.WhichOneof("type") == "rerun_script"]
+        assert len(browser_reruns) == 3 and len(by_client) == 2  # the browser's first one opens the page
+        response = {}
+        engine = make_engine(url)
+        with session_scope(engine) as s:
+            for r in s.exec(select(Response)).all():
+                response[r.token_hash] = str(r.id)
+        engine.dispose()
+        for theirs, ours in zip(browser_reruns[1:], by_client, strict=True):
+            assert _normalise(ours, response[token_hash(second.token)]) == \
+                _normalise(theirs, response[token_hash(first.token)])
+    finally:
+        stage.stop()

@@ -337,7 +337,11 @@ def test_the_virtual_client_sends_what_chromium_sends(browser):
         sent = []
         context = browser.new_context(**TABLET, locale="zh-CN")
         page = context.new_page()
-        page.on("websocket", lambda ws: ws.on("framesent", sent.append))
+
+        def keep(payload) -> None:  # Playwright takes Python functions as handlers, not bound built-ins
+            sent.append(payload)
+
+        page.on("websocket", lambda ws: ws.on("framesent", keep))
         page.goto(f"{stage.url}{people.link_path(first.link)}")
         wait_for_app(page)
         groups = page.locator("[data-testid='stButtonGroup']")

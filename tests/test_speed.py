@@ -60,3 +60,22 @@ def test_the_deferred_files_are_the_same_files():
     assert csv_bytes(data).decode("utf-8-sig").splitlines()[1].startswith("'=危险")
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(data, sheet="排名")))
     assert book["排名"]["A2"].value == "'=危险" and book["排名"]["B2"].value == 91.5
+
+
+def test_config_sections_are_read_once_and_follow_every_change():
+    from streamlit import config
+
+    assert getattr(config.get_options_for_section, "_cached", False)
+    before = config.get_option("theme.primaryColor")
+    first = config.get_options_for_section("theme")
+    assert first["primaryColor"] == before
+    first["primaryColor"] = "#000000"  # a caller's copy: the cache is not changed through it
+    assert config.get_options_for_section("theme")["primaryColor"] == before
+    try:
+        config.set_option("theme.primaryColor", "#123456")
+        assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
+    finally:
+        config.set_option("theme.primaryColor", before)
+    assert config.get_options_for_section("theme")["primaryColor"] == before
+    config.get_config_options(force_reparse=True)  # files parsed again: a new table, read afresh
+    assert config.get_options_for_section("theme")["primaryColor"] == config.get_option("theme.primaryColor")

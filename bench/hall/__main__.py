@@ -37,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--leader", nargs=2, metavar=("USERNAME", "PASSWORD"),
                    help="with --url: the account the live viewers sign in with")
     p.add_argument("--curve", action="store_true", help="the knee curve (bench/hall/curve.py) instead of one run")
+    p.add_argument("--configs", help="with --curve: some of sqlite,postgresql,replicas2 (default all three)")
     p.add_argument("--redraw", action="store_true", help="with --curve: draw the PNG again from bench/hall_knee.jsonl")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return p

@@ -118,11 +118,20 @@ def main(args) -> int:
         path = draw(rows, minutes=rows[0].get("minutes", base.minutes) if rows else base.minutes)
         print(f"# drawn: {path}")
         return 0
-    results = run_curve(base)
+    configs = tuple(c for c in (args.configs or ",".join(CONFIGS)).split(",") if c)
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        print(f"unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(CONFIGS)}", file=sys.stderr)
+        return 2
+    results = run_curve(base, configs=configs)
     print(table(results))
     for label, n in knees(results).items():
         print(f"# knee, {label}: {n} reviewers at p95 <= {TARGET_P95_MS} ms")
     rows = rows_of(results)
+    if set(configs) != set(CONFIGS) and DATA.exists():  # keep the other configurations' last figures
+        fresh = {row["configuration"] for row in rows}
+        rows = [row for row in (json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()
+                                if line.strip()) if row["configuration"] not in fresh] + rows
     DATA.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     path = draw(rows, minutes=base.minutes)
     if path:

@@ -7,7 +7,7 @@ PORT ?= 8501
 # Test processes (pytest-xdist); files stay whole on one worker, so a module's server is started once.
 TEST_WORKERS ?= 3
 
-.PHONY: run test bench load lint init demo clean-venv
+.PHONY: run test bench load hall serve-replicas lint init demo clean-venv
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.app: requirements.txt
@@ -43,6 +43,19 @@ bench: $(VENV)/.dev
 # only, at most 5 minutes of driving); fails unless every accepted answer and vote is stored exactly once.
 load: $(VENV)/.dev
 	$(PY) -m bench.load
+
+# The hall day without browsers: 200 reviewers + 200 citizens + 3 leaders on /live, 3 minutes, over Streamlit's
+# websocket protocol; fails unless every acknowledged answer and vote is stored exactly once (bench/hall/).
+# HALL_OPTIONS="--replicas 2" (or --database postgresql, --curve, --url ... --invitations ...) to change it.
+HALL_OPTIONS ?= --replicas 2
+hall: $(VENV)/.dev
+	$(PY) -m bench.hall --reviewers 200 --citizens 200 --live-viewers 3 --minutes 3 $(HALL_OPTIONS)
+
+# N app processes + nginx (deploy/nginx.conf) on the PostgreSQL database in DATABASE_URL; Ctrl-C stops them.
+N ?= 2
+LISTEN ?= 127.0.0.1:8080
+serve-replicas: init
+	$(PY) -m deploy.replicas $(N) --listen $(LISTEN)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import streamlit as st
 
+import ui.speed  # noqa: F401  (Streamlit's repeated work done once, before any page runs)
 from core.roles import is_public, may_open
 from ui import display
 from ui.auth import current_actor, restore_session, send_cookie, sign_out
 from ui.campaign import campaign_selector
-from ui.i18n import language_selector, t
+from ui.i18n import language, language_selector, t
 from ui.store import store_errors
 
 HERE = Path(__file__).resolve().parent
@@ -47,9 +48,18 @@ PAGES = [
 ]
 
 
-def build_navigation():
-    actor = current_actor()
+NAV_KEY = "_nav_pages"  # this session's page list, with what it was built for
+
+
+def page_sections(actor, lang: str) -> dict[str, list]:
+    """The page list for this role and language, built once per session and reused on every run
+    (20 st.Page objects resolve 20 paths; a reviewer's session runs hundreds of times). Not shared
+    between sessions: st.navigation marks the page it is about to run on the Page object itself."""
     role = actor.role if actor else None
+    built_for = (role, actor is None, lang)
+    cached = st.session_state.get(NAV_KEY)
+    if cached and cached[0] == built_for:
+        return cached[1]
     sections: dict[str, list] = {}
     for section, key, file, url_path, icon in PAGES:
         # Public pages are reached by link (portal, QR code), never through the staff menu.
@@ -65,8 +75,14 @@ def build_navigation():
         page = st.Page(HERE / "pages" / file, title=t(f"nav.{key}"), icon=icon, url_path=url_path,
                        visibility="visible" if visible else "hidden")
         sections.setdefault(t(f"nav.section.{section}"), []).append(page)
+    st.session_state[NAV_KEY] = (built_for, sections)
+    return sections
+
+
+def build_navigation():
+    actor = current_actor()
     # expanded: an administrator has more pages than the ten Streamlit shows before "View more".
-    return st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
+    return st.navigation(page_sections(actor, language()), position="sidebar" if actor else "hidden", expanded=True)
 
 
 PUBLIC_PATHS = {url_path for _, key, _, url_path, _ in PAGES if is_public(key)}

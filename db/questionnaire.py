@@ -7,10 +7,11 @@ its reviewer group: the token that led to it is cleared and nothing else points 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import Integer, String, bindparam, cast, delete, null, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -28,6 +29,7 @@ from db.models import (
     Answer,
     AnswerComment,
     Attempt,
+    AuditEvent,
     Campaign,
     Dimension,
     DrawMember,
@@ -156,63 +158,135 @@ def _draft(session: Session, token: str, now: datetime) -> tuple[Response, Campa
     return response, campaign
 
 
+def _state_statement():
+    draft = (Response.token_hash == bindparam("token"), Response.status == "draft")
+    answers = (select(Response.id, Response.position, Answer.unit_id, Answer.dimension_id, Answer.option,
+                      cast(null(), String).label("text"))
+               .select_from(Response).join(Answer, Answer.response_id == Response.id, isouter=True).where(*draft))
+    comments = (select(Response.id, Response.position, AnswerComment.unit_id, cast(null(), Integer),
+                       cast(null(), String), AnswerComment.text)
+                .select_from(Response).join(AnswerComment, AnswerComment.response_id == Response.id).where(*draft))
+    return union_all(answers, comments)
+
+
+# Built once: putting a statement together in SQLAlchemy costs more than SQLite takes to run it.
+_STATE = _state_statement()
+
+
 def load_state(session: Session, *, token: str) -> State:
-    response = session.exec(select(Response).where(Response.token_hash == token, Response.status == "draft")).first()
-    if response is None:
+    """A draft's answers, comments and position in one indexed query (the token's unique index, then
+    the answers' and comments' indexes on the response): the questionnaire reads it on every screen."""
+    rows = session.connection().execute(_STATE, {"token": token}).all()
+    if not rows:
         raise UserError("q.gone", "this questionnaire was submitted or is no longer open")
-    answers = session.exec(select(Answer.unit_id, Answer.dimension_id, Answer.option)
-                           .where(Answer.response_id == response.id)).all()
-    comments = session.exec(select(AnswerComment.unit_id, AnswerComment.text)
-                            .where(AnswerComment.response_id == response.id)).all()
-    return State({(u, d): o for u, d, o in answers}, dict(comments), response.position)
+    given, notes = {}, {}
+    for _response, _position, unit_id, dimension_id, option, text in rows:
+        if text is not None:
+            notes[unit_id] = text
+        elif option is not None:
+            given[(unit_id, dimension_id)] = option
+    return State(given, notes, rows[0][1] or "")
 
 
-def _upsert(session: Session, table, values: dict, keys: list[str], changes: dict) -> None:
+@functools.cache
+def _upsert_statement(dialect: str, table, keys: tuple[str, ...], changes: tuple[str, ...]):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(index_elements=list(keys),
+                                        set_={name: insert.excluded[name] for name in changes})
+
+
+def _upsert(session: Session, table, rows: list[dict], keys: tuple[str, ...], changes: tuple[str, ...]) -> None:
     """INSERT … ON CONFLICT DO UPDATE on either engine: one statement, no read-modify-write race."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+    # On the connection: the ORM's bulk-insert path around a plain statement costs more than the statement.
+    connection = session.connection()
+    connection.execute(_upsert_statement(connection.dialect.name, table, keys, changes), rows)
 
 
-def _check_cell(session: Session, campaign_id: int, unit_id: int, dimension_id: int | None) -> None:
-    unit_ok = session.exec(select(Unit.id).where(Unit.id == unit_id, Unit.campaign_id == campaign_id,
-                                                 Unit.active)).first()
-    dimension_ok = dimension_id is None or session.exec(select(Dimension.id).where(
-        Dimension.id == dimension_id, Dimension.campaign_id == campaign_id)).first()
-    if unit_ok is None or dimension_ok is None:
+def _draft_check_statement():
+    units_ok = (select(func.count(Unit.id)).where(col(Unit.id).in_(bindparam("unit_ids", expanding=True)),
+                                                  Unit.campaign_id == Response.campaign_id, Unit.active)
+                .correlate(Response).scalar_subquery())
+    dimensions_ok = (select(func.count(Dimension.id))
+                     .where(col(Dimension.id).in_(bindparam("dimension_ids", expanding=True)),
+                            Dimension.campaign_id == Response.campaign_id)
+                     .correlate(Response).scalar_subquery())
+    return (select(Response.id, Response.rehearsal.label("draft_rehearsal"), Campaign.rehearsal,
+                   Campaign.panel_opens_at, Campaign.panel_closes_at, units_ok.label("units_ok"),
+                   dimensions_ok.label("dimensions_ok"))
+            .join(Campaign, Campaign.id == Response.campaign_id)
+            .where(Response.token_hash == bindparam("token"), Response.status == "draft"))
+
+
+_DRAFT_CHECK = _draft_check_statement()
+
+
+def _open_draft(session: Session, token: str, now: datetime, unit_ids: set[int], dimension_ids: set[int]) -> int:
+    """The draft's id, after checking in one statement that it is open and that every unit and
+    dimension belongs to its questionnaire (a tap's whole check: one query, not five)."""
+    row = session.connection().execute(_DRAFT_CHECK, {"token": token, "unit_ids": sorted(unit_ids),
+                                         "dimension_ids": sorted(dimension_ids)}).first()
+    if row is None:
+        raise UserError("q.gone", "this questionnaire was submitted or is no longer open")
+    problem = _window_error(row, now, rehearsal=row.draft_rehearsal)
+    if problem is not None:
+        raise problem
+    if row.units_ok != len(unit_ids) or row.dimensions_ok != len(dimension_ids):
         raise UserError("q.bad_item", "this question does not belong to the questionnaire")
+    return row.id
+
+
+def save_answers(session: Session, *, token: str, answers: dict[tuple[int, int], str] | None = None,
+                 comments: dict[int, str] | None = None, now: datetime | None = None) -> None:
+    """Store answers ((unit id, dimension id) -> option) and comments (unit id -> text) at once.
+
+    Changing an answer replaces the earlier one; an emptied comment is removed. Saving the same
+    again changes nothing, so a retried transaction is harmless.
+    """
+    answers, comments = answers or {}, comments or {}
+    for option in answers.values():
+        if option not in OPTIONS:
+            raise UserError("q.bad_option", "unknown answer {option!r}", option=option)
+    cleaned = {}
+    for unit_id, typed in comments.items():
+        text = "".join(ch for ch in typed if ch.isprintable() or ch == "\n").strip()
+        if len(text) > COMMENT_LIMIT:
+            raise UserError("q.comment_long", "a comment has at most {n} characters", n=COMMENT_LIMIT)
+        cleaned[unit_id] = text
+    if not answers and not cleaned:
+        return
+    response_id = _open_draft(session, token, now or utcnow(), {u for u, _ in answers} | set(cleaned),
+                              {d for _, d in answers})
+    if answers:
+        rows = [{"response_id": response_id, "unit_id": u, "dimension_id": d, "option": o}
+                for (u, d), o in answers.items()]
+        _upsert(session, Answer, rows[0] if len(rows) == 1 else rows,
+                ("response_id", "unit_id", "dimension_id"), ("option",))
+    emptied = [unit_id for unit_id, text in cleaned.items() if not text]
+    if emptied:
+        session.execute(delete(AnswerComment).where(AnswerComment.response_id == response_id,
+                                                    col(AnswerComment.unit_id).in_(emptied)))
+    written = [{"response_id": response_id, "unit_id": u, "text": text} for u, text in cleaned.items() if text]
+    if written:
+        _upsert(session, AnswerComment, written, ("response_id", "unit_id"), ("text",))
 
 
 def save_answer(session: Session, *, token: str, unit_id: int, dimension_id: int, option: str,
                 now: datetime | None = None) -> None:
     """Store one answer at once (changing it replaces the earlier one)."""
-    if option not in OPTIONS:
-        raise UserError("q.bad_option", "unknown answer {option!r}", option=option)
-    response, campaign = _draft(session, token, now or utcnow())
-    _check_cell(session, campaign.id, unit_id, dimension_id)
-    _upsert(session, Answer, {"response_id": response.id, "unit_id": unit_id, "dimension_id": dimension_id,
-                              "option": option}, ["response_id", "unit_id", "dimension_id"], {"option": option})
+    save_answers(session, token=token, answers={(unit_id, dimension_id): option}, now=now)
 
 
 def save_comment(session: Session, *, token: str, unit_id: int, text: str, now: datetime | None = None) -> None:
     """Store (or, when emptied, remove) the optional comment on a unit. Kept as plain text."""
-    text = "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
-    if len(text) > COMMENT_LIMIT:
-        raise UserError("q.comment_long", "a comment has at most {n} characters", n=COMMENT_LIMIT)
-    response, campaign = _draft(session, token, now or utcnow())
-    _check_cell(session, campaign.id, unit_id, None)
-    if not text:
-        session.execute(delete(AnswerComment).where(AnswerComment.response_id == response.id,
-                                                    AnswerComment.unit_id == unit_id))
-        return
-    _upsert(session, AnswerComment, {"response_id": response.id, "unit_id": unit_id, "text": text},
-            ["response_id", "unit_id"], {"text": text})
+    save_answers(session, token=token, comments={unit_id: text}, now=now)
 
 
 def save_position(session: Session, *, token: str, unit_code: str) -> None:
-    session.execute(update(Response).where(Response.token_hash == token, Response.status == "draft")
-                    .values(position=unit_code[:40]))
+    session.connection().execute(_SAVE_POSITION, {"token": token, "position": unit_code[:40]})
+
+
+_SAVE_POSITION = (update(Response).where(Response.token_hash == bindparam("token"), Response.status == "draft")
+                  .values(position=bindparam("position")))
 
 
 def _expected_cells(session: Session, campaign_id: int) -> list[tuple[int, int]]:
@@ -351,3 +425,15 @@ def wipe_rehearsal(session: Session, *, actor: Actor, year: int) -> dict:
     record(session, actor=actor, action="campaign.rehearsal_wipe", entity="campaign", entity_id=year,
            campaign_id=campaign.id, after=counts)
     return counts
+
+
+def structure_version(session: Session, *, campaign_id: int) -> int:
+    """A number that changes whenever the questionnaire's structure may have: the newest audit event of
+    the campaign (renaming, recategorising, (de)activating or merging a unit, renaming the campaign
+    are all audited). Lets a screen keep the structure in memory and still show an administrator's
+    change; one lookup in the audit table's campaign index."""
+    return session.connection().execute(_STRUCTURE_VERSION, {"campaign_id": campaign_id}).scalar_one()
+
+
+_STRUCTURE_VERSION = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+    AuditEvent.campaign_id == bindparam("campaign_id"))

@@ -8,21 +8,19 @@ hashed with the server's salt before anything is stored (db.poll).
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from core.clock import office_today
 from core.errors import UserError
 from core.poll import COMMENT_LIMIT, OPTIONS, find_units
 from db.complaints.intake import vote as vote_and_file
-from db.poll import poll_campaign, poll_salt
-from db.units import categories, list_units
+from db.poll import poll_salt
 from ui import complaint_receipt as complaint
 from ui.client import client_address
 from ui.device import device_id
 from ui.i18n import error_text, language, language_selector, t
-from ui.store import session, transact
+from ui.poll_data import poll_structure
+from ui.store import transact
 
 # Thumb-sized targets (Apple and Google both ask for at least 44-48 px), and a readable measure on a desktop.
 TOUCH_CSS = """<style>
@@ -30,18 +28,6 @@ TOUCH_CSS = """<style>
 .st-key-poll_votes button, .st-key-poll_units button { min-height: 3.25rem; font-size: 1.1rem; }
 </style>"""
 UNIT, DONE, REFUSAL = "poll_unit", "poll_done", "poll_refusal"
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def poll_structure(today: date) -> tuple[int | None, tuple[str, str], list, list]:
-    """The open campaign (id, names), its categories and active units: the same for every visitor, so cached."""
-    with session() as s:
-        campaign = poll_campaign(s, today=today)
-        if campaign is None:
-            return None, ("", ""), [], []
-        cats = [(c.code, c.name_zh, c.name_en) for c in categories(s, campaign_id=campaign.id)]
-        units = list_units(s, campaign_id=campaign.id, include_inactive=False)
-        return campaign.id, (campaign.name_zh, campaign.name_en), cats, units
 
 
 def pick(code: str | None) -> None:

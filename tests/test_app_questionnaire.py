@@ -132,3 +132,33 @@ def test_review_lists_what_is_missing_and_offers_no_submit(engine):
     at.run()
     assert "185 项未作答" in shown(at) or "共 185 项" in shown(at)
     assert not [b for b in at.button if b.label == "提交问卷"]
+
+
+def test_a_unit_renamed_by_the_office_shows_at_the_next_screen(engine):
+    from db.units import update_unit
+
+    at = type_code(questionnaire(), ballots(engine)[0])
+    assert at.header[0].value == "区发改局(区统计局)"
+    with session_scope(engine) as s:
+        campaign = get_campaign(s, 2017)
+        update_unit(s, actor=cli_actor(), campaign_id=campaign.id, code="es01", name="区发展和改革局",
+                    category_code="economic_social", active=True)
+    at.run()  # the structure is kept in memory, keyed by the campaign's audit version
+    assert not at.exception, at.exception
+    assert at.header[0].value == "区发展和改革局"
+
+
+def test_a_comment_is_stored_when_typed_and_shown_again_after_a_reload(engine):
+    from db.questionnaire import load_state
+
+    at = type_code(questionnaire(), ballots(engine)[0])
+    ballot = at.session_state["q_ballot"]
+    at.text_area[0].input("  窗口排队太久  ").run()
+    assert not at.exception, at.exception
+    with session_scope(engine) as s:
+        comments = load_state(s, token=ballot.token_hash).comments
+    assert list(comments.values()) == ["窗口排队太久"]
+    fresh = questionnaire()
+    fresh.session_state["q_ballot"] = ballot  # a new browser session on the same ballot
+    fresh.run()
+    assert fresh.text_area[0].value == "窗口排队太久"

@@ -183,3 +183,37 @@ def test_landscape_tablet_shows_the_whole_unit(browser, panel_app):
     assert page.get_by_role("button", name="下一个单位").is_visible()
     screenshot(page, "tablet-landscape-questionnaire")
     context.close()
+
+
+def test_quick_taps_are_all_stored_without_waiting_for_the_server(browser, panel_app):
+    """Five taps within about a second, then "next" at once: each question is its own fragment, and
+    every run stores whatever the screen shows that the database lacks."""
+    import time
+
+    _server, issued, url = panel_app
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    page.goto(issued[3].link)
+    wait_for_app(page)
+    groups = page.locator("[data-testid='stButtonGroup']")
+    taps: dict = {}
+    for unit_index in range(2):
+        started = time.monotonic()
+        for dim_index in range(5):  # no wait for the server between taps
+            option = OPTIONS[(unit_index + dim_index + 1) % 4]
+            groups.nth(dim_index).get_by_role("radio", name=LABELS[option], exact=True).click()
+            taps[(HEADINGS[unit_index], dim_index)] = option
+        assert time.monotonic() - started < 2.5
+        page.get_by_role("button", name="下一个单位").click()  # at once, before the answers' reruns finished
+        expect(page.locator("h2").first).to_have_text(HEADINGS[unit_index + 1], timeout=15_000)
+        wait_for_app(page)
+    assert stored(url) == taps
+    page.reload()
+    wait_for_app(page)
+    assert page.locator("h2").first.inner_text() == HEADINGS[2]
+    assert "已完成 2 / 37 个单位" in page.content()
+    page.get_by_role("button", name="上一个单位").click()
+    expect(page.locator("h2").first).to_have_text(HEADINGS[1])
+    wait_for_app(page)
+    assert checked(page) == [LABELS[taps[(HEADINGS[1], d)]] for d in range(5)]
+    context.close()

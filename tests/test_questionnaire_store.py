@@ -246,3 +246,68 @@ def test_quality_flags_are_counted_for_analysts(panel):
         submit(s, token=ballot.token_hash)
         summary = quality_summary(s, campaign_id=ballot.campaign_id)
     assert summary["submitted"] == 1 and summary["straight_lining"] == 1
+
+
+def test_several_answers_and_comments_are_stored_at_once_or_not_at_all(panel):
+    from db.questionnaire import save_answers
+
+    engine, issued = panel
+    ballot = open_(engine, issued[0].token)
+    (u1, d1), (u1b, d2) = cells(engine)[0], cells(engine)[6]  # two units
+    with session_scope(engine) as s:
+        save_answers(s, token=ballot.token_hash, answers={(u1, d1): "satisfied", (u1b, d2): "unknown"},
+                     comments={u1: " 排队 "})
+    with session_scope(engine) as s:
+        state = load_state(s, token=ballot.token_hash)
+    assert state.answers == {(u1, d1): "satisfied", (u1b, d2): "unknown"} and state.comments == {u1: "排队"}
+    # One cell that does not belong: nothing of the batch is stored.
+    with pytest.raises(UserError, match="does not belong"), session_scope(engine) as s:
+        save_answers(s, token=ballot.token_hash, answers={(u1, d1): "dissatisfied", (999_999, d1): "satisfied"})
+    with session_scope(engine) as s:
+        assert load_state(s, token=ballot.token_hash).answers[(u1, d1)] == "satisfied"
+    # An inactive unit is no longer part of the questionnaire.
+    with session_scope(engine) as s:
+        from db.models import Unit
+
+        unit = s.get(Unit, u1)
+        unit.active = False
+        s.add(unit)
+    with pytest.raises(UserError, match="does not belong"), session_scope(engine) as s:
+        save_answers(s, token=ballot.token_hash, answers={(u1, d1): "dissatisfied"})
+    with session_scope(engine) as s:  # an emptied comment is removed
+        save_answers(s, token=ballot.token_hash, comments={u1b: ""})
+        save_answers(s, token=ballot.token_hash, answers={})  # nothing to store: no query, no error
+
+
+def test_saving_after_submission_or_outside_the_window_is_refused(panel):
+    from db.questionnaire import save_answers
+
+    engine, issued = panel
+    ballot = open_(engine, issued[0].token)
+    u, d = cells(engine)[0]
+    with session_scope(engine) as s:
+        campaign = get_campaign(s, 2017)
+        campaign.panel_closes_at = utcnow() - timedelta(minutes=1)
+        s.add(campaign)
+    with pytest.raises(UserError, match="closed"), session_scope(engine) as s:
+        save_answers(s, token=ballot.token_hash, answers={(u, d): "satisfied"})
+    with pytest.raises(UserError, match="no longer open"), session_scope(engine) as s:
+        save_answers(s, token="not a token", answers={(u, d): "satisfied"})
+
+
+def test_the_structure_version_moves_with_every_audited_change(panel, admin):
+    from db.questionnaire import structure, structure_version
+    from db.units import update_unit
+
+    engine, _ = panel
+    with session_scope(engine) as s:
+        cid = get_campaign(s, 2017).id
+        before = structure_version(s, campaign_id=cid)
+        first = structure(s, campaign_id=cid).units[0]
+    with session_scope(engine) as s:
+        update_unit(s, actor=admin, campaign_id=cid, code=first.code, name="区发改局(新名称)",
+                    category_code=first.category_code, active=True)
+    with session_scope(engine) as s:
+        assert structure_version(s, campaign_id=cid) > before
+        assert structure(s, campaign_id=cid).units[0].name == "区发改局(新名称)"
+        assert structure_version(s, campaign_id=cid + 1000) == 0

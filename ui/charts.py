@@ -8,8 +8,11 @@ fonts-noto-cjk installed) then draw Chinese glyphs instead of empty boxes.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
+import threading
+from collections import OrderedDict
 from datetime import date
 from functools import lru_cache
 
@@ -22,6 +25,47 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, Pin
 GRADE_COLOURS = {"excellent": "#1a7f37", "qualified": "#2f6fbf", "unqualified": "#c62828"}
 SERIES = ["#2f6fbf", "#e07b00", "#1a7f37", "#8e44ad", "#c62828", "#00897b", "#6d4c41"]
 PNG_SIZE = (1600, 900)
+FIGURE_CACHE = 256  # figures kept per process (a wall screen's dozen, for a few campaigns and both languages)
+
+
+def _key(value: object) -> object:
+    """A hashable stand-in for an argument: a frame by its columns, types and values."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
+                value.to_json(orient="values", date_format="iso", default_handler=str))
+    if isinstance(value, (list, tuple)):
+        return tuple(_key(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _key(v)) for k, v in value.items()))
+    return value
+
+
+def remembered(build):
+    """Build a figure once per distinct input, and hand the same figure out again.
+
+    Putting a Plotly figure together (validation, the template) costs tens of milliseconds; a wall
+    screen redraws the same figures every few seconds from data that rarely changed. Callers must
+    not change a returned figure (none does: st.plotly_chart and png() copy it).
+    """
+    cache: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        key = (_key(args), _key(kwargs))
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        fig = build(*args, **kwargs)
+        with lock:
+            cache[key] = fig
+            while len(cache) > FIGURE_CACHE:
+                cache.popitem(last=False)
+        return fig
+
+    wrapper.cache = cache
+    return wrapper
 
 
 def _layout(fig: go.Figure, *, title: str = "", big: bool = False, height: int | None = None) -> go.Figure:
@@ -78,6 +122,7 @@ def short(text: str, limit: int = 12) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@remembered
 def completion_bars(frame: pd.DataFrame, *, group: str, drawn: str, submitted: str, title: str,
                     big: bool = False) -> go.Figure:
     """Questionnaires submitted against drawn, per reviewer group (withheld groups show no bar)."""
@@ -91,6 +136,7 @@ def completion_bars(frame: pd.DataFrame, *, group: str, drawn: str, submitted: s
     return _layout(fig, title=title, big=big, height=360 if big else 300)
 
 
+@remembered
 def votes_by_day(frame: pd.DataFrame, *, day: str, counted: str, flagged: str, title: str,
                  big: bool = False) -> go.Figure:
     fig = go.Figure([go.Bar(x=frame[day], y=frame[counted], name=counted, marker_color=SERIES[0]),
@@ -99,6 +145,7 @@ def votes_by_day(frame: pd.DataFrame, *, day: str, counted: str, flagged: str, t
     return _layout(fig, title=title, big=big, height=320 if big else 280)
 
 
+@remembered
 def ranking(frame: pd.DataFrame, *, unit: str, total: str, low: str, high: str, grade: str, grade_code: str,
             borderline: str, title: str, big: bool = False) -> go.Figure:
     """Units of one category, best first: the score as a dot, its 90 % interval as a bar, colour by grade."""
@@ -121,6 +168,7 @@ def ranking(frame: pd.DataFrame, *, unit: str, total: str, low: str, high: str, 
     return _layout(fig, title=title, big=big, height=120 + rows * (34 if big else 26))
 
 
+@remembered
 def bars(frame: pd.DataFrame, *, x: str, y: str, title: str, big: bool = False, colour: str = SERIES[0],
          horizontal: bool = False, text: str | None = None) -> go.Figure:
     trace = go.Bar(x=frame[y] if horizontal else frame[x], y=frame[x] if horizontal else frame[y],
@@ -132,6 +180,7 @@ def bars(frame: pd.DataFrame, *, x: str, y: str, title: str, big: bool = False, 
     return _layout(fig, title=title, big=big, height=320 if big else 300)
 
 
+@remembered
 def lines(frame: pd.DataFrame, *, x: str, series: list[str], title: str, y_title: str = "") -> go.Figure:
     """One line per column of `series` (scores across years)."""
     fig = go.Figure([go.Scatter(x=frame[x], y=frame[name], name=name, mode="lines+markers",
@@ -141,6 +190,7 @@ def lines(frame: pd.DataFrame, *, x: str, series: list[str], title: str, y_title
     return _layout(fig, title=title, height=360)
 
 
+@remembered
 def radar(frame: pd.DataFrame, *, axis: str, series: list[str], title: str) -> go.Figure:
     """Dimensions round a circle, one closed line per series (a unit, its category's average)."""
     labels = [short(a, 10) for a in frame[axis]]
@@ -152,6 +202,7 @@ def radar(frame: pd.DataFrame, *, axis: str, series: list[str], title: str) -> g
     return _layout(fig, title=title, height=420)
 
 
+@remembered
 def volume_and_satisfaction(frame: pd.DataFrame, *, period: str, volume: str, satisfaction: str,
                             title: str) -> go.Figure:
     """Votes per month as bars, satisfaction (0-100) as a line on a second axis."""
@@ -164,6 +215,7 @@ def volume_and_satisfaction(frame: pd.DataFrame, *, period: str, volume: str, sa
     return _layout(fig, title=title, height=360)
 
 
+@remembered
 def group_scores(frame: pd.DataFrame, *, group: str, score: str, reference: float | None, reference_label: str,
                  title: str) -> go.Figure:
     """Each reviewer group's score for the unit, with the unit's overall mean as a line."""
@@ -175,6 +227,7 @@ def group_scores(frame: pd.DataFrame, *, group: str, score: str, reference: floa
     return _layout(fig, title=title, height=340)
 
 
+@remembered
 def timeline(frame: pd.DataFrame, *, day: str, kind: str, detail: str, colour: str, title: str) -> go.Figure:
     """Events as dots on a time axis, one row per kind of event."""
     fig = go.Figure()

@@ -86,13 +86,17 @@ def file_name(name: str, extension: str) -> str:
 
 
 def table_downloads(frame: pd.DataFrame, *, name: str, key: str) -> None:
-    """CSV and Excel buttons for a table, side by side."""
+    """CSV and Excel buttons for a table, side by side. The files are made when a button is clicked
+    (Streamlit calls the function then): a wall screen redraws its tables every few seconds, and an
+    Excel file takes longer to write than the whole screen takes to draw."""
     left, right, _ = st.columns([1, 1, 6])
-    left.download_button(t("dash.download_csv"), csv_bytes(frame), file_name=file_name(name, "csv"),
+    left.download_button(t("dash.download_csv"), lambda: csv_bytes(frame), file_name=file_name(name, "csv"),
                          mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    right.download_button(t("dash.download_xlsx"), xlsx_bytes(frame, sheet=name, demo=exports_are_demo()),
-                          file_name=file_name(name, "xlsx"),
-                          mime=XLSX, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore")
+    # Whether the page shows demo data is read now: the file itself is made later, when the button is clicked.
+    demo = exports_are_demo()
+    right.download_button(t("dash.download_xlsx"), lambda: xlsx_bytes(frame, sheet=name, demo=demo),
+                          file_name=file_name(name, "xlsx"), mime=XLSX, key=f"{key}_xlsx",
+                          icon=":material/table_view:", on_click="ignore")
 
 
 def show_table(frame: pd.DataFrame, *, name: str, key: str, height: int | str = "auto", **options) -> None:

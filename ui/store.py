@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=8)  # not st.cache_resource: hashing its argument on every call costs more
 def _engine(url: str) -> Engine:
     return make_engine(url)
 

@@ -1,0 +1,271 @@
+"""One hall run: the people, the measuring window, the figures, and the store checked afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import random
+import resource
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import select
+
+from bench.hall import people
+from bench.hall.people import Hall, Pace, Record
+from bench.hall.stage import Invitation, Stage, cpu_seconds, mid_hall, start
+from core.tokens import token_hash
+from db.engine import make_engine, session_scope
+from db.models import Answer, PollVote, Response, Unit
+
+
+@dataclass
+class Plan:
+    reviewers: int = 200
+    citizens: int = 200
+    live_viewers: int = 3
+    minutes: float = 3.0
+    seed: int = 1
+    units: int = 37
+    mid_hall: bool = True  # reviewers caught at every stage of the hall (needs the store: not with --url)
+    reload: bool = True
+    pace: Pace = field(default_factory=Pace)
+    database: str = "sqlite"
+    replicas: int = 1
+
+    def shape(self) -> str:
+        return f"{self.reviewers} reviewers + {self.citizens} citizens + {self.live_viewers} live viewers"
+
+
+@dataclass
+class Result:
+    plan: Plan
+    label: str
+    record: Record
+    window_s: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds in the window: app, database, proxy, generator
+    store: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    loop_lag_ms: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def interactions(self) -> int:
+        return sum(len(v) for k, v in self.record.latencies.items() if k != "open")
+
+    def figures(self) -> dict[str, float]:
+        taps = self.record.taps()
+        n = max(self.interactions(), 1)
+        answers = len(self.record.latencies.get("answer", []))
+        return {
+            "tap_p50_ms": percentile(taps, 0.50), "tap_p95_ms": percentile(taps, 0.95),
+            "tap_p99_ms": percentile(taps, 0.99), "taps": len(taps),
+            "poll_p95_ms": percentile(self.record.latencies.get("poll", []), 0.95),
+            "live_p95_ms": percentile(self.record.latencies.get("live", []), 0.95),
+            "open_p95_ms": percentile(self.record.latencies.get("open", []), 0.95),
+            "generator_lag_p95_ms": percentile(self.loop_lag_ms, 0.95),
+            "interactions": self.interactions(), "answers": answers,
+            "interactions_per_s": self.interactions() / max(self.window_s, 1e-9),
+            "cpu_ms_per_interaction": self.cpu.get("app", 0) * 1000 / n,
+            "cpu_ms_per_answer": self.cpu.get("app", 0) * 1000 / max(answers, 1),
+            "db_cpu_ms_per_interaction": self.cpu.get("database", 0) * 1000 / n,
+            "generator_cpu_ms_per_interaction": self.cpu.get("generator", 0) * 1000 / n,
+            "app_cores": self.cpu.get("app", 0) / max(self.window_s, 1e-9),
+            # What the CPU cost alone allows, whatever else the machine runs: reviewers (each with a citizen and
+            # this run's share of /live) that one core of app processes serves at this pace.
+            "reviewers_per_app_core": self.plan.reviewers * self.window_s / max(self.cpu.get("app", 0), 1e-9),
+            "failures": len(self.record.failures) + len(self.record.resume_failures),
+            "lost_or_duplicated": self.store["lost"] + self.store["duplicated"],
+        }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def read_invitations(path: Path) -> list[Invitation]:
+    """The list `python -m db draw` writes (name, group, group_name, link)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    found = []
+    for row in rows:
+        link = row.get("link", "")
+        token = link.split("token=", 1)[1].split("&", 1)[0] if "token=" in link else ""
+        if token:
+            found.append(Invitation(token, link))
+    return found
+
+
+async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
+    record = Record()
+    hall = Hall(stage.url, plan.pace, plan.seed, deadline=float("inf"), record=record, units=plan.units,
+                reload=plan.reload)
+    rng = random.Random(f"{plan.seed}-arrivals")
+    window = plan.minutes * 60
+    tasks = [people.reviewer(hall, k, inv.token, inv.link, already=prefilled.get(inv.token))
+             for k, inv in enumerate(stage.invitations[:plan.reviewers])]
+    # Citizens arrive over the first 80 % of the window, each from its own network.
+    tasks += [people.citizen(hall, k, rng.uniform(0, window * 0.8),
+                             f"10.{1 + k // 62500}.{(k // 250) % 250}.{k % 250 + 1}")
+              for k in range(plan.citizens)]
+    tasks += [people.viewer(hall, k, *stage.leader) for k in range(plan.live_viewers)]
+    running = [asyncio.create_task(t) for t in tasks]
+
+    async def opened() -> None:  # the window starts once every reviewer and viewer has its first screen
+        expected = min(plan.reviewers, len(stage.invitations)) + plan.live_viewers
+        while sum(len(record.latencies.get(k, [])) for k in ("open",)) + len(record.failures) < expected \
+                and not all(t.done() for t in running):
+            await asyncio.sleep(0.2)
+
+    await asyncio.wait_for(opened(), 600)
+    result = Result(plan, stage.label, record)
+    record.latencies.pop("open", None)  # page loads before the window are not taps
+    record.latencies.pop("live", None)  # the sign-in of the leaders
+    before = read_cpu(stage)
+    started = time.monotonic()
+    hall.deadline = started + window
+    hall.go.set()
+    lag = asyncio.create_task(loop_lag(result.loop_lag_ms))
+    await asyncio.gather(*running)
+    lag.cancel()
+    result.window_s = time.monotonic() - started
+    after = read_cpu(stage)
+    result.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
+    return result
+
+
+async def loop_lag(found: list[float], every: float = 0.05) -> None:
+    """How late the generator's own event loop wakes up: a late loop reads the server's answers late, and
+    its lateness would count as the server's. Reported beside the latencies so that a starved generator shows."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(every)
+        found.append((time.perf_counter() - asked - every) * 1000)
+
+
+def read_cpu(stage: Stage) -> dict[str, float]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"app": cpu_seconds(stage.pids.get("app", [])),
+            "database": cpu_seconds(stage.pids.get("database", []), children=True),
+            "proxy": cpu_seconds(stage.pids.get("proxy", [])),
+            "generator": usage.ru_utime + usage.ru_stime}
+
+
+def check_store(url: str, record: Record, prefilled: dict, tokens: list[str]) -> tuple[Counter, list[str]]:
+    """Every acknowledged answer and vote stored exactly once; one submitted response per reviewer that
+    finished (matched by its answers, since a submitted response keeps no token); nothing linked to a token
+    after submission."""
+    found: Counter = Counter()
+    problems: list[str] = []
+    expected: dict[tuple[str, int, int], str] = {}
+    for token, answers in prefilled.items():
+        for (unit, dim), option in answers.items():
+            expected[(token, unit, dim)] = option
+    expected.update(record.answers)
+    by_hash = {token_hash(t): t for t in tokens}
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Response.id, Response.token_hash, Response.status, Answer.unit_id, Answer.dimension_id,
+                             Answer.option).join(Answer, Answer.response_id == Response.id)).all()
+        drafts: dict[tuple[str, int, int], list[str]] = {}
+        submitted: dict[int, dict[tuple[int, int], str]] = {}
+        for response_id, hashed, status, unit, dim, option in rows:
+            if status == "submitted":
+                submitted.setdefault(response_id, {})[(unit, dim)] = option
+                if hashed is not None:
+                    found["linked_after_submit"] += 1
+            elif hashed in by_hash:
+                drafts.setdefault((by_hash[hashed], unit, dim), []).append(option)
+        finished = set(record.finished)
+        for key, option in expected.items():
+            if key[0] in finished:
+                continue
+            stored = drafts.get(key, [])
+            found["lost"] += option not in stored or len(stored) == 0
+            found["duplicated"] += max(len(stored) - 1, 0)
+        # A submitted questionnaire is matched by its whole set of answers (its token is gone).
+        want = Counter(frozenset(answers.items()) for answers in record.finished.values())
+        have = Counter(frozenset(answers.items()) for answers in submitted.values())
+        found["lost"] += sum((want - have).values())
+        found["duplicated"] += sum((have - want).values())
+        still_linked = s.exec(select(Response.token_hash).where(Response.status == "draft")).all()
+        found["linked_after_submit"] += sum(1 for h in still_linked if by_hash.get(h) in finished)
+        # Votes: one row per acknowledged vote, with its unit, option and comment.
+        units = {u.id: u.code for u in s.exec(select(Unit)).all()}
+        stored_votes = Counter((units[v.unit_id], v.option, v.comment) for v in s.exec(select(PollVote)).all())
+        statuses = Counter(v.status for v in s.exec(select(PollVote)).all())
+        acknowledged = Counter((unit, option, comment) for _, unit, option, comment in record.votes)
+        found["lost"] += sum((acknowledged - stored_votes).values())
+        found["duplicated"] += sum((stored_votes - acknowledged).values())
+    engine.dispose()
+    if found["lost"] or found["duplicated"]:
+        problems.append(f"{found['lost']} acknowledged writes lost, {found['duplicated']} stored that were not "
+                        "acknowledged or stored twice")
+    if found["linked_after_submit"]:
+        problems.append(f"{found['linked_after_submit']} submitted responses still linked to a token")
+    found.update({f"votes_{k}": n for k, n in statuses.items()})
+    return found, problems
+
+
+def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = None,
+             leader: tuple[str, str] | None = None) -> Result:
+    """Build the stage (or use the given deployment), drive it, check the store, stop."""
+    if url:
+        from bench.hall.stage import LEADER
+        stage = Stage(url.rstrip("/"), None, read_invitations(invitations) if invitations else [],
+                      leader or LEADER, {}, f"{url} (remote)")
+        if plan.reviewers > len(stage.invitations):
+            raise SystemExit(f"{plan.reviewers} reviewers asked for, {len(stage.invitations)} invitations given")
+        prefilled: dict = {}
+        database_url = None
+    else:
+        stage, database_url = start(reviewers=plan.reviewers, database=plan.database, replicas=plan.replicas)
+        prefilled = {}
+        if plan.mid_hall:
+            prefilled = mid_hall(database_url, stage.invitations[:plan.reviewers], seed=plan.seed)
+    try:
+        result = asyncio.run(drive(plan, stage, prefilled))
+        result.label = stage.label
+        if database_url:
+            result.store, problems = check_store(database_url, result.record, prefilled,
+                                                 [i.token for i in stage.invitations])
+            result.problems += problems
+        else:
+            result.notes.append("store not checked: a remote deployment's database is not reachable from here")
+        if result.record.failures or result.record.resume_failures:
+            tail = ""
+            for log in stage.logs:
+                if log.exists():
+                    tail += log.read_text(errors="replace")[-1500:]
+            result.problems.append("sessions that failed: " + "; ".join(
+                (result.record.failures + result.record.resume_failures)[:5]) + (f"\nserver log tail:\n{tail}"
+                                                                                  if tail else ""))
+    finally:
+        stage.stop()
+    return result
+
+
+def summary(result: Result) -> str:
+    f, r = result.figures(), result.record
+    median = statistics.median(r.taps()) if r.taps() else float("nan")
+    lines = [
+        f"# hall: {result.plan.shape()} for {result.window_s:.0f} s on {result.label}",
+        f"#   reviewer taps {f['taps']}: p50 {median:.0f} ms, p95 {f['tap_p95_ms']:.0f} ms, "
+        f"p99 {f['tap_p99_ms']:.0f} ms; poll p95 {f['poll_p95_ms']:.0f} ms; live refresh p95 {f['live_p95_ms']:.0f} ms",
+        f"#   {f['interactions']} interactions ({f['interactions_per_s']:.1f}/s); server CPU "
+        f"{f['cpu_ms_per_interaction']:.1f} ms per interaction, {f['cpu_ms_per_answer']:.1f} ms per answer "
+        f"(app processes, {f['app_cores']:.2f} cores: {f['reviewers_per_app_core']:.0f} reviewers per core); "
+        f"database {f['db_cpu_ms_per_interaction']:.1f} ms; "
+        f"generator {f['generator_cpu_ms_per_interaction']:.1f} ms per interaction (its loop wakes "
+        f"{f['generator_lag_p95_ms']:.0f} ms late at p95)",
+        f"#   {len(r.answers)} answers acknowledged, {len(r.finished)} questionnaires submitted, "
+        f"{r.resumed} reloads resumed ({len(r.resume_failures)} not); votes acknowledged {len(r.votes)} "
+        f"(stored accepted {result.store.get('votes_accepted', 0)}, flagged {result.store.get('votes_flagged', 0)}), "
+        f"refused {r.refused}; unknown screens {r.unknown_screens}; 'next' tapped again {r.retaps}",
+        f"#   failures {f['failures']}; writes lost or duplicated {f['lost_or_duplicated']}",
+    ]
+    return "\n".join(lines)

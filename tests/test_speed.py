@@ -1,0 +1,81 @@
+"""What makes a rerun cheap keeps Streamlit's behaviour: the cached emoji lookup, figures built once,
+files made only when asked for."""
+
+import io
+
+import openpyxl
+import pandas as pd
+from streamlit import string_util
+from streamlit.testing.v1 import AppTest
+
+import ui.speed
+from ui import charts
+
+
+def test_the_emoji_lookup_is_cached_and_answers_as_before():
+    assert hasattr(string_util.extract_leading_emoji, "cache_info")
+    original = string_util.extract_leading_emoji.__wrapped__
+    for text in ["满意", "基本满意", "不了解", "🚨 警报", "😀满意", "1️⃣ 第一", "plain", "", "区发改局(区统计局)"]:
+        assert string_util.extract_leading_emoji(text) == original(text)
+        assert string_util.extract_leading_icon(text) == string_util.extract_leading_icon(text)
+    ui.speed._cache_emoji_extraction()  # importing twice does not wrap twice
+    assert string_util.extract_leading_emoji.__wrapped__ is original
+
+
+def frame(submitted):
+    return pd.DataFrame({"group": ["人大代表", "政协委员"], "drawn": [30, 30], "submitted": submitted})
+
+
+def test_a_figure_is_built_once_per_distinct_input():
+    build = lambda data, big=False: charts.completion_bars(  # noqa: E731
+        data, group="group", drawn="drawn", submitted="submitted", title="完成情况", big=big)
+    first = build(frame([5, 7]))
+    assert build(frame([5, 7])) is first  # the same data again: the same figure
+    changed = build(frame([5, 8]))
+    assert changed is not first and list(changed.data[1].x) == [5, 8]
+    assert build(frame([5, 7]), big=True) is not first
+    assert build(frame([5, None])) is not first
+
+
+def test_table_files_are_made_only_when_asked_for():
+    def screen():
+        import pandas as pd
+
+        from ui.downloads import show_table
+
+        show_table(pd.DataFrame({"单位": ["=危险", "区教育局"], "得分": [91.5, 88.0]}), name="排名", key="t")
+
+    at = AppTest.from_function(screen).run()
+    assert not at.exception, at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 2
+    # Deferred: no file was made for the screen; the button carries the id of a function to call on a click.
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
+
+
+def test_the_deferred_files_are_the_same_files():
+    from ui.downloads import csv_bytes, xlsx_bytes
+
+    data = pd.DataFrame({"单位": ["=危险", "区教育局"], "得分": [91.5, 88.0]})
+    assert csv_bytes(data).decode("utf-8-sig").splitlines()[1].startswith("'=危险")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(data, sheet="排名")))
+    assert book["排名"]["A2"].value == "'=危险" and book["排名"]["B2"].value == 91.5
+
+
+def test_config_sections_are_read_once_and_follow_every_change():
+    from streamlit import config
+
+    assert getattr(config.get_options_for_section, "_cached", False)
+    before = config.get_option("theme.primaryColor")
+    first = config.get_options_for_section("theme")
+    assert first["primaryColor"] == before
+    first["primaryColor"] = "#000000"  # a caller's copy: the cache is not changed through it
+    assert config.get_options_for_section("theme")["primaryColor"] == before
+    try:
+        config.set_option("theme.primaryColor", "#123456")
+        assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
+    finally:
+        config.set_option("theme.primaryColor", before)
+    assert config.get_options_for_section("theme")["primaryColor"] == before
+    config.get_config_options(force_reparse=True)  # files parsed again: a new table, read afresh
+    assert config.get_options_for_section("theme")["primaryColor"] == config.get_option("theme.primaryColor")

@@ -21,6 +21,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.i18n import language
+
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 GRADE_COLOURS = {"excellent": "#1a7f37", "qualified": "#2f6fbf", "unqualified": "#c62828"}
 SERIES = ["#2f6fbf", "#e07b00", "#1a7f37", "#8e44ad", "#c62828", "#00897b", "#6d4c41"]
@@ -52,12 +54,13 @@ def remembered(build):
 
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
-        key = (_key(args), _key(kwargs))
+        shown_in = language()  # date axes follow the interface language: one figure per language
+        key = (_key(args), _key(kwargs), shown_in)
         with lock:
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
-        fig = build(*args, **kwargs)
+        fig = localised(build(*args, **kwargs), shown_in)
         with lock:
             cache[key] = fig
             while len(cache) > FIGURE_CACHE:
@@ -111,9 +114,11 @@ def _is_dates(values) -> bool:
 def localised(fig: go.Figure, language: str) -> go.Figure:
     """Date axes in the interface language: in Chinese, Chinese day and month formats (no JS locale
     file needed); in English, plotly's own. Only x axes that carry dates are touched."""
-    if language != "zh" or not any(_is_dates(getattr(trace, "x", None)) for trace in fig.data):
+    if getattr(fig, "_localised", None) == language:  # a remembered figure, localised when it was built
         return fig
-    fig.update_xaxes(tickformatstops=ZH_DATE_TICKS, hoverformat=ZH_DATE_HOVER)
+    if language == "zh" and any(_is_dates(getattr(trace, "x", None)) for trace in fig.data):
+        fig.update_xaxes(tickformatstops=ZH_DATE_TICKS, hoverformat=ZH_DATE_HOVER)
+    fig._localised = language
     return fig
 
 

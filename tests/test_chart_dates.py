@@ -22,11 +22,13 @@ def test_a_date_axis_gets_chinese_formats_in_chinese():
     assert not fig.layout.yaxis.tickformatstops  # counts stay numbers
 
 
-def test_english_and_non_date_axes_are_left_alone():
+def test_english_and_non_date_axes_are_left_alone(monkeypatch):
+    monkeypatch.setattr(charts, "language", lambda: "en")  # a viewer of the English interface
     fig = charts.votes_by_day(votes([datetime(2026, 12, 1, 9)]), day="日期", counted="有效票", flagged="待审核票",
                               title="x")
     charts.localised(fig, "en")
     assert not fig.layout.xaxis.tickformatstops and fig.layout.xaxis.hoverformat is None
+    monkeypatch.setattr(charts, "language", lambda: "zh")
     bars = charts.bars(pd.DataFrame({"单位": ["区教育局"], "分": [90.0]}), x="单位", y="分", title="x")
     charts.localised(bars, "zh")
     assert not bars.layout.xaxis.tickformatstops
@@ -34,3 +36,16 @@ def test_english_and_non_date_axes_are_left_alone():
     months = charts.volume_and_satisfaction(frame, period="月", volume="票", satisfaction="满意度", title="x")
     charts.localised(months, "zh")
     assert months.layout.xaxis.tickformatstops
+
+
+def test_a_remembered_figure_is_kept_per_language_and_never_changed_by_another_viewer(monkeypatch):
+    data = votes([date(2026, 11, 30), date(2026, 12, 1)])
+    monkeypatch.setattr(charts, "language", lambda: "zh")
+    chinese = charts.votes_by_day(data, day="日期", counted="有效票", flagged="待审核票", title="t")
+    monkeypatch.setattr(charts, "language", lambda: "en")
+    english = charts.votes_by_day(data, day="日期", counted="有效票", flagged="待审核票", title="t")
+    assert english is not chinese and not english.layout.xaxis.tickformatstops
+    assert charts.localised(english, "en") is english and not english.layout.xaxis.tickformatstops
+    monkeypatch.setattr(charts, "language", lambda: "zh")
+    again = charts.votes_by_day(data, day="日期", counted="有效票", flagged="待审核票", title="t")
+    assert again is chinese and again.layout.xaxis.hoverformat == "%Y年%m月%d日"

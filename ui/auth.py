@@ -113,7 +113,10 @@ def _device() -> str:
 
 def sign_in_header() -> None:
     """What this is, as a government service's sign-in page says it: office, platform, current campaign."""
-    campaign = selected_campaign()
+    try:
+        campaign = selected_campaign()
+    except UserError:  # a store that cannot be read now: the form still comes up, without the campaign line
+        campaign = None
     st.markdown(f"**{DEFAULT_OFFICE}**")
     st.markdown(f"## {t('app.title')}")
     if campaign is not None:

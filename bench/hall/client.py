@@ -39,6 +39,8 @@ FINISHED = ForwardMsg.ScriptFinishedStatus
 DONE_STATUSES = {FINISHED.FINISHED_SUCCESSFULLY, FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
                  FINISHED.FINISHED_WITH_COMPILE_ERROR}
 COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=\s*\"([^\"]*)\"")
+# The sign-in sends the browser to /_review/session for its HttpOnly cookie (ui/auth.py): followed as a browser does.
+REDIRECT_SCRIPT = re.compile(r"window\.location\.replace\(\"([^\"]*)\"\)")
 USER_AGENT = "Mozilla/5.0 (Linux; Android 14; Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
@@ -198,6 +200,7 @@ class Tab:
         self.running = False
         self.reader: asyncio.Task | None = None
         self.closed_reason = ""
+        self.redirect: str | None = None  # where a page script sent the browser (the sign-in's cookie endpoint)
 
     # ------------------------------------------------------------------ connection
     def _headers(self) -> dict[str, str]:
@@ -225,6 +228,19 @@ class Tab:
         self.reader = asyncio.create_task(self._read())
         await self.rerun(first=True)
         return time.perf_counter() - started
+
+    async def follow(self, target: str, *, hops: int = 5) -> str:
+        """GET `target` as the browser's window.location would, taking cookies and following redirects
+        within this site; returns the path (and query) of the page it ends on."""
+        for _ in range(hops):
+            status, headers, _ = await http_get(f"{self.base_url}{target}", self._headers(), self.timeout)
+            self.cookies.take(headers)
+            location = next((v for k, v in headers if k.lower() == "location"), None)
+            if status not in (301, 302, 303, 307, 308) or not location:
+                return target
+            split = urlsplit(location)
+            target = split.path + (f"?{split.query}" if split.query else "")
+        raise ProtocolError(f"more than {hops} redirects from {target}")
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -303,6 +319,8 @@ class Tab:
             elif element_kind == "html":
                 for cookie in COOKIE_SCRIPT.findall(inner.body):
                     self.cookies.set(cookie.encode().decode("unicode_escape"))
+                for target in REDIRECT_SCRIPT.findall(inner.body):
+                    self.redirect = target.encode().decode("unicode_escape")
             if inner is not None and hasattr(inner, "id") and element_kind != "html":
                 self._register(Widget(inner.id, element_kind, inner, delta.fragment_id, path))
         elif kind == "add_block":

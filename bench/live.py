@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.hall.client import Tab
+from bench.hall.client import Tab, sign_in
 from bench.load import cpu_s
 from db.access import cli_actor
 from db.demo import load_demo
@@ -42,11 +42,7 @@ def _store(url: str) -> None:
 async def _refreshes(base_url: str, pid: int, n: int) -> tuple[float, list[float]]:
     tab = Tab(base_url, "/live?refresh=600")  # the client reruns the board itself, on its own beat
     await tab.open()
-    fields = [w for w in tab.widgets("text_input") if w.form_id]
-    submit = next(w for w in tab.widgets("button") if getattr(w.proto, "is_form_submitter", False))
-    await tab.type(fields[0], LEADER[0])
-    await tab.type(fields[1], LEADER[1])
-    await tab.click(submit)
+    tab = await sign_in(tab, *LEADER)
     if not tab.auto_reruns:
         raise RuntimeError("signed in, but /live set no refresh timer")
     fragment = next(iter(tab.auto_reruns))

@@ -3,10 +3,8 @@
 import pytest
 
 from core.roles import PAGE_ROLES, ROLES
-from db.access import Actor, cli_actor
-from db.engine import session_scope
-from db.users import create_user
-from tests.support.apptest import app_database, open_app
+from db.access import Actor
+from tests.support.apptest import app_database_with_leader, open_app
 
 PAGE_FILES = {"questionnaire": "questionnaire.py", "poll": "poll.py", "poll_admin": "poll_admin.py",
               "media": "media.py", "inspections": "inspections.py", "cases": "cases.py",
@@ -21,10 +19,7 @@ NO_ACCESS = "无权访问此页面。"
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    engine = app_database(tmp_path, monkeypatch)
-    with session_scope(engine) as s:
-        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
-                    must_change_password=False)
+    engine = app_database_with_leader(tmp_path, monkeypatch)
     return engine
 
 

@@ -4,22 +4,19 @@ import pytest
 from sqlmodel import select
 
 from core.sessions import Lifetimes
-from db.access import Actor, cli_actor
+from db.access import Actor
 from db.engine import session_scope
 from db.models import AuditEvent, DisplayLink, UserSession
 from db.signin import sessions
-from db.users import create_user
-from tests.support.apptest import app_database, open_app
+from tests.support.apptest import app_database_with_leader, open_app
 
 ADMIN = Actor("admin", "admin")
 
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    engine = app_database(tmp_path, monkeypatch)
+    engine = app_database_with_leader(tmp_path, monkeypatch)
     with session_scope(engine) as s:
-        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
-                    must_change_password=False)
         started = sessions.sign_in(s, username="wang", password="leader password 1", device="Chrome · iPad")
     engine.started = started
     yield engine

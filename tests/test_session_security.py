@@ -15,7 +15,7 @@ from db.access import Actor, cli_actor
 from db.engine import session_scope
 from db.signin import sessions
 from db.users import create_user
-from tests.support.apptest import app_database, open_app
+from tests.support.apptest import app_database_with_leader, open_app
 from tests.support.server import AppServer
 from tests.test_security import leaves
 from ui.i18n import catalogue
@@ -25,10 +25,7 @@ ZH = catalogue("zh")
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    engine = app_database(tmp_path, monkeypatch)
-    with session_scope(engine) as s:
-        create_user(s, actor=cli_actor(), username="wang", role="leader", password="leader password 1",
-                    must_change_password=False)
+    engine = app_database_with_leader(tmp_path, monkeypatch)
     yield engine
     engine.dispose()
 

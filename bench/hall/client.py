@@ -485,3 +485,23 @@ class Tab:
     async def auto_rerun(self, fragment_id: str) -> float:
         """What the frontend's timer for `st.fragment(run_every=...)` sends."""
         return await self.rerun(fragment_id=fragment_id, auto=True)
+
+
+async def sign_in(tab: Tab, username: str, password: str) -> Tab:
+    """Fill and send the sign-in form on `tab`, then do what the browser does next: fetch the session cookie
+    from the endpoint the page sends it to and open the page again with it. Returns the signed-in tab."""
+    fields = [w for w in tab.widgets("text_input") if w.form_id]
+    submit = next((w for w in tab.widgets("button") if getattr(w.proto, "is_form_submitter", False)), None)
+    if len(fields) < 2 or submit is None:
+        raise ProtocolError(f"no sign-in form on /{tab.page_name}")
+    await tab.type(fields[0], username)
+    await tab.type(fields[1], password)
+    await tab.click(submit)
+    if not tab.redirect:
+        return tab
+    landed = await tab.follow(tab.redirect)
+    await tab.close()
+    again = Tab(tab.base_url, landed, cookies=tab.cookies, forwarded_for=tab.forwarded_for, locale=tab.locale,
+                timezone=tab.timezone, timeout=tab.timeout)
+    await again.open()
+    return again

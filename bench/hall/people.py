@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.hall.client import Cookies, ProtocolError, Tab
+from bench.hall.client import Cookies, ProtocolError, Tab, sign_in
 
 LOCALES = Path(__file__).resolve().parents[2] / "ui" / "locales"
 ANSWER_KEY = re.compile(r"^a_(\d+)_(\d+)_(\d+)$")  # a_<response>_<unit id>_<dimension id> (pages/questionnaire.py)
@@ -285,20 +285,9 @@ async def viewer(hall: Hall, index: int, username: str, password: str) -> None:
     try:
         async with hall.opening:
             record.time("open", await tab.open())
-        fields = [w for w in tab.widgets("text_input") if w.form_id]
-        submit_button = next((w for w in tab.widgets("button") if getattr(w.proto, "is_form_submitter", False)), None)
-        if len(fields) < 2 or submit_button is None:
-            raise ProtocolError("no sign-in form on /live")
-        await tab.type(fields[0], username)
-        await tab.type(fields[1], password)
-        record.time("live", await tab.click(submit_button))
-        if tab.redirect:  # the browser fetches its session cookie, then opens /live again with it
-            started = time.perf_counter()
-            landed = await tab.follow(tab.redirect)
-            await tab.close()
-            tab = Tab(hall.base_url, landed, cookies=tab.cookies, forwarded_for="10.99.0.1", locale="zh-CN")
-            await tab.open()
-            record.time("live", time.perf_counter() - started)
+        started = time.perf_counter()
+        tab = await sign_in(tab, username, password)
+        record.time("live", time.perf_counter() - started)
         if not tab.auto_reruns:
             raise ProtocolError("signed in, but /live set no refresh timer (wrong password or role?)")
         await hall.go.wait()

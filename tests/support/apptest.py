@@ -24,6 +24,21 @@ def app_database(tmp_path, monkeypatch, **environment: str):
     return engine
 
 
+LEADER = ("wang", "leader password 1")  # the staff account app_database_with_leader makes
+
+
+def app_database_with_leader(tmp_path, monkeypatch, **environment: str):
+    """app_database, plus one leader account (LEADER) who has already chosen a password."""
+    from db.engine import session_scope
+    from db.users import create_user
+
+    engine = app_database(tmp_path, monkeypatch, **environment)
+    with session_scope(engine) as s:
+        create_user(s, actor=cli_actor(), username=LEADER[0], role="leader", password=LEADER[1],
+                    must_change_password=False)
+    return engine
+
+
 def open_app(page: str | None = None, actor=None, *, must_change: bool = False, state: dict | None = None) -> AppTest:
     """Run app.py (signed in as `actor`, if given) and switch to pages/<page>.py."""
     at = AppTest.from_file(APP, default_timeout=60)

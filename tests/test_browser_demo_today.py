@@ -17,7 +17,7 @@ from db.demo_today import invitations
 from db.engine import make_engine, session_scope
 from db.setup import init_database
 from db.users import create_user
-from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
+from tests.support.browser import TABLET, cast_vote, screenshot, wait_for_app
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.browser
@@ -50,21 +50,7 @@ def demo_app(request, tmp_path):
 def test_vote_answer_and_watch_on_the_day_the_demo_runs(browser, demo_app):
     server, path, day, name = demo_app
     # A citizen on a phone: the poll is open on that day.
-    phone = browser.new_context(**PHONE, locale="zh-CN")
-    page = phone.new_page()
-    page.goto(f"{server.url}/poll")
-    wait_for_app(page)
-    search = page.get_by_label("输入单位名称查找")
-    search.fill("教育")
-    search.press("Enter")
-    wait_for_app(page)
-    page.get_by_role("button", name="区教育局", exact=True).click()
-    page.get_by_text("履职尽责的情况满意吗").wait_for(timeout=15_000)
-    wait_for_app(page)
-    page.get_by_role("button", name="满意", exact=True).click()
-    expect(page.get_by_text("感谢您的评价")).to_be_visible(timeout=15_000)
-    screenshot(page, f"demo-today-{name}-poll-thanks")
-    phone.close()
+    cast_vote(browser, server.url, shot=f"demo-today-{name}-poll-thanks")
 
     # A demo reviewer opens a printed link on a tablet: the questionnaire, not "closed" or "expired".
     link = next(e.link for e in invitations.read(path) if e.kind == "personal" and e.state == "not_started")

@@ -12,7 +12,7 @@ from db.campaigns import copy_campaign, get_campaign
 from db.engine import make_engine, session_scope
 from db.setup import init_database
 from db.users import create_user
-from tests.support.browser import PHONE, screenshot, wait_for_app
+from tests.support.browser import cast_vote, screenshot, wait_for_app
 from tests.support.dashboard import add_result
 from tests.support.server import AppServer
 
@@ -52,23 +52,6 @@ def sign_in_at(page, url):
 def votes_today(page) -> str:
     metric = page.locator("[data-testid='stMetric']").filter(has_text="今日投票")
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
-
-
-def cast_vote(browser, base_url):
-    phone = browser.new_context(**PHONE, locale="zh-CN")
-    page = phone.new_page()
-    page.goto(f"{base_url}/poll")
-    wait_for_app(page)
-    search = page.get_by_label("输入单位名称查找")
-    search.fill("教育")
-    search.press("Enter")
-    wait_for_app(page)
-    page.get_by_role("button", name="区教育局", exact=True).click()
-    page.get_by_text("履职尽责的情况满意吗").wait_for(timeout=15_000)
-    wait_for_app(page)
-    page.get_by_role("button", name="满意", exact=True).click()
-    expect(page.get_by_text("感谢您的评价")).to_be_visible(timeout=15_000)
-    phone.close()
 
 
 def test_a_vote_appears_on_the_wall_screen_within_one_refresh_without_reload(browser, wall_app):

@@ -32,3 +32,25 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def cast_vote(browser, base_url: str, *, shot: str | None = None) -> None:
+    """A citizen on a phone finds 区教育局 on /poll, votes 满意 and is thanked (a screenshot named `shot`)."""
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(**PHONE, locale="zh-CN")
+    page = phone.new_page()
+    page.goto(f"{base_url}/poll")
+    wait_for_app(page)
+    search = page.get_by_label("输入单位名称查找")
+    search.fill("教育")
+    search.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="区教育局", exact=True).click()
+    page.get_by_text("履职尽责的情况满意吗").wait_for(timeout=15_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="满意", exact=True).click()
+    expect(page.get_by_text("感谢您的评价")).to_be_visible(timeout=15_000)
+    if shot:
+        screenshot(page, shot)
+    phone.close()

@@ -13,7 +13,7 @@ from db.access import Actor, cli_actor
 from db.campaigns import copy_campaign
 from db.engine import session_scope
 from db.models import Complaint, PollVote
-from tests.support.apptest import app_database, shown
+from tests.support.apptest import app_database, press, run, shown
 from ui.i18n import catalogue
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -37,18 +37,6 @@ def open_page(name, actor=None, params=None):
         at.session_state["must_change_password"] = False
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    return run(at)
-
-
-def run(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def press(at, label):
-    buttons = [*at.button, *at.get("form_submit_button")]
-    next(b for b in buttons if b.label == label).click()
     return run(at)
 
 

@@ -21,7 +21,7 @@ from db.engine import session_scope
 from db.media import import_cases
 from db.models import AuditEvent, MediaCase, PollVote, Unit
 from db.poll import record_vote
-from tests.support.apptest import app_database, shown
+from tests.support.apptest import app_database, press, run, shown
 from tests.support.media_files import HEADER, cases
 from tests.support.pool_files import csv_bytes, xlsx_bytes
 
@@ -54,24 +54,12 @@ def open_page(name, actor=None, state=None):
     return at
 
 
-def run(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def tables(at):
     return [d.value for d in at.dataframe]
 
 
 def table_with(at, column):
     return next(frame for frame in tables(at) if column in frame.columns)
-
-
-def press(at, label):
-    buttons = [*at.button, *at.get("form_submit_button")]
-    next(b for b in buttons if b.label == label).click()
-    return run(at)
 
 
 def media_count(engine):

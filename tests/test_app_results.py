@@ -15,7 +15,7 @@ from db.access import Actor, cli_actor
 from db.demo import load_demo
 from db.engine import session_scope
 from db.models import AuditEvent, Result
-from tests.support.apptest import app_database, open_app, shown
+from tests.support.apptest import app_database, open_app, press, run, shown
 
 ADMIN, LEADER = Actor("admin", "admin"), Actor("wang", "leader")
 
@@ -25,18 +25,6 @@ def engine(tmp_path, monkeypatch):
     engine = app_database(tmp_path, monkeypatch)
     load_demo(engine, actor=cli_actor(), years=(2017,), votes_per_year=2000)  # scored, provisional version 1
     return engine
-
-
-def run(at):
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def press(at, label):
-    buttons = [*at.button, *at.get("form_submit_button")]
-    next(b for b in buttons if b.label == label).click()
-    return run(at)
 
 
 def results(engine):

@@ -58,3 +58,17 @@ def shown(at: AppTest) -> str:
     """Every message, title and heading on the screen, as one string."""
     elements = [*at.error, *at.success, *at.warning, *at.info, *at.title, *at.header, *at.subheader, *at.markdown]
     return " ".join(str(e.value) for e in elements)
+
+
+def run(at: AppTest) -> AppTest:
+    """Run the app once more; a page that raised fails the test with its exception."""
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    """Click the button (or form submit button) labelled `label`, then run."""
+    buttons = [*at.button, *at.get("form_submit_button")]
+    next(b for b in buttons if b.label == label).click()
+    return run(at)

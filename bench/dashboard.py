@@ -27,14 +27,14 @@ from sqlmodel import select
 
 from db import explore, live
 from db.access import Actor, cli_actor
+from db.bootstrap import init_database
 from db.dashboard import newest_result, result_units
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.live import live_board
 from db.migrate import upgrade
 from db.models import Campaign, Result
 from db.questionnaire import completion
-from db.setup import init_database
 
 YEARS = tuple(range(2017, 2022))
 VOTES_PER_YEAR = 200_000

@@ -23,12 +23,12 @@ from pathlib import Path
 from sqlmodel import select
 
 from db.access import Actor, cli_actor
-from db.demo import load_demo
+from db.bootstrap import init_database
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.feedback import feedback_letters, letters_zip, unit_comments, unit_feedback
 from db.models import Campaign, Result
 from db.scoring import publish
-from db.setup import init_database
 
 VOTES = 100_000
 UNIT = "es03"

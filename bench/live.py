@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.hall.client import Tab, sign_in
 from bench.load import cpu_s
 from db.access import cli_actor
-from db.demo import load_demo
+from db.bootstrap import init_database
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
-from db.setup import init_database
 from db.users import create_user
 from tests.support.server import AppServer
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from core.poll import OPTIONS, new_device_id
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.engine import make_engine, session_scope
 from db.poll import record_vote
-from db.setup import init_database
 from db.units import list_units
 
 VOTES = 20_000

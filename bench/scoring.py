@@ -32,12 +32,12 @@ from core.estimators import cell_estimates
 from core.scoring import panel_values
 from db import tallies
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import get_campaign
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.models import Answer, AnswerComment, Dimension, Response, ReviewerGroup, Unit
 from db.scoring import load_inputs, score_campaign
-from db.setup import init_database
 
 REVIEWERS = 200
 R_REPEATS = 3

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from core import sampling
 from db.access import cli_actor
-from db.demo import load_demo
+from db.bootstrap import init_database
+from db.demo.years import load_demo
 from db.draws import pool_frame
 from db.engine import make_engine, session_scope
-from db.setup import init_database
 from db.stats import stats
 
 

@@ -255,5 +255,20 @@ def report_status(due: date, submitted_on: date | None, *, today: date) -> str:
 
 
 def report_days_late(due: date, submitted_on: date | None, *, today: date) -> int:
-    end = submitted_on if submitted_on is not None else today
+    """Days past `due` until the unit handed in (or until today, while nothing is in). A hand-in dated after
+    `today` (a record read as of an earlier day) is not in yet."""
+    end = submitted_on if submitted_on is not None and submitted_on <= today else today
     return max(0, (end - due).days)
+
+
+def rectification_days_over(deadline: date, submitted_on: date | None, *, today: date) -> int:
+    """Days a rectification notice went past its deadline: counted until the unit reported it done
+    (`submitted_on`), else until today. A notice reported done on time is never overdue, verified by the
+    office or not: waiting for the office's check is not the unit's delay. The one rule for the
+    rectification list, /live and anything else that says "overdue"."""
+    return report_days_late(deadline, submitted_on, today=today)
+
+
+def rectification_overdue(deadline: date, submitted_on: date | None, state: str, *, today: date) -> bool:
+    """Overdue and still open: past its deadline by the rule above and not yet verified."""
+    return state != "verified" and rectification_days_over(deadline, submitted_on, today=today) > 0

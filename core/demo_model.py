@@ -12,7 +12,7 @@ to show, and it must carry structure an analyst can find again:
 Everything is a function of the seed. Each year and purpose draws from its own stream
 (`stream`), so asking for fewer poll votes does not change the reviewers' names. Functions
 return plain values that name units by *index* (into the list of units they were given);
-db/demo.py turns indexes into ids and writes the rows.
+db/demo/years.py turns indexes into ids and writes the rows.
 """
 
 from __future__ import annotations

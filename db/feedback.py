@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -39,12 +39,12 @@ from db.access import Actor, require
 from db.audit import record
 from db.cases import list_cases
 from db.dashboard import ResultInfo, newest_published
-from db.inspections import FindingRow, list_findings
-from db.media import CaseRow as MediaRow
+from db.inspections import list_findings
 from db.media import list_cases as list_media_cases
 from db.models import AnswerComment, Campaign, Dimension, PollVote, Response, Result, ResultUnit, Unit, UnitCategory
-from db.rectifications import RectificationRow, list_rectifications
+from db.rectifications import list_rectifications
 from db.scope import visible_unit
+from documents.feedback_data import CommentDigest, SourceCount, UnitFeedback
 
 READERS = ("admin", "leader", "analyst", "liaison")
 OFFICE = ("admin",)
@@ -67,61 +67,6 @@ class UnitChoice:
     category_code: str
     category_zh: str
     category_en: str
-
-
-@dataclass(frozen=True)
-class SourceCount:
-    source: str  # panel, poll
-    comments: int  # as written, before merging
-    withheld: bool  # fewer than SMALL_CELL and the reader is not the office
-
-    @property
-    def small(self) -> bool:
-        """Too few to show to the unit (the office still sees them, marked)."""
-        return small_cell(self.comments, SMALL_CELL)
-
-
-@dataclass(frozen=True)
-class CommentDigest:
-    unit_code: str
-    sources: tuple[SourceCount, ...]
-    themes: tuple[themes_rules.Theme, ...]  # the unit's top themes, then "other" (term None)
-
-    @property
-    def shown(self) -> int:
-        return sum(s.comments for s in self.sources if not s.withheld)
-
-
-@dataclass(frozen=True)
-class UnitFeedback:
-    campaign_id: int
-    year: int
-    campaign_name: str
-    demo: bool
-    result: ResultInfo
-    unit_code: str
-    unit_name: str
-    category_code: str
-    category_zh: str
-    category_en: str
-    category_size: int
-    total: float | None
-    score_low: float | None
-    score_high: float | None
-    grade: str
-    rank: int
-    rank_low: int | None
-    rank_high: int | None
-    borderline: bool
-    components: dict[str, float | None]
-    # dimension_code, dimension_zh, dimension_en, estimate, low, high, se, valid, category_mean, difference
-    dimensions: pd.DataFrame
-    groups: explore.GroupComparison
-    poll: pd.DataFrame  # period, votes, satisfied, basically_satisfied, dissatisfied, satisfaction
-    findings: list[FindingRow] = field(default_factory=list)  # handed over to the unit only
-    media: list[MediaRow] = field(default_factory=list)
-    cases: list = field(default_factory=list)  # db.cases.CaseRow
-    rectifications: list[RectificationRow] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,7 +279,7 @@ def unit_comments(session: Session, *, actor: Actor, campaign_id: int, unit_code
 
 def _letter(feedback: UnitFeedback, digest: CommentDigest, office_name: str,
             names: Sequence[str]) -> tuple[str, bytes]:
-    from db.documents.feedback_letter import letter_docx, letter_name
+    from documents.feedback_letter import letter_docx, letter_name
 
     others = [n for n in names if n != feedback.unit_name]
     return letter_name(feedback), letter_docx(feedback, digest, office=office_name, other_units=others)

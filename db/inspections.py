@@ -431,8 +431,8 @@ def problem_list(session: Session, *, actor: Actor, campaign_id: int, unit_code:
                  start: date | None = None, end: date | None = None) -> tuple[str, bytes]:
     """The problem list (问题清单) as an Excel file: every finding of the period the actor may see,
     for one unit or all (a liaison: their own unit's handed-over findings)."""
-    from db.casework_docs import problem_list_xlsx
-    from db.demo_today.marks import holds_demo
+    from db.demo_rows import holds_demo
+    from documents.problem_list import problem_list_xlsx
 
     campaign = _campaign(session, campaign_id)
     start, end = start or campaign.starts_on, end or campaign.ends_on

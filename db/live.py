@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_
 from sqlmodel import Session, col, select
 
+from core.casework import rectification_days_over, rectification_overdue
 from core.clock import from_office
 from core.poll import COUNTED
 from db.access import Actor
@@ -143,17 +144,22 @@ def _open_cases(session: Session, campaign_id: int, today: date) -> pd.DataFrame
 
 
 def _overdue_rectifications(session: Session, campaign_id: int, today: date) -> pd.DataFrame:
+    """Notices past their deadline and still open, by core.casework's one rule (the rectification list's too):
+    a notice reported done on time is not overdue while the office has yet to verify it."""
     rows = session.exec(
         select(Unit.code, Unit.name, Rectification.notice_no, Rectification.reason, Rectification.state,
-               Rectification.issued_on, Rectification.deadline)
+               Rectification.issued_on, Rectification.deadline, Rectification.submitted_on)
         .join(Unit, Unit.id == Rectification.unit_id)
         .where(Rectification.campaign_id == campaign_id, Rectification.deadline < today,
                or_(and_(col(Rectification.closed_on).is_(None), Rectification.state != "verified"),
                    Rectification.closed_on > today))
         .order_by(Rectification.deadline, Rectification.id)).all()
-    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "notice_no", "reason", "state", "issued_on",
-                                        "deadline"])
-    frame["days_over"] = [(today - d).days for d in frame["deadline"]]
+    # A notice verified after `today` (read as of an earlier day) was still open then.
+    kept = [row for row in rows if rectification_overdue(row.deadline, row.submitted_on,
+                                                         "open" if row.state == "verified" else row.state, today=today)]
+    frame = pd.DataFrame([row[:7] for row in kept], columns=["unit_code", "unit_name", "notice_no", "reason", "state",
+                                                             "issued_on", "deadline"])
+    frame["days_over"] = [rectification_days_over(row.deadline, row.submitted_on, today=today) for row in kept]
     return frame
 
 

@@ -20,11 +20,11 @@ from core.clock import office_today
 from core.errors import NotFound, UserError
 from db.access import Actor, require
 from db.audit import record
-from db.casework_docs import NoticeData, notice_docx
-from db.demo_today.marks import holds_demo
+from db.demo_rows import holds_demo
 from db.inspections import list_findings
 from db.models import Campaign, Rectification, Result, ResultUnit, Talk, Unit
 from db.scope import unit_ids, unit_names, visible_unit
+from documents.rectification_notice import NoticeData, notice_docx
 
 OFFICE = ("admin",)
 READERS = ("admin", "leader", "analyst", "liaison")
@@ -80,7 +80,7 @@ def _view(r: Rectification) -> dict:
 
 
 def _row(r: Rectification, unit: Unit, talks: list[str], today: date) -> RectificationRow:
-    late = max(0, ((r.submitted_on or today) - r.deadline).days)
+    late = rules.rectification_days_over(r.deadline, r.submitted_on, today=today)
     return RectificationRow(r.id, unit.code, unit.name, r.reason, r.problems, r.notice_no, r.issuing_office,
                             r.issued_on, r.deadline, r.state, r.submitted_on, r.closed_on, r.reply,
                             r.public_satisfaction, late > 0, late, tuple(sorted(set(talks))))
@@ -111,7 +111,9 @@ def list_rectifications(session: Session, *, actor: Actor, campaign_id: int, uni
             talks.setdefault(rect_id, []).append(role)
     today = today or office_today()
     result = [_row(r, u, talks.get(r.id, []), today) for r, u in rows]
-    return [r for r in result if r.overdue and r.state != "verified"] if overdue_only else result
+    if overdue_only:
+        return [r for r in result if rules.rectification_overdue(r.deadline, r.submitted_on, r.state, today=today)]
+    return result
 
 
 def _rectification(session: Session, actor: Actor, rect_id: int, *roles: str) -> tuple[Rectification, Unit]:

@@ -29,7 +29,7 @@ from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions as campaign_dimensions
 from db.campaigns import get_campaign, reviewer_groups, update_settings
-from db.demo_today.marks import holds_demo
+from db.demo_rows import holds_demo
 from db.models import (
     AccountabilityCase,
     Answer,
@@ -51,8 +51,8 @@ from db.models import (
     Unit,
     UnitCategory,
 )
-from db.result_exports import ResultDocument
 from db.units import list_units
+from documents.results import ResultDocument
 
 OFFICE = ("admin",)
 READERS = ("admin", "leader", "analyst")

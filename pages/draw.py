@@ -23,11 +23,12 @@ from db.draws import (
     replace_member,
     verify,
 )
+from documents import invitation_list
+from documents.invitation_sheets import Invitation, invitation_sheet_pdf
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
-from ui.sheets import Invitation, contact_list_csv, invitation_sheet_pdf
 from ui.store import session
 
 actor = guard("draw")
@@ -120,7 +121,9 @@ if current is not None:
                 campaign_name=campaign.name_zh, office=t("draw.office"))
             st.download_button(t("draw.sheet"), sheet, file_name=f"invitations-{campaign.year}.pdf",
                                mime="application/pdf")
-            contacts = contact_list_csv([{"name": i.name, "group": i.group_name, "link": i.link} for i in issued])
+            contacts = invitation_list.to_csv([invitation_list.personal(name=i.name, group=i.group_code,
+                                                                        group_name=i.group_name, token=i.token,
+                                                                        link=i.link) for i in issued])
             st.download_button(t("draw.contacts"), contacts, file_name=f"invitations-{campaign.year}.csv",
                                mime="text/csv")
         elif "issued" in st.session_state:

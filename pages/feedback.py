@@ -13,7 +13,7 @@ from core.clock import to_office
 from core.errors import UserError
 from core.privacy import SMALL_CELL
 from db.feedback import feedback_units, is_published, unit_comments, unit_feedback
-from db.word import chinese_date
+from documents.word import chinese_date
 from ui import charts
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign

@@ -16,11 +16,11 @@ from db.questionnaire import (
     set_rehearsal,
     wipe_rehearsal,
 )
+from documents.invitation_sheets import Invitation, invitation_sheet_pdf
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, language, named, t
 from ui.notices import flash, show_flash
-from ui.sheets import Invitation, invitation_sheet_pdf
 from ui.store import fragment_store_errors, session
 
 actor = guard("panel")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.errors import UserError
 from db.campaigns import reviewer_groups
-from db.pool import check_pool_file, get_member, import_pool, list_pool, pool_counts, update_member
+from db.reviewer_pool import check_pool_file, get_member, import_pool, list_pool, pool_counts, update_member
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t

@@ -13,7 +13,6 @@ from core.clock import to_office
 from core.errors import UserError
 from core.settings import LONELY_GROUP_RULES, METHODS, PANEL_WEIGHTINGS
 from db.campaigns import dimensions, reviewer_groups
-from db.result_exports import circular_bytes, workbook_bytes
 from db.scoring import (
     compare,
     list_results,
@@ -23,6 +22,8 @@ from db.scoring import (
     score_campaign,
     set_panel_rules,
 )
+from documents.circular import circular_bytes
+from documents.workbook import workbook_bytes
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t

@@ -74,7 +74,7 @@ def admin():
 def scheme_engine(engine):
     """A migrated database with the 2017 scheme loaded (as `python -m db init` does)."""
     from db.access import cli_actor
-    from db.setup import init_database
+    from db.bootstrap import init_database
 
     init_database(engine, actor=cli_actor())
     return engine
@@ -100,8 +100,8 @@ def browser():
 def live_app(tmp_path):
     """The app served from a fresh, initialised SQLite database, with one account per role."""
     from db.access import cli_actor
+    from db.bootstrap import init_database
     from db.engine import make_engine, session_scope
-    from db.setup import init_database
     from db.users import create_user
     from tests.support.server import AppServer
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from streamlit.delta_generator import DeltaGenerator
 
 from db.access import Actor, cli_actor
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import session_scope
 from db.models import Finding, Result
 from tests.support.apptest import app_database, open_app, shown

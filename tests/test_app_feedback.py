@@ -10,7 +10,7 @@ from docx import Document
 from streamlit.delta_generator import DeltaGenerator
 
 from db.access import Actor, cli_actor
-from db.demo import load_demo
+from db.demo.years import load_demo
 from tests.support.apptest import app_database, open_app, shown
 
 ADMIN, LEADER, ANALYST = Actor("admin", "admin"), Actor("wang", "leader"), Actor("zhao", "analyst")

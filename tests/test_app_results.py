@@ -12,7 +12,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import app_test
 
 from db.access import Actor, cli_actor
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import session_scope
 from db.models import AuditEvent, Result
 from tests.support.apptest import app_database, open_app, press, run, shown

@@ -18,7 +18,7 @@ from core.errors import UserError
 from core.tokens import new_token, token_hash
 from db.access import cli_actor
 from db.backup import backup, restore
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.models import (
     AppSetting,

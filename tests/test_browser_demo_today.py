@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 
 from core import clock
 from db.access import cli_actor
-from db.demo import load_demo
-from db.demo_today import invitations
+from db.bootstrap import init_database
+from db.demo import invitations
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
-from db.setup import init_database
 from db.users import create_user
 from tests.support.browser import TABLET, cast_vote, screenshot, wait_for_app
 from tests.support.server import AppServer

@@ -8,7 +8,7 @@ from docx import Document
 from sqlmodel import select
 
 from db.access import cli_actor
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.models import Result, Unit
 from db.scoring import publish

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from core.clock import office_today
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign, get_campaign
 from db.engine import make_engine, session_scope
-from db.setup import init_database
 from db.users import create_user
 from tests.support.browser import cast_vote, screenshot, wait_for_app
 from tests.support.dashboard import add_result

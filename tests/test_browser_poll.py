@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from core.clock import office_today
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
 from db.models import PollVote
-from db.setup import init_database
 from tests.support.browser import PHONE, screenshot, wait_for_app
 from tests.support.server import AppServer
 

@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from core.clock import office_today
 from core.sessions import COOKIE
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
-from db.setup import init_database
 from db.signin.display_links import create_display_link, revoke_display_link
 from db.users import create_user, update_user
 from tests.support.browser import TABLET, screenshot, wait_for_app

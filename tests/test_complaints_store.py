@@ -293,8 +293,9 @@ def test_complaints_are_scoring_inputs_so_a_changed_one_stops_publication(scheme
 
 def test_demo_has_complaints_in_every_state_and_purge_removes_exactly_them(engine):
     from db.access import cli_actor
-    from db.demo import load_demo, purge_demo
-    from db.setup import init_database
+    from db.bootstrap import init_database
+    from db.demo.purge import purge_demo
+    from db.demo.years import load_demo
 
     init_database(engine, actor=cli_actor())
     load_demo(engine, actor=cli_actor(), years=(2017,), votes_per_year=6000)

@@ -13,9 +13,11 @@ from sqlmodel import select
 from core import demo_model
 from core.errors import Forbidden, UserError
 from core.sampling import seed_digest
-from db import demo, migrate
+from db import migrate
 from db.access import Actor, cli_actor
 from db.campaigns import DEFAULT_SCHEME, load_scheme, read_scheme
+from db.demo import purge
+from db.demo import years as demo
 from db.engine import make_engine, session_scope
 from db.models import (
     AccountabilityCase,
@@ -181,7 +183,7 @@ def test_load_needs_the_first_campaign_and_an_admin(tmp_path):
     with pytest.raises(Forbidden):
         demo.load_demo(engine, actor=Actor("ana", "analyst"))
     with pytest.raises(Forbidden):
-        demo.purge_demo(engine, actor=Actor("ana", "analyst"))
+        purge.purge_demo(engine, actor=Actor("ana", "analyst"))
 
 
 # ------------------------------------------------------------------------ structure
@@ -226,7 +228,7 @@ def test_purge_leaves_exactly_the_init_state(engine):
         group = s.exec(select(ReviewerGroup).where(ReviewerGroup.campaign_id == campaign.id)).first()
         s.add(Reviewer(campaign_id=campaign.id, group_id=group.id, person_key="office-1", name="office's own"))
     summary = demo.load_demo(engine, actor=cli_actor(), votes_per_year=600, today=date(2026, 6, 30))
-    purged = demo.purge_demo(engine, actor=cli_actor())
+    purged = purge.purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert [c.year for c in s.exec(select(Campaign)).all()] == [2017]
         assert count(s, Unit) == 37

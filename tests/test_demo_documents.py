@@ -10,15 +10,16 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db import demo
 from db.access import cli_actor
-from db.demo_today.marks import holds_demo
+from db.demo import years as demo
+from db.demo_rows import holds_demo
 from db.engine import session_scope
 from db.inspections import problem_list
 from db.models import Campaign, Rectification, Result
 from db.rectifications import notice_document
-from db.result_exports import circular_bytes, workbook_bytes
 from db.scoring import result_document
+from documents.circular import circular_bytes
+from documents.workbook import workbook_bytes
 
 MARK = "演示数据"
 
@@ -41,8 +42,8 @@ def xlsx_text(content: bytes) -> str:
 @pytest.fixture(scope="module")
 def with_demo_2017(tmp_path_factory):
     """The scheme's own 2017 campaign holding demo rows (its name says nothing of the demo)."""
+    from db.bootstrap import init_database
     from db.engine import make_engine
-    from db.setup import init_database
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('docs')}/r.db")
     init_database(engine, actor=cli_actor())

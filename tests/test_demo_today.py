@@ -1,4 +1,4 @@
-"""The demo as a campaign running on the day it is loaded (db.demo, core.demo_calendar, db.demo_today).
+"""The demo as a campaign running on the day it is loaded (db.demo, core.demo_calendar, db.demo).
 
 Loaded "today" and with the clock set to 15 March and 20 December of this year: earlier years
 published, the running year's poll open with votes up to now, its panel window open for weeks,
@@ -19,10 +19,12 @@ from sqlmodel import select
 from core import clock, demo_calendar
 from core.errors import UserError
 from core.tokens import token_hash
-from db import demo, tallies
-from db.__main__ import main
+from db import tallies
 from db.access import cli_actor
-from db.demo_today import info, invitations, traffic
+from db.bootstrap import init_database
+from db.commands import main
+from db.demo import info, invitations, purge, traffic
+from db.demo import years as demo
 from db.engine import make_engine, session_scope
 from db.models import (
     AccountabilityCase,
@@ -41,7 +43,6 @@ from db.models import (
 )
 from db.poll import poll_campaign
 from db.questionnaire import open_questionnaire
-from db.setup import init_database
 
 VOTES = 2_000
 THIS_YEAR = clock.office_today().year
@@ -183,7 +184,7 @@ def test_no_plain_token_in_the_database_and_every_listed_one_works(loaded):
 
 def test_purge_removes_exactly_the_demo(loaded):
     engine, _, _, _ = loaded
-    demo.purge_demo(engine, actor=cli_actor())
+    purge.purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert [c.year for c in s.exec(select(Campaign)).all()] == [2017]
         for table in (PollVote, Response, Invitation, Inspection, AccountabilityCase, Rectification, UnitReport):
@@ -323,7 +324,7 @@ def test_demo_traffic_goes_through_the_visitors_functions_and_purge_removes_it(e
     assert all(v.is_demo and v.campaign_id == running.id and v.day == date(THIS_YEAR, 6, 10) for v in new_votes)
     assert {r.status for r in new_responses} >= {"submitted"} and all(r.is_demo for r in new_responses)
     assert len(ballots) == report.ballots and all(b.is_demo and b.kind == "ballot" for b in ballots)
-    demo.purge_demo(engine, actor=cli_actor())
+    purge.purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert count(s, PollVote) == count(s, Response) == count(s, Invitation) == 0
 

@@ -22,10 +22,10 @@ from streamlit.testing.v1 import AppTest
 
 from core.clock import office_today
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope, store_error, transaction
 from db.models import Answer, AuditEvent, PollVote
-from db.setup import init_database
 from tests.conftest import unavailable
 from tests.support import postgres
 from tests.support.browser import PHONE, wait_for_app

@@ -16,7 +16,9 @@ from sqlmodel import select
 from core.errors import Forbidden, NotFound, UserError
 from db import feedback
 from db.access import Actor, cli_actor
-from db.demo import load_demo, purge_demo
+from db.bootstrap import init_database
+from db.demo.purge import purge_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.migrate import upgrade
 from db.models import (
@@ -30,7 +32,6 @@ from db.models import (
     Response,
     Unit,
 )
-from db.setup import init_database
 from tests.support import postgres
 
 ADMIN, LEADER, ANALYST = Actor("admin", "admin"), Actor("wang", "leader"), Actor("zhao", "analyst")
@@ -273,7 +274,7 @@ def test_the_letter_follows_the_units_rule_and_redacts_other_units(loaded):
 
 
 def test_export_feedback_command_writes_the_letters_and_a_zip(loaded, tmp_path, monkeypatch, capsys):
-    from db.__main__ import main
+    from db.commands import main
 
     engine, _ = loaded
     if engine.dialect.name != "sqlite":

@@ -19,11 +19,11 @@ from sqlalchemy import MetaData, select
 from core.errors import UserError
 from core.poll import new_device_id
 from db.access import Actor, cli_actor
+from db.bootstrap import init_database
 from db.engine import make_engine, session_scope
 from db.media import import_cases
 from db.poll import record_vote
-from db.pool import import_pool
-from db.setup import init_database
+from db.reviewer_pool import import_pool
 from tests.support.media_files import HEADER as CASE_HEADER
 from tests.support.media_files import SOURCES, UNITS
 from tests.support.pool_files import GROUP_NAMES

@@ -5,9 +5,9 @@ from sqlmodel import select
 
 from core.errors import UserError, ValidationError
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.engine import ConfigError, make_engine, normalise_url, session_scope
 from db.models import AuditEvent, Campaign, User
-from db.setup import init_database
 from db.stats import stats
 
 

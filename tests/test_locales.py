@@ -6,8 +6,10 @@ from pathlib import Path
 from ui.i18n import LANGUAGES, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-INTERFACE = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
-STORE = [*sorted((ROOT / "core").glob("*.py")), *sorted((ROOT / "db").glob("*.py"))]
+# rglob: sub-packages too (db/complaints, db/signin, db/commands, db/demo, ...), whose errors reach the screens.
+INTERFACE = [ROOT / "app.py", *sorted((ROOT / "ui").rglob("*.py")), *sorted((ROOT / "pages").rglob("*.py"))]
+STORE = [*sorted(p for package in ("core", "documents", "db") for p in (ROOT / package).rglob("*.py")
+                 if "migrations" not in p.parts)]
 LITERAL = re.compile(r"""\bt\(\s*"([a-z_.]+)"\s*[,)]""")
 # f-string keys: t(f"role.{r}") -> every key of the catalogue section "role" counts as used.
 PREFIX = re.compile(r"""\bt\(\s*f"([a-z_.]+)\.\{""")
@@ -33,6 +35,7 @@ def test_every_key_used_by_the_interface_exists():
 def test_every_error_the_store_raises_is_translated():
     used = keys_in(STORE + INTERFACE, ERROR)
     assert "settings.weights_sum" in used
+    assert "complaints.bad_base_url" in used and "signin.display_campaign" in used  # from sub-packages
     for lang in LANGUAGES:
         assert sorted(used - set(catalogue(lang))) == [], lang
 

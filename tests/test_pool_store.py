@@ -9,7 +9,7 @@ from db.campaigns import get_campaign
 from db.draws import create_draw, members
 from db.engine import session_scope
 from db.models import AuditEvent, Reviewer
-from db.pool import get_member, import_pool, list_pool, pool_counts, update_member
+from db.reviewer_pool import get_member, import_pool, list_pool, pool_counts, update_member
 from tests.support.pool_files import csv_bytes, people, xlsx_bytes
 
 

@@ -23,10 +23,10 @@ from sqlmodel import func, select
 
 from core.clock import office_today
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
 from db.models import Answer, PollVote, Reviewer
-from db.setup import init_database
 from db.users import create_user
 from tests.conftest import unavailable
 from tests.support import postgres

@@ -14,10 +14,9 @@ from sqlmodel import func, select
 from core.errors import Forbidden, NotFound, UserError
 from db.access import Actor, cli_actor
 from db.campaigns import get_campaign
-from db.demo import load_demo
+from db.demo.years import load_demo
 from db.engine import session_scope
 from db.models import AuditEvent, DailyScore, PollVote, Result, ResultUnit, Unit
-from db.result_exports import circular_bytes, workbook_bytes
 from db.scoring import (
     compare,
     compute,
@@ -29,6 +28,8 @@ from db.scoring import (
     result_rows,
     score_campaign,
 )
+from documents.circular import circular_bytes
+from documents.workbook import workbook_bytes
 
 ADMIN, LEADER, LIAISON = cli_actor(), Actor("wang", "leader"), Actor("li", "liaison", "es01")
 
@@ -166,7 +167,7 @@ def test_weights_that_do_not_add_up_refuse_to_score(scored):
 
 
 def test_cli_prints_provisional_results(scored, monkeypatch, capsys):
-    from db.__main__ import main
+    from db.commands import main
 
     monkeypatch.setenv("DATABASE_URL", scored.url.render_as_string(hide_password=False))
     assert main(["score", "--campaign", "2018", "--json", "--replicates", "50", "--draws", "50"]) == 0

@@ -29,7 +29,7 @@ from core import tokens
 from core.errors import Forbidden, NotFound
 from core.roles import PAGE_ROLES, ROLES, may_open
 from db.access import Actor, cli_actor
-from db.demo import load_demo
+from db.demo.years import load_demo
 from tests.support.apptest import app_database, open_app
 from ui.i18n import catalogue
 

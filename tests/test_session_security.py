@@ -59,8 +59,8 @@ def test_signing_in_sends_the_browser_for_its_cookie(app_db):
 
 @pytest.fixture
 def server(tmp_path):
+    from db.bootstrap import init_database
     from db.engine import make_engine
-    from db.setup import init_database
 
     url = f"sqlite:///{tmp_path / 'endpoint.db'}"
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""Invitation sheets (PDF with an embedded CJK font), QR codes and the SMS contact list."""
+"""Invitation sheets (PDF with an embedded CJK font), QR codes and the invitation list (CSV)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import subprocess
 import pytest
 from PIL import Image
 
-from ui import sheets
-from ui.sheets import Invitation, contact_list_csv, invitation_sheet_pdf, qr_png
+from documents import invitation_list, pdf
+from documents import invitation_sheets as sheets
+from documents.invitation_sheets import Invitation, invitation_sheet_pdf
+from documents.pdf import qr_png
 
 INVITATIONS = [
     Invitation("张伟", "服务对象", "https://review.example.gov.cn/panel/b/Xq7pL2mN9sT4vW8yZ1aB3cD5", "K7Q2M9"),
@@ -24,7 +26,7 @@ INVITATIONS = [
 
 def font_or_skip():
     try:
-        font = sheets.find_cjk_font()
+        font = pdf.find_cjk_font()
     except RuntimeError:
         font = None
     if not font:
@@ -119,38 +121,36 @@ def test_no_invitations_is_an_error():
 
 def test_extracted_font_is_cached_and_is_the_sc_face():
     font_or_skip()
-    regular, _bold = sheets.cjk_font_files()
+    regular, _bold = pdf.cjk_font_files()
     assert regular.is_file()
-    assert sheets.cjk_font_files()[0] == regular
-    if sheets.find_cjk_font().suffix.lower() in (".ttc", ".otc"):
+    assert pdf.cjk_font_files()[0] == regular
+    if pdf.find_cjk_font().suffix.lower() in (".ttc", ".otc"):
         from fontTools.ttLib import TTFont
 
         with TTFont(str(regular), lazy=True) as font:
-            assert " SC" in sheets._font_family(font)
+            assert " SC" in pdf.font_family(font)
 
 
 def test_missing_font_names_the_debian_package(monkeypatch):
-    from db import pdf  # where the font is found (shared with the window posters)
-
     monkeypatch.setattr(pdf, "_PREFERRED_FONTS", ())
     monkeypatch.setattr(pdf, "_fc_match", lambda: None)
-    sheets.find_cjk_font.cache_clear()
+    pdf.find_cjk_font.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
-            sheets.find_cjk_font()
+            pdf.find_cjk_font()
     finally:
-        sheets.find_cjk_font.cache_clear()
+        pdf.find_cjk_font.cache_clear()
 
 
 def test_chinese_lines_never_start_with_closing_punctuation():
     font_or_skip()
     from fpdf import FPDF
 
-    pdf = FPDF()
-    sheets._register_fonts(pdf)
-    pdf.set_font("cjk", "", 12)
+    doc = FPDF()
+    pdf.register_fonts(doc)
+    doc.set_font("cjk", "", 12)
     for width in (40, 55, 70, 90):
-        lines = sheets._wrap_cjk(pdf, sheets.TEXTS["zh"]["body"], width)
+        lines = sheets._wrap_cjk(doc, sheets.TEXTS["zh"]["body"], width)
         assert "".join(lines) == sheets.TEXTS["zh"]["body"]
         assert all(line[0] not in "，。、：；" for line in lines)
 
@@ -178,15 +178,21 @@ def test_qr_on_the_sheet_scans(zh_pdf, tmp_path):
     assert out.decode().strip() == INVITATIONS[0].link
 
 
-def test_contact_list_csv():
-    rows = [
-        {"姓名": "张伟", "手机": "13800000001", "链接": INVITATIONS[0].link},
-        {"姓名": "李秀英", "手机": "13800000002", "链接": INVITATIONS[1].link, "备注": "人大代表, 请优先"},
-    ]
-    data = contact_list_csv(rows)
+def test_invitation_list_round_trip():
+    entries = [invitation_list.personal(name="张伟", group="service_recipient", group_name="服务对象", token="tok1",
+                                        link=INVITATIONS[0].link),
+               invitation_list.Entry("ballot", "not_started", "npc_deputy", "人大代表", "", "CODE-2", "")]
+    data = invitation_list.to_csv(entries)
     assert data.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert parsed[0] == ["姓名", "手机", "链接", "备注"]
-    assert parsed[1] == ["张伟", "13800000001", INVITATIONS[0].link, ""]
-    assert parsed[2][3] == "人大代表, 请优先"
-    assert contact_list_csv([]) == b"\xef\xbb\xbf"
+    assert parsed[0] == ["kind", "state", "group", "group_name", "name", "token", "link"]
+    assert parsed[1] == ["personal", "not_started", "service_recipient", "服务对象", "张伟", "tok1",
+                         INVITATIONS[0].link]
+    assert invitation_list.from_csv(data) == entries
+    assert invitation_list.to_csv([]).decode("utf-8-sig").strip() == ",".join(invitation_list.COLUMNS)
+
+
+def test_invitation_list_reads_the_older_four_columns():
+    old = "\ufeffname,group,group_name,link\r\n张伟,service_recipient,服务对象,https://x/questionnaire?token=abc&lang=zh\r\n"
+    [entry] = invitation_list.from_csv(old.encode("utf-8"))
+    assert (entry.kind, entry.name, entry.token) == ("personal", "张伟", "abc")

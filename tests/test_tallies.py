@@ -13,7 +13,9 @@ from core.poll import new_device_id
 from core.reliability import cronbach_alpha, moments_from_patterns
 from db import migrate, tallies
 from db.access import cli_actor
-from db.demo import load_demo, purge_demo
+from db.bootstrap import init_database
+from db.demo.purge import purge_demo
+from db.demo.years import load_demo
 from db.engine import make_engine, session_scope
 from db.models import (
     Answer,
@@ -28,7 +30,6 @@ from db.models import (
 )
 from db.poll import list_votes, record_vote, rule_on_votes
 from db.questionnaire import issue_ballots, set_rehearsal, submit, wipe_rehearsal
-from db.setup import init_database
 from db.units import merge_units
 from tests.test_questionnaire_store import answer_all, open_, panel  # noqa: F401 (fixture)
 

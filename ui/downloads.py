@@ -14,12 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from documents.labels import DEMO_MARK, DEMO_WARNING
+from documents.workbook import defuse
 from ui import charts
 from ui.i18n import language, t
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DEMO_SHEET = "演示数据"
-DEMO_WARNING = "本文件由演示数据生成，不是真实评议结果，不得印发或引用。"
+DEMO_SHEET = DEMO_MARK  # the first sheet of an Excel export made from demo data says so
 _DEMO_PAGE = "_demo_export_page"
 
 
@@ -43,12 +43,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_NAME = re.compile(r"[^\w\-.]+", re.UNICODE)
 
 
-def _defuse(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with formula-like text neutralised and time zones dropped (Excel has none)."""
     out = frame.copy()
@@ -57,7 +51,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[column] = series.dt.tz_localize(None)
         elif series.dtype == object or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(_defuse)
+            out[column] = series.map(defuse)
     return out
 
 

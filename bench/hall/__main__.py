@@ -7,8 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.hall.people import Pace
-from bench.hall.run import Plan, run_hall, summary
+from bench.hall.run import plan_from, run_hall, summary
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,13 +40,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--redraw", action="store_true", help="with --curve: draw the PNG again from bench/hall_knee.jsonl")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return p
-
-
-def plan_from(args) -> Plan:
-    return Plan(reviewers=args.reviewers, citizens=args.citizens, live_viewers=args.live_viewers,
-                minutes=args.minutes, seed=args.seed, units=args.units, mid_hall=not args.fresh_start and not args.url,
-                reload=not args.no_reload, pace=Pace(tuple(args.tap), tuple(args.read), tuple(args.vote)),
-                database="postgresql" if args.replicas > 1 else args.database, replicas=args.replicas)
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench.hall.run import Plan, Result, run_hall
+from bench.hall.run import Plan, Result, plan_from, run_hall
 
 HERE = Path(__file__).resolve().parent
 PNG = HERE.parent / "hall_knee.png"
@@ -109,8 +109,6 @@ def draw(rows: list[dict], path: Path = PNG, minutes: float = 0.75) -> Path | No
 
 
 def main(args) -> int:
-    from bench.hall.__main__ import plan_from
-
     base = plan_from(args)
     base = replace(base, minutes=args.minutes if args.minutes != 3.0 else 0.75)
     if args.redraw:  # the PNG again from the last curve's figures, without running it

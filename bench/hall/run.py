@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import random
 import resource
 import statistics
@@ -20,6 +19,7 @@ from bench.hall.stage import Invitation, Stage, cpu_seconds, mid_hall, start
 from core.tokens import token_hash
 from db.engine import make_engine, session_scope
 from db.models import Answer, PollVote, Response, Unit
+from documents import invitation_list
 
 
 @dataclass
@@ -82,22 +82,22 @@ class Result:
         }
 
 
+def plan_from(args) -> Plan:
+    """The plan of the options `python -m bench.hall` parsed (also read by the knee curve)."""
+    return Plan(reviewers=args.reviewers, citizens=args.citizens, live_viewers=args.live_viewers,
+                minutes=args.minutes, seed=args.seed, units=args.units, mid_hall=not args.fresh_start and not args.url,
+                reload=not args.no_reload, pace=Pace(tuple(args.tap), tuple(args.read), tuple(args.vote)),
+                database="postgresql" if args.replicas > 1 else args.database, replicas=args.replicas)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def read_invitations(path: Path) -> list[Invitation]:
-    """The list `python -m db draw` writes (name, group, group_name, link)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    found = []
-    for row in rows:
-        link = row.get("link", "")
-        token = link.split("token=", 1)[1].split("&", 1)[0] if "token=" in link else ""
-        if token:
-            found.append(Invitation(token, link))
-    return found
+    """The personal links of the list `python -m db draw --invitations` writes (documents.invitation_list)."""
+    return [Invitation(e.token, e.link) for e in invitation_list.from_csv(path.read_bytes()) if e.kind == "personal"]
 
 
 async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from core.clock import office_today, utcnow
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import copy_campaign, get_campaign, reviewer_groups
 from db.draws import create_draw, issue_invitations
 from db.engine import make_engine, session_scope
 from db.models import Answer, Reviewer
 from db.questionnaire import open_questionnaire, save_position, structure
-from db.setup import init_database
 from db.users import create_user
 from deploy.replicas import Replicas
 from tests.support import postgres

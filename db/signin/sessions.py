@@ -21,7 +21,7 @@ from core.tokens import new_token, token_hash
 from db.access import Actor, require
 from db.audit import record
 from db.models import User, UserSession
-from db.platform_settings import get_setting, put_setting
+from db.settings import get_setting, put_setting
 from db.users import SignedIn, authenticate
 
 SETTING_KEY = "sessions"

@@ -7,8 +7,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.engine import make_engine
-from db.setup import init_database
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

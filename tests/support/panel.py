@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from core.clock import utcnow
 from db.access import cli_actor
+from db.bootstrap import init_database
 from db.campaigns import get_campaign, reviewer_groups
 from db.draws import create_draw, issue_invitations
 from db.engine import make_engine, session_scope
 from db.models import Reviewer
-from db.setup import init_database
 
 
 def open_panel(url: str, *, base_url: str, per_group: int = 40, panel: int = 24):

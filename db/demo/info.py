@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from core.clock import office_today, to_office, utcnow
 from core.tokens import token_hash
-from db.demo_today import invitations as invitation_file
+from db.demo import invitations as invitation_file
 from db.models import AuditEvent, Campaign, Invitation
 
 SHOWN = 3

@@ -1,6 +1,6 @@
 """Demo comments: what reviewers and citizens wrote about each unit, so /feedback and the letters have text.
 
-Called once per demo year (db/demo.py) after the questionnaires and votes are written. Reviewers'
+Called once per demo year (db/demo/years.py) after the questionnaires and votes are written. Reviewers'
 comments go on the year's submitted demo questionnaires (AnswerComment rows, removed with their
 demo Response by purge-demo); citizens' comments are set on some of the year's demo votes (PollVote
 rows flagged is_demo). Each unit leans to a few themes of its own (so the themes differ between

@@ -1,4 +1,4 @@
-"""The demo dataset: `load_demo` fills clearly labelled made-up years, `purge_demo` removes them.
+"""The demo dataset: `load_demo` fills clearly labelled made-up years (db.demo.purge removes them).
 
 Every row the demo writes carries `is_demo=True`, and the later years it creates are demo
 campaigns, so that `purge_demo` can delete exactly the demo and nothing an office entered.
@@ -6,12 +6,12 @@ By default the demo covers the two years before the day it is loaded and that da
 which runs "today" (core.demo_calendar): poll votes up to now, the panel window open for the
 coming weeks, part of the panel in, casework under way. Its personal links and venue codes are
 issued as a real draw's are (db.draws, db.questionnaire: hashes only in the database); their
-plain text goes to an owner-only file (db.demo_today.invitations). The 2017 campaign of the
+plain text goes to an owner-only file (db.demo.invitations). The 2017 campaign of the
 scheme is left as it is: the first demo year is copied from it. Loaded with explicit years that
 name an existing campaign (`years=(2017,)`), the demo only adds rows to that campaign.
 
-Other demo writers (comments, complaints, ...) hook in through `YEAR_WRITERS`: each is called
-for every demo year after its votes, panel and casework are written, in the year's transaction.
+Comments and complaints are written by their own modules (db.demo.comments, db.demo.complaints),
+called from `_fill_year` in the year's transaction; `purge_demo` is in db.demo.purge.
 
 What the rows say comes from `core.demo_model` (a seeded, pure model of units, reviewers
 and citizens); this module maps the model's indexes to ids and writes in bulk. Each year
@@ -22,14 +22,14 @@ the years already written are purged again, so a failed load leaves no demo rows
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, insert, or_, update
+from sqlalchemy import Engine, insert, update
 from sqlmodel import Session, col, select
 
 from core import demo_calendar, sampling
@@ -40,8 +40,9 @@ from db import tallies
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import copy_campaign, get_campaign_or_none
-from db.complaints.demo import add_demo_complaints
-from db.demo_comments import add_demo_comments
+from db.demo.comments import add_demo_comments
+from db.demo.complaints import add_demo_complaints
+from db.demo.purge import delete_demo_rows
 from db.engine import session_scope
 from db.media import ensure_channels
 from db.models import (
@@ -50,12 +51,10 @@ from db.models import (
     AnswerComment,
     Campaign,
     CaseEvent,
-    Complaint,
     DailyScore,
     Dimension,
     Draw,
     DrawMember,
-    Evidence,
     Finding,
     Inspection,
     Invitation,
@@ -64,7 +63,6 @@ from db.models import (
     Rectification,
     ResponsiblePerson,
     Result,
-    ResultUnit,
     Reviewer,
     ReviewerGroup,
     Talk,
@@ -126,14 +124,6 @@ class Plan:
     def cap(self, year: int, moment: datetime) -> datetime:
         """Nothing in the running year happens after now."""
         return min(moment, self.running.now) if self.until(year) is not None else moment
-
-
-# Extra demo writers, called for every demo year once its votes, panel and casework are written,
-# inside the year's transaction, as writer(session, campaign=..., structure=..., seed=..., today=...,
-# running=..., counts=...). `today` is the load's day; `running` is the RunningYear when this campaign
-# runs today (else None); `counts` takes row counts by table name. Rows must carry is_demo=True or
-# hang off demo rows, so that purge_demo removes them.
-YEAR_WRITERS: list[Callable[..., None]] = []
 
 
 # ------------------------------------------------------------------------------ load
@@ -216,7 +206,7 @@ def _undo_partial_load(engine: Engine, *, actor: Actor, error: BaseException) ->
     retry starts clean instead of meeting "demo.exists"."""
     try:
         with session_scope(engine) as session:
-            counts = _delete_demo_rows(session)
+            counts = delete_demo_rows(session)
             record(session, actor=actor, action="demo.purge", entity="demo",
                    after={"reason": "demo.load failed", "rows": counts})
     except Exception as cleanup:  # report the failure that started it all, not this one
@@ -347,10 +337,6 @@ def _fill_year(session: Session, *, plan: Plan, campaign: Campaign, index: int, 
                  media_ids=media_ids, counts=counts)
     _write_follow_up(session, plan=plan, campaign=campaign, structure=structure, quality=quality,
                      settled=index < len(plan.years) - 1, counts=counts)
-    # The hook for further demo writers (comments, complaints, ...): see YEAR_WRITERS.
-    for writer in YEAR_WRITERS:
-        writer(session, campaign=campaign, structure=structure, seed=plan.seed, today=plan.today,
-               running=plan.running if until is not None else None, counts=counts)
     return counts
 
 
@@ -493,7 +479,7 @@ def _write_running_panel(session, *, plan: Plan, campaign: Campaign, structure: 
     few venue codes (hashes only in the database, the plain text only in the owner-only file);
     part of the panel has submitted, a few stopped half-way, the rest have not started."""
     from core.tokens import token_hash
-    from db.demo_today import invitations as invitation_file
+    from db.demo import invitations as invitation_file
     from db.draws import issue_invitations
     from db.questionnaire import issue_ballots
 
@@ -705,87 +691,3 @@ def _totals(per_year: dict[int, dict[str, int]]) -> dict[str, int]:
         for table, n in counts.items():
             totals[table] = totals.get(table, 0) + n
     return totals
-
-
-# ----------------------------------------------------------------------------- purge
-
-
-def purge_demo(engine: Engine, *, actor: Actor) -> dict:
-    """Delete every demo row and the demo campaigns, in one transaction; returns counts per table."""
-    require(actor, "admin")
-    with session_scope(engine) as session:
-        counts = _delete_demo_rows(session)
-        record(session, actor=actor, action="demo.purge", entity="demo", after={"rows": counts})
-    return counts
-
-
-def _delete_demo_rows(session: Session) -> dict[str, int]:
-    """Delete the demo; returns rows deleted per table, and `unlinked` (see _unlink_kept_rows).
-
-    A row is demo if it is flagged, belongs to a demo campaign, or hangs off a demo row (an
-    answer of a demo response, a talk of a demo notice, a draw member of a demo reviewer).
-    Audit events stay: the log is append-only, and it should show the demo came and went.
-    """
-    demo_campaigns = select(Campaign.id).where(Campaign.is_demo)
-
-    def flagged(table):
-        return or_(table.is_demo, table.campaign_id.in_(demo_campaigns))
-
-    def ids(table):
-        return select(table.id).where(demo[table])
-
-    # Which rows of each table are demo, parents before children (a child's condition names
-    # its parent's); deleting in the reverse order keeps every foreign key valid at every
-    # statement, on SQLite and PostgreSQL alike.
-    demo = {Campaign: Campaign.is_demo}
-    for table in (UnitCategory, Unit, Dimension, ReviewerGroup):
-        demo[table] = table.campaign_id.in_(demo_campaigns)
-    for table in (UnitReport, DailyScore, PollVote, Reviewer, PanelResponse, Draw, Result, Rectification, MediaCase,
-                  Inspection):
-        demo[table] = flagged(table)
-    demo[DrawMember] = or_(DrawMember.draw_id.in_(ids(Draw)), DrawMember.reviewer_id.in_(ids(Reviewer)))
-    demo[Invitation] = or_(flagged(Invitation), Invitation.draw_member_id.in_(ids(DrawMember)))
-    demo[ResultUnit] = ResultUnit.result_id.in_(ids(Result))
-    demo[Talk] = Talk.rectification_id.in_(ids(Rectification))
-    demo[Finding] = or_(Finding.is_demo, Finding.inspection_id.in_(ids(Inspection)))
-    demo[Evidence] = Evidence.finding_id.in_(ids(Finding))
-    demo[AccountabilityCase] = flagged(AccountabilityCase)
-    demo[CaseEvent] = CaseEvent.case_id.in_(ids(AccountabilityCase))
-    demo[ResponsiblePerson] = ResponsiblePerson.case_id.in_(ids(AccountabilityCase))
-    demo[Complaint] = or_(flagged(Complaint), Complaint.vote_id.in_(ids(PollVote)))  # before its vote goes
-    demo[Answer] = Answer.response_id.in_(ids(PanelResponse))
-    demo[AnswerComment] = AnswerComment.response_id.in_(ids(PanelResponse))
-
-    counts = {"unlinked": _unlink_kept_rows(session, findings=ids(Finding), media=ids(MediaCase),
-                                            campaigns=demo_campaigns)}
-    # Dashboard tallies: a demo campaign's go before its units do; a kept campaign that held demo
-    # votes or questionnaires is recounted once the demo rows are gone.
-    gone = set(session.exec(demo_campaigns).all())
-    touched = set(session.exec(select(PollVote.campaign_id).where(demo[PollVote]).distinct()).all())
-    touched |= set(session.exec(select(PanelResponse.campaign_id).where(demo[PanelResponse]).distinct()).all())
-    tallies.forget(session, gone)
-    connection = session.connection()
-    for table in reversed(demo):
-        counts[table.__tablename__] = connection.execute(table.__table__.delete().where(demo[table])).rowcount
-    for campaign_id in sorted(touched - gone):
-        tallies.rebuild(session, campaign_id)
-    return counts
-
-
-def _unlink_kept_rows(session: Session, *, findings, media, campaigns) -> int:
-    """An office's own case may cite a demo finding or media case (someone tried the app
-    on demo data): the case stays, its pointer to the made-up source goes."""
-    connection = session.connection()
-    unlinked = 0
-    for column, sources in ((AccountabilityCase.finding_id, findings), (AccountabilityCase.media_case_id, media)):
-        unlinked += connection.execute(
-            update(AccountabilityCase.__table__)
-            .where(~AccountabilityCase.is_demo, AccountabilityCase.campaign_id.not_in(campaigns),
-                   column.in_(sources))
-            .values({column.key: None})
-        ).rowcount
-    unlinked += connection.execute(
-        update(Campaign.__table__).where(~Campaign.is_demo, Campaign.copied_from_id.in_(campaigns))
-        .values(copied_from_id=None)
-    ).rowcount
-    return unlinked

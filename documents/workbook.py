@@ -1,108 +1,29 @@
-"""The result's documents, in Chinese: the Excel workbook and the Word circular (通报) draft.
-
-Built from plain data (a stored result and its rows); nothing here reads the database or
-Streamlit, so the page, the command line and tests all get the same bytes. Personal data never
-appears: the panel enters only as estimates per unit, dimension and reviewer group.
-"""
+"""The results workbook (Excel): ranking per category, components, intervals, panel detail and the breakdown
+of every score (sheet 计算过程). Text a spreadsheet would run as a formula is written with a leading '."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import date
 
-from db.word import BODY_FONT, TITLE_FONT, add_paragraph, chinese_date, mark_demo, official_document, set_font
-
-GRADES_ZH = {"excellent": "优秀", "qualified": "合格", "unqualified": "不合格"}
-METHODS_ZH = {"panel": "集中评议", "online": "大数据评议", "inspection": "明察暗访", "daily": "日常工作评价"}
-STATUS_ZH = {"provisional": "暂定", "published": "已发布"}
-SEVERITIES_ZH = {"minor": "轻微", "general": "一般", "serious": "严重"}
-OPTIONS_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unknown": "不了解"}
-LONELY_ZH = {"adjust": "以该单位该维度总体估计为中心计算（同 R survey.lonely.psu=\"adjust\"）",
-             "remove": "方差按 0 计（同 R survey.lonely.psu=\"remove\"）"}
-NOTES_ZH = {
-    "missing_panel": "无有效集中评议答卷，集中评议权重按比例分配给其他方式",
-    "missing_online": "无网上评议数据，其权重按比例分配给其他方式",
-    "missing_inspection": "本年度未被明察暗访，其权重按比例分配给其他方式",
-    "missing_daily": "未录入日常工作评价，其权重按比例分配给其他方式",
-    "missing_dimension": "以下维度无有效答卷，按其余维度权重计算：{dimensions}",
-    "lonely_group_unit": "有评议组别仅 1 份有效答卷，标准误按规则处理：{rule}",
-    "poll_category_mean": "无群众投票，投票指数取本类别平均值",
-    "online_half": "网上评议中缺少{missing}，按另一部分计算",
-    "veto": "有一票否决记录，评为不合格",
-    "rectification_rejected": "整改群众不满意，评为不合格",
-    "quota": "超出优秀比例限额，评为合格",
-    "quota_tie": "与其他单位在优秀限额边界同分，按同分同等对待规则均评为合格",
-    "borderline_excellent_min": "90% 区间跨越优秀分数线",
-    "borderline_qualified_min": "90% 区间跨越合格分数线",
-    "borderline_quota": "排名区间跨越优秀限额位置",
-}
-HALVES_ZH = {"poll": "群众投票", "media": "媒体曝光问题办理"}
-
-
-def note_text(note: dict) -> str:
-    params = {k: v for k, v in note.items() if k != "code"}
-    if "missing" in params:
-        params["missing"] = HALVES_ZH.get(params["missing"], params["missing"])
-    if "rule" in params:
-        params["rule"] = LONELY_ZH.get(params["rule"], params["rule"])
-    text = NOTES_ZH.get(note.get("code", ""), note.get("code", ""))
-    try:
-        return text.format(**params)
-    except (KeyError, IndexError):
-        return text
-
-
-@dataclass(frozen=True)
-class ResultDocument:
-    """What both documents need, read once from the store."""
-
-    year: int
-    campaign_name: str
-    version: int
-    status: str
-    input_hash: str
-    created_at: object
-    published_at: object
-    published_by: str | None
-    config: dict
-    rows: list  # db.scoring.ResultRow, by category and rank
-    dimension_names: dict[str, str]
-    group_names: dict[str, str]
-    is_demo: bool = False  # made from demo data: every document says so
-
-
-DEMO_WARNING = "本文件由演示数据生成，不是真实评议结果，不得印发或引用。"
-
+from documents.labels import DEMO_MARK, DEMO_WARNING, GRADES_ZH, METHODS_ZH, SEVERITIES_ZH, STATUS_ZH
+from documents.results import LONELY_ZH, NOTES_ZH, ResultDocument, by_category, note_text, number_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(values: list) -> list:
+def defuse(value: object) -> object:
     """Text a spreadsheet would run as a formula (a finding or case title is typed by people) gets a leading '."""
-    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values]
-
-
-def _g(value) -> str:
-    return f"{float(value):g}" if isinstance(value, (int, float)) else str(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _append(sheet, values: list) -> None:
-    sheet.append(_safe(values))
+    sheet.append([defuse(v) for v in values])
 
 
 def _number(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
-
-
-def _by_category(document: ResultDocument) -> dict[str, list]:
-    categories: dict[str, list] = {}
-    for row in document.rows:
-        categories.setdefault(row.category_zh, []).append(row)
-    return categories
-
-
-# ------------------------------------------------------------------------------ workbook
 
 
 def workbook_bytes(document: ResultDocument) -> bytes:
@@ -121,7 +42,7 @@ def workbook_bytes(document: ResultDocument) -> bytes:
     panel = document.config.get("panel", {})
     lines = [
         (f"{document.campaign_name} 结果", None),
-        *([("演示数据", DEMO_WARNING)] if document.is_demo else []),
+        *([(DEMO_MARK, DEMO_WARNING)] if document.is_demo else []),
         ("版本", f"第 {document.version} 版（{STATUS_ZH.get(document.status, document.status)}）"),
         ("计算时间", str(document.created_at)),
         ("发布时间", str(document.published_at or "未发布")),
@@ -129,8 +50,8 @@ def workbook_bytes(document: ResultDocument) -> bytes:
         ("输入数据 SHA-256", document.input_hash),
         ("计算规则版本", document.config.get("engine", "")),
         ("方式权重", "、".join(f"{METHODS_ZH[m]} {weights.get(m, 0):g}%" for m in METHODS_ZH)),
-        ("等次分数线", f"优秀 ≥ {_g(rules.get('excellent_min'))} 分；"
-                      f"合格 ≥ {_g(rules.get('qualified_min'))} 分；其余不合格"),
+        ("等次分数线", f"优秀 ≥ {number_text(rules.get('excellent_min'))} 分；"
+                      f"合格 ≥ {number_text(rules.get('qualified_min'))} 分；其余不合格"),
         ("优秀比例", f"每类至多 {rules.get('excellent_quota_pct')}%（向下取整；0 表示不限）。"
                     "限额边界同分的单位同等对待：若全部评为优秀会超出限额，则均评为合格"),
         ("否决与整改", "有一票否决记录或整改群众不满意的单位评为不合格（按本年度设置）"),
@@ -155,7 +76,7 @@ def workbook_bytes(document: ResultDocument) -> bytes:
 
     header = ["排名", "单位", "等次", "综合得分", *METHODS_ZH.values(), "得分区间下限（90%）", "得分区间上限（90%）",
               "排名区间（权重模拟 5%）", "排名区间（权重模拟 95%）", "临界", "说明"]
-    for category, rows in _by_category(document).items():
+    for category, rows in by_category(document).items():
         sheet = book.create_sheet(category[:31])
         _append(sheet, header)
         for row in rows:
@@ -273,66 +194,3 @@ def _style(sheet, bold, widths: list[int]) -> None:
     sheet.freeze_panes = "C2"
     for k, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(k)].width = width
-
-
-# ------------------------------------------------------------------------------ circular
-
-
-def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -> bytes:
-    """The draft circular (通报) with every unit's grade by category, for the office to edit and sign."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    doc = official_document()
-
-    def paragraph(text: str, *, indent: bool = True, **style):
-        return add_paragraph(doc, text, indent=indent, **style)
-
-    draft = "（草稿）" if document.status == "published" else "（草稿·暂定结果，尚未发布）"
-    if document.is_demo:
-        mark_demo(doc)
-        draft = f"（演示数据）{draft}"
-    paragraph(f"关于{document.year}年度履职尽责督促检查结果的通报{draft}", align=WD_ALIGN_PARAGRAPH.CENTER, size=22,
-              font=TITLE_FONT, bold=True, indent=False)
-    if document.is_demo:
-        paragraph(DEMO_WARNING, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, bold=True)
-    paragraph("")
-    paragraph("各有关单位：", indent=False)
-    weights = document.config.get("settings", {}).get("method_weights", {})
-    rules = document.config.get("settings", {}).get("grade_rules", {})
-    categories = _by_category(document)
-    total_units = sum(len(rows) for rows in categories.values())
-    paragraph(f"根据《区纠风办关于{document.year}年度加强履职尽责督促检查工作的实施方案》，区纠风办对{total_units}家单位"
-              "开展了履职尽责督促检查。通过明察暗访、大数据评议、集中评议和日常工作评价，按"
-              + "、".join(f"{METHODS_ZH[m]}{weights.get(m, 0):g}%" for m in METHODS_ZH)
-              + f"的权重换算成综合得分，分类评定等次（综合得分{_g(rules.get('excellent_min'))}分及以上为优秀，"
-              f"{_g(rules.get('qualified_min'))}分及以上为合格；优秀等次每类不超过{_g(rules.get('excellent_quota_pct'))}%）。"
-              "现将结果通报如下：")
-    numerals = "一二三四五六七八九十"
-    for k, (category, rows) in enumerate(categories.items()):
-        paragraph(f"{numerals[k % 10]}、{category}（{len(rows)}家）", font=TITLE_FONT, bold=True)
-        for grade in ("excellent", "qualified", "unqualified"):
-            names = [r.unit_name for r in rows if r.grade == grade]
-            paragraph(f"{GRADES_ZH[grade]}（{len(names)}家）：{'、'.join(names) if names else '无'}。")
-        table = doc.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("排名", "单位", "综合得分", "等次")):
-            set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 12, True)
-        for row in rows:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, (str(row.rank), row.unit_name, f"{row.total:.2f}",
-                                          GRADES_ZH.get(row.grade, row.grade))):
-                set_font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
-    unqualified = [r.unit_name for r in document.rows if r.grade == "unqualified"]
-    paragraph("有关要求", font=TITLE_FONT, bold=True)
-    paragraph("评为不合格等次的单位以及整改问题群众不满意的单位，由区纠风办下发整改通知书，限期整改，"
-              "并约谈单位主要负责人和分管负责人。"
-              + (f"本年度涉及：{'、'.join(unqualified)}。" if unqualified else "本年度无不合格单位。")
-              + "督促检查结果纳入各单位绩效考核，并报区领导。")
-    paragraph(f"本通报依据结果第{document.version}版（{STATUS_ZH.get(document.status, document.status)}），"
-              f"输入数据校验码（SHA-256）前16位：{document.input_hash[:16]}。", size=12)
-    paragraph("")
-    paragraph("区纠风办", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    paragraph(chinese_date(issued_on or date.today()), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()

@@ -1,7 +1,6 @@
 """PDF building blocks shared by every printed document: the embedded Chinese font and vector QR codes.
 
-Used by the invitation sheets (ui/sheets.py) and the window QR posters (db/complaints/posters.py, which
-the command line prints too, so these live in db/ and not in ui/).
+Used by the invitation sheets (documents/invitation_sheets.py) and the window QR posters (documents/posters.py).
 
 Chinese text needs a Simplified-Chinese font embedded in the PDF. On Debian that is Noto Sans CJK SC from
 the package fonts-noto-cjk, shipped as a TrueType Collection (.ttc) holding the JP/KR/SC/TC/HK faces. We pick
@@ -51,7 +50,7 @@ _extract_lock = threading.Lock()
 # --------------------------------------------------------------------------- fonts
 
 
-def _font_family(font: TTFont) -> str:
+def font_family(font: TTFont) -> str:
     name = font["name"]
     return str(name.getDebugName(16) or name.getDebugName(1) or "")
 
@@ -106,7 +105,7 @@ def find_cjk_font() -> Path:
 
 def _pick_face(collection: TTCollection) -> int:
     """The index of the Simplified-Chinese face: 'Noto Sans CJK SC', else a family naming SC, else any that covers."""
-    families = [_font_family(f) for f in collection.fonts]
+    families = [font_family(f) for f in collection.fonts]
     for i, family in enumerate(families):
         if family == _SC_FAMILY:
             return i
@@ -183,7 +182,7 @@ def cjk_font_files() -> tuple[Path, Path | None]:
     return files
 
 
-def _register_fonts(pdf: FPDF) -> tuple[str, str]:
+def register_fonts(pdf: FPDF) -> tuple[str, str]:
     """Adds the CJK font to the document; returns the (family, bold style) to use for headings."""
     regular, bold = cjk_font_files()
     pdf.add_font("cjk", "", str(regular))
@@ -213,7 +212,7 @@ def qr_png(text: str, *, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
-def _draw_qr(pdf: FPDF, text: str, *, x: float, y: float, size: float) -> None:
+def draw_qr(pdf: FPDF, text: str, *, x: float, y: float, size: float) -> None:
     """Draws the QR code as vector squares (sharp at any print resolution); runs of dark modules are merged."""
     matrix = _qr_matrix(text)
     module = size / len(matrix)

@@ -1,29 +1,20 @@
-"""Printable documents for the panel review: invitation sheets (PDF), QR codes (PNG), contact lists (CSV).
+"""The panel's invitation sheets (PDF): one A4 page per reviewer with the personal link as a QR code.
 
 Everything here renders to bytes; nothing imports Streamlit, so pages hand the bytes to a download button
 and tests read them directly.
 
-The embedded Chinese font and the vector QR codes come from db/pdf.py, which the window posters share.
+The embedded Chinese font and the vector QR codes come from documents/pdf.py, which the window posters share;
+the same links as a file are documents/invitation_list.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from db.pdf import (  # noqa: F401  (re-exported: pages and tests use them from here)
-    FONT_PACKAGE,
-    _draw_qr,
-    _font_family,
-    _register_fonts,
-    cjk_font_files,
-    find_cjk_font,
-    qr_png,
-)
+from documents.pdf import draw_qr, register_fonts
 
 # --------------------------------------------------------------------------- invitation sheets
 
@@ -136,7 +127,7 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
     pdf.set_creator("duty-review")
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(False)  # exactly one page per invitation; the layout fits an A4 page
-    family, heading = _register_fonts(pdf)
+    family, heading = register_fonts(pdf)
     width = pdf.w - 2 * _MARGIN
     total = len(invitations)
     memo: dict = {}
@@ -159,7 +150,7 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         pdf.ln(8)
 
         top = max(pdf.get_y(), 100.0)
-        _draw_qr(pdf, inv.link, x=(pdf.w - _QR_SIZE) / 2, y=top, size=_QR_SIZE)
+        draw_qr(pdf, inv.link, x=(pdf.w - _QR_SIZE) / 2, y=top, size=_QR_SIZE)
         pdf.set_xy(_MARGIN, top + _QR_SIZE + 5)
 
         pdf.set_font(family, "", 8.5)
@@ -180,23 +171,3 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         pdf.set_xy(_MARGIN, pdf.h - _MARGIN + 4)
         pdf.cell(width, 5, texts["page"].format(n=number, m=total), align="C")
     return bytes(pdf.output())
-
-
-# --------------------------------------------------------------------------- contact list
-
-
-def contact_list_csv(rows: list[dict]) -> bytes:
-    """UTF-8 CSV with a byte-order mark (so Excel reads the Chinese), columns in the order of the dicts' keys.
-
-    The header is the keys of the first row, followed by any keys that first appear in later rows.
-    """
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    if not columns:
-        return "".encode("utf-8-sig")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")

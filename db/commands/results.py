@@ -1,4 +1,4 @@
-"""`python -m db score|publish|export-results`: scoring from a terminal (registered by db.__main__)."""
+"""`python -m db score|publish|export-results|export-feedback`: results and what is sent out from them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from db.access import cli_actor
 from db.engine import make_engine, session_scope
 
+ZIP_NAME = "评议意见反馈函-{year}.zip"
 GRADE_MARKS = {"excellent": "excellent", "qualified": "qualified", "unqualified": "UNQUALIFIED"}
 
 
@@ -85,8 +86,9 @@ def cmd_publish(args) -> int:
 def cmd_export_results(args) -> int:
     from core.errors import NotFound
     from db.campaigns import get_campaign
-    from db.result_exports import circular_bytes, workbook_bytes
     from db.scoring import latest_result, result_document
+    from documents.circular import circular_bytes
+    from documents.workbook import workbook_bytes
 
     with session_scope(make_engine()) as session:
         campaign = get_campaign(session, args.campaign)
@@ -101,6 +103,23 @@ def cmd_export_results(args) -> int:
     if args.docx:
         Path(args.docx).write_bytes(circular_bytes(document))
         print(f"circular draft of version {document.version} written to {args.docx}")
+    return 0
+
+
+def cmd_export_feedback(args) -> int:
+    from db.campaigns import get_campaign
+    from db.feedback import feedback_letters, letters_zip
+
+    with session_scope(make_engine()) as session:
+        campaign = get_campaign(session, args.campaign)
+        letters = feedback_letters(session, actor=cli_actor(), campaign_id=campaign.id)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in letters:
+        (out / name).write_bytes(content)
+    archive = out / ZIP_NAME.format(year=args.campaign)
+    archive.write_bytes(letters_zip(letters))
+    print(f"{len(letters)} feedback letters of {args.campaign} written to {out}, and all of them in {archive.name}")
     return 0
 
 
@@ -119,3 +138,7 @@ def add_commands(command) -> None:
     export.add_argument("--xlsx", metavar="FILE.xlsx")
     export.add_argument("--docx", metavar="FILE.docx")
     export.add_argument("--provisional", action="store_true", help="the newest version even if not published")
+    feedback = command("export-feedback", cmd_export_feedback,
+                     "write every unit's feedback letter (Word, one per unit) and a zip of them all")
+    feedback.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    feedback.add_argument("--out", required=True, metavar="DIR", help="folder for the letters (created if missing)")

@@ -1,4 +1,4 @@
-"""The feedback letter (评议意见反馈函) to one unit, as Word bytes, in the official layout of db/word.py.
+"""The feedback letter (评议意见反馈函) to one unit, as Word bytes, in the official layout of documents/word.py.
 
 It holds only that unit's figures: its result, its dimensions beside its category's mean (the
 category is named, never another unit), its reviewer groups (small groups withheld), the poll by
@@ -7,7 +7,7 @@ group), the findings, media and accountability cases with their state, and what 
 Letters made from demo data say so in the title block and in the page header.
 
 Wording is Chinese whatever the interface language: it is an official paper of a Chinese office.
-Built from plain data (db.feedback.UnitFeedback and CommentDigest); nothing here reads the database.
+Built from plain data (documents.feedback_data); nothing here reads the database.
 """
 
 from __future__ import annotations
@@ -16,28 +16,27 @@ import io
 import math
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from core.clock import to_office
 from core.deidentify import redact_units, unit_aliases
 from core.privacy import SMALL_CELL
-from db.result_exports import GRADES_ZH, METHODS_ZH, SEVERITIES_ZH
-from db.word import BODY_FONT, TITLE_FONT, chinese_date, official_document, set_font
+from documents.feedback_data import CommentDigest, UnitFeedback
+from documents.labels import (
+    CASE_STATES_ZH,
+    DEMO_MARK,
+    FINDING_STATES_ZH,
+    GRADES_ZH,
+    MEDIA_STATES_ZH,
+    METHODS_ZH,
+    RECTIFICATION_REASONS_ZH,
+    RECTIFICATION_STATES_ZH,
+    SEVERITIES_ZH,
+    TALK_ROLES_ZH,
+)
+from documents.word import TITLE_FONT, add_paragraph, add_table, chinese_date, mark_demo, official_document
 
-if TYPE_CHECKING:
-    from db.feedback import CommentDigest, UnitFeedback
-
-DEMO_LABEL = "演示数据"
 EXAMPLES_PER_THEME = 3
 MAX_ROWS = 30  # a register longer than this is summarised: the unit has it in full on its casework pages
-FINDING_STATES_ZH = {"recorded": "已记录", "handed_over": "已移交待答复", "answered": "已答复", "closed": "已办结"}
-CASE_STATES_ZH = {"received": "已受理", "investigating": "调查中", "decided": "已处理", "circulated": "已通报",
-                  "second_handling": "二次办理"}
-MEDIA_STATES_ZH = {"open": "未答复", "answered": "已答复", "resolved": "已办结"}
-RECT_STATES_ZH = {"issued": "已下发", "in_progress": "整改中", "submitted": "已报告", "verified": "已验收"}
-RECT_REASONS_ZH = {"unqualified": "评为不合格", "public_rejected": "整改问题群众不满意", "finding": "明察暗访发现问题"}
-TALK_ROLES_ZH = {"head": "主要负责人", "deputy": "分管领导"}
 SOURCES_ZH = {"panel": "集中评议人员意见", "poll": "群众网上评议留言"}
 NUMERALS = "一二三四五六七八九十"
 
@@ -64,94 +63,11 @@ def _responses(withheld: bool, n) -> str:
     return "—" if _plain(n) is None else str(int(n))
 
 
-# A letter has some eighty paragraphs and a few hundred table cells. python-docx's object API spends most
-# of a letter's time finding where each child element goes; the paragraphs and tables here are written as
-# WordprocessingML strings instead: the same elements db/word.add_paragraph makes (fixed 28 pt lines, the
-# East Asian font slot, a two-character first-line indent), parsed once each.
-_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-_ALIGN = {"center": "center", "right": "right", None: None}
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # no XML may hold these
-
-
-def _run(text: str, *, font: str | None = None, size: float | None = None, bold: bool = False) -> str:
-    props = ""
-    if font:
-        props += f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}"/>'
-    if bold:
-        props += "<w:b/>"
-    if size:
-        props += f'<w:sz w:val="{round(size * 2)}"/>'
-    return (f"<w:r>{f'<w:rPr>{props}</w:rPr>' if props else ''}"
-            f'<w:t xml:space="preserve">{escape(_XML_UNSAFE.sub("", text))}</w:t></w:r>')
-
-
-def _paragraph(document, text: str, *, indent: bool, align: str | None = None, size: float = 16,
-               font: str = BODY_FONT, bold: bool = False) -> None:
-    from docx.oxml import parse_xml
-
-    props = ""
-    if align:
-        props += f'<w:jc w:val="{_ALIGN[align]}"/>'
-    spacing = '<w:spacing w:line="560" w:lineRule="exact"/>'
-    indentation = f'<w:ind w:firstLine="{round(size * 2 * 20)}"/>' if indent else ""
-    xml = (f"<w:p {_W}><w:pPr>{spacing}{indentation}{props}</w:pPr>"
-           f"{_run(text, font=font, size=size, bold=bold) if text else ''}</w:p>")
-    _append(document, parse_xml(xml))
-
-
-def _append(document, element) -> None:
-    """At the end of the body, before its closing section properties (page size and margins)."""
-    body = document.element.body
-    section = body.sectPr
-    if section is None:
-        body.append(element)
-    else:
-        section.addprevious(element)
-
-
-def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[float]) -> None:
-    """A plain grid (style Table Grid) in the document's default font (set once in `_document`)."""
-    from docx.oxml import parse_xml
-
-    widths = [round(w * 567) for w in widths_cm]  # twips per centimetre
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-
-    def row(cells: list, bold: bool) -> str:
-        return "<w:tr>" + "".join(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>{_run(str(text), bold=bold)}</w:p></w:tc>'
-            for text, w in zip(cells, widths)) + "</w:tr>"
-
-    xml = (f'<w:tbl {_W}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-           f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
-           + row(header, True) + "".join(row(r, False) for r in rows) + "</w:tbl>")
-    _append(document, parse_xml(xml))
-    _paragraph(document, "", indent=False, size=11)
-
-
-def _document():
-    """The official layout, with the table text's font as the default (仿宋 11 pt, Chinese glyphs included)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    document = official_document()
-    normal = document.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = Pt(11)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    return document
-
-
-def _demo_header(document) -> None:
-    header = document.sections[0].header.paragraphs[0]
-    set_font(header.add_run(f"{DEMO_LABEL}：本函由演示数据生成，不是真实的评议结果"), BODY_FONT, 10)
-
-
 def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
                 other_units: Iterable[str] = ()) -> bytes:
     """The letter; `other_units`: the names of the campaign's other units, replaced by 某单位 wherever people's
     words (comments, finding descriptions, case titles) mention one."""
-    document = _document()
+    document = official_document(table_font_size=11)
     year = feedback.year
     own = unit_aliases(feedback.unit_name)
     others = {alias for name in other_units for alias in unit_aliases(name)}
@@ -160,18 +76,18 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
         return redact_units(text, own=own, others=others)
 
     def paragraph(text: str, *, indent: bool = True, **style):
-        return _paragraph(document, text, indent=indent, **style)
+        return add_paragraph(document, text, indent=indent, **style)
 
     def heading(number: int, text: str):
-        return _paragraph(document, f"{NUMERALS[number - 1]}、{text}", indent=True, font=TITLE_FONT)
+        return add_paragraph(document, f"{NUMERALS[number - 1]}、{text}", indent=True, font=TITLE_FONT)
 
     if feedback.demo:
-        _demo_header(document)
+        mark_demo(document)
     paragraph(f"{year}年度履职尽责督促检查", indent=False, align="center", size=22,
               font=TITLE_FONT, bold=True)
     paragraph("评议意见反馈函", indent=False, align="center", size=22, font=TITLE_FONT, bold=True)
     if feedback.demo:
-        paragraph(f"（{DEMO_LABEL}）", indent=False, align="center")
+        paragraph(f"（{DEMO_MARK}）", indent=False, align="center")
     paragraph("")
     paragraph(f"{feedback.unit_name}：", indent=False)
     paragraph(f"根据《区纠风办关于{year}年度加强履职尽责督促检查工作的实施方案》，经明察暗访、大数据评议、集中评议和"
@@ -197,7 +113,7 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
         rows = [[r.dimension_zh, _fmt(r.estimate), f"{_fmt(r.low)}–{_fmt(r.high)}", _fmt(r.category_mean),
                  ("+" if (r.difference or 0) > 0 else "") + _fmt(r.difference)]
                 for r in dims.itertuples(index=False)]
-        _table(document, ["督查内容", "你单位", "90%区间", "本类别平均", "差值"], rows, [5.4, 2.2, 3.2, 2.6, 2.2])
+        add_table(document, ["督查内容", "你单位", "90%区间", "本类别平均", "差值"], rows, [5.4, 2.2, 3.2, 2.6, 2.2])
 
     overall = feedback.groups.overall
     if feedback.groups.unit_score is not None and not overall.empty:
@@ -205,7 +121,7 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
         heading(number, "各评议组别评价")
         rows = [[r.name_zh, _responses(r.withheld, r.responses), _fmt(r.score), _fmt(_plain(r.difference))]
                 for r in overall.itertuples(index=False)]
-        _table(document, ["评议组别", "答卷数", "得分", "与总体差值"], rows, [5, 3.6, 3, 3])
+        add_table(document, ["评议组别", "答卷数", "得分", "与总体差值"], rows, [5, 3.6, 3, 3])
 
     poll = feedback.poll
     if not poll.empty:
@@ -214,7 +130,7 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
         votes = int(poll["votes"].sum())
         points = float((poll["satisfaction"].fillna(0) * poll["votes"]).sum())
         paragraph(f"全年有效投票{votes}票，满意度{_fmt(points / votes if votes else None)}分。各月情况如下：")
-        _table(document, ["月份", "票数", "满意", "基本满意", "不满意", "满意度"],
+        add_table(document, ["月份", "票数", "满意", "基本满意", "不满意", "满意度"],
                [[r.period.strftime("%Y年%m月"), r.votes, r.satisfied, r.basically_satisfied, r.dissatisfied,
                  _fmt(r.satisfaction)] for r in poll.itertuples(index=False)], [3.2, 2.4, 2.4, 2.4, 2.4, 2.4])
 
@@ -240,18 +156,18 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
         paragraph("本年度没有移交你单位的问题、媒体曝光案件或问责案件。")
     if feedback.findings:
         paragraph(f"明察暗访发现问题{len(feedback.findings)}个：")
-        _table(document, ["检查日期", "督查内容", "严重程度", "问题", "状态"],
+        add_table(document, ["检查日期", "督查内容", "严重程度", "问题", "状态"],
                [[chinese_date(f.visited_on), f.dimension_zh, SEVERITIES_ZH.get(f.severity, f.severity),
                  free(f.description), FINDING_STATES_ZH.get(f.state, f.state)] for f in feedback.findings[:MAX_ROWS]],
                [3, 3, 2, 5.6, 2])
     if feedback.media:
         paragraph(f"媒体曝光问题{len(feedback.media)}件：")
-        _table(document, ["曝光日期", "渠道", "问题", "状态"],
+        add_table(document, ["曝光日期", "渠道", "问题", "状态"],
                [[chinese_date(m.exposed_on), m.source_zh, free(m.title), MEDIA_STATES_ZH.get(m.status, m.status)
                  + ("（逾期）" if m.overdue else "")] for m in feedback.media[:MAX_ROWS]], [3, 3.4, 7, 2.4])
     if feedback.cases:
         paragraph(f"倒查追责案件{len(feedback.cases)}件：")
-        _table(document, ["立案日期", "事项", "严重程度", "状态"],
+        add_table(document, ["立案日期", "事项", "严重程度", "状态"],
                [[chinese_date(c.opened_on), free(c.title), SEVERITIES_ZH.get(c.severity, c.severity),
                  CASE_STATES_ZH.get(c.state, c.state)] for c in feedback.cases[:MAX_ROWS]], [3, 8, 2.4, 2.4])
     if max(len(feedback.findings), len(feedback.media), len(feedback.cases)) > MAX_ROWS:
@@ -262,9 +178,10 @@ def letter_docx(feedback: UnitFeedback, digest: CommentDigest, *, office: str,
     open_notices = [r for r in feedback.rectifications if r.state != "verified"]
     for r in feedback.rectifications:
         talks = "、".join(TALK_ROLES_ZH.get(t, t) for t in r.talked_to)
-        text = (f"你单位因{RECT_REASONS_ZH.get(r.reason, r.reason)}，于{chinese_date(r.issued_on)}收到整改通知书"
+        reason = RECTIFICATION_REASONS_ZH.get(r.reason, r.reason)
+        text = (f"你单位因{reason}，于{chinese_date(r.issued_on)}收到整改通知书"
                 f"{('（' + r.notice_no + '）') if r.notice_no else ''}，整改期限至{chinese_date(r.deadline)}，"
-                f"目前状态为“{RECT_STATES_ZH.get(r.state, r.state)}”")
+                f"目前状态为“{RECTIFICATION_STATES_ZH.get(r.state, r.state)}”")
         text += f"，已对{talks}进行约谈。" if talks else "。"
         if r.overdue and r.state != "verified":
             text += f"已逾期{r.days_overdue}天，请立即报送整改情况。"

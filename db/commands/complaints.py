@@ -1,4 +1,4 @@
-"""`python -m db posters` and `python -m db erase-complaint-phones` (hooked into db/__main__.py)."""
+"""`python -m db posters` and `python -m db erase-complaint-phones` (the complaint loop's commands)."""
 
 from __future__ import annotations
 

@@ -77,6 +77,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # NORMAL is durable across application crashes in WAL mode; only an OS crash
     # or power loss can drop the last transactions.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not left in free pages: a sealed ballot or a draft that
+    # the ballot box (db.ballot_box) rewrote leaves nothing behind in the file for a reader of its bytes.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

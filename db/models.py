@@ -52,6 +52,10 @@ class Campaign(SQLModel, table=True):
     copied_from_id: int | None = Field(default=None, foreign_key="campaign.id")
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # The ballot box (db.ballot_box): when the last ballots were released after the window closed, and
+    # when drafts never submitted were cut from their tokens. Set once each.
+    ballots_final_at: datetime | None = None
+    drafts_cut_at: datetime | None = None
 
 
 class UnitCategory(SQLModel, table=True):
@@ -179,22 +183,36 @@ class Invitation(SQLModel, table=True):
 
 
 class Response(SQLModel, table=True):
-    """One questionnaire. While a draft, `token_hash` lets the reviewer resume; on
-    submission it is cleared, leaving only the reviewer group."""
+    """One questionnaire. While a draft, `token_hash` lets the reviewer resume. A submitted one is written
+    by the ballot box (db.ballot_box) in a shuffled batch, with a new id and no token, time or position:
+    it keeps only its reviewer group. A draft never submitted is cut from its token a week after the
+    window closes (status abandoned)."""
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     group_id: int = Field(foreign_key="reviewergroup.id", index=True)
-    status: str = "draft"  # draft, submitted
+    status: str = "draft"  # draft, submitted, abandoned
     token_hash: str | None = Field(default=None, unique=True)
     rehearsal: bool = False
     # While a draft: where the reviewer is (unit code) and when they began, to resume and to time it.
-    # Both are cleared on submission; only the day and the duration stay.
     position: str = Field(default="", sa_column_kwargs={"server_default": ""})
     started_at: datetime | None = None
-    submitted_on: date | None = None  # a day, not a moment: a timestamp could be matched to an invitation
-    duration_s: float | None = None
     flags: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    is_demo: bool = False
+
+
+class SealedBallot(SQLModel, table=True):
+    """A submitted questionnaire waiting in the ballot box to be released with others (db.ballot_box).
+
+    It holds the answers as one document and nothing else: no token, no time, no position. It is
+    deleted when released, so a dump taken after the release shows no trace of it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    group_id: int = Field(foreign_key="reviewergroup.id")
+    # {"answers": [[unit_id, dimension_id, option], ...], "comments": [[unit_id, text], ...], "flags": {...}}
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     is_demo: bool = False
 
 

@@ -1,26 +1,28 @@
 """The panel questionnaire: entry by link or ballot code, answers saved one by one, final submission.
 
 Every answer is its own short transaction, so nothing a reviewer gave is lost to a
-reload, a closed tab or a restarted server. On submission the response keeps only
-its reviewer group: the token that led to it is cleared and nothing else points back.
+reload, a closed tab or a restarted server. On submission the questionnaire goes into the
+ballot box (db.ballot_box): the draft and its token are gone, and the ballot is released
+later, with others, in a shuffled order that nothing in the database ties to its reviewer.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, String, bindparam, cast, delete, null, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from core import quality
-from core.clock import OFFICE_ZONE, to_office, utcnow
+from core.clock import to_office, utcnow
 from core.errors import UserError
 from core.tokens import entry_hashes, new_ballot_code, token_hash
-from db import tallies
+from db import ballot_box
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions, get_campaign, reviewer_groups
@@ -41,6 +43,7 @@ from db.models import (
 )
 from db.units import UnitRow, list_units
 
+LOG = logging.getLogger(__name__)
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
 MAX_FAILED_ENTRIES = 10  # per network and window: enough for typos, far too few to guess 128 bits
 FAILED_ENTRY_WINDOW = timedelta(minutes=10)
@@ -299,25 +302,43 @@ def _expected_cells(session: Session, campaign_id: int) -> list[tuple[int, int]]
 
 
 def submit(session: Session, *, token: str, now: datetime | None = None) -> dict:
-    """Make the questionnaire final in one transaction and cut it loose from its token."""
+    """Make the questionnaire final and cut it loose from its token: it goes into the ballot box
+    (db.ballot_box), which releases it later with others, in a shuffled batch of its own transaction.
+
+    The submission is committed here, before any release: whatever the release meets, the ballot is kept.
+    """
     now = now or utcnow()
     response, campaign = _draft(session, token, now)
-    given = load_state(session, token=token).answers
+    state = load_state(session, token=token)
+    given = state.answers
     cells = _expected_cells(session, campaign.id)
     missing = [cell for cell in cells if cell not in given]
     if missing:
         raise UserError("q.incomplete", "{n} questions are still unanswered", n=len(missing))
     seconds = (now - response.started_at).total_seconds() if response.started_at else None
     measures = quality.quality_flags([given[cell] for cell in cells], seconds=seconds)
-    response.status, response.token_hash, response.position, response.started_at = "submitted", None, "", None
-    response.submitted_on = now.astimezone(OFFICE_ZONE).date()
-    response.duration_s = None if seconds is None else round(seconds)
-    response.flags = measures
-    session.add(response)
-    # Every cell is answered (checked above), so the tallies can count responses per group from any one cell.
-    tallies.add_submission(session, response, given)
     session.execute(update(Invitation).where(Invitation.token_hash == token).values(status="used"))
+    if response.rehearsal:  # a rehearsal's answers are wiped before the review, and never counted
+        response.status, response.token_hash, response.position, response.started_at = "submitted", None, "", None
+        response.flags = measures
+        session.add(response)
+        session.commit()
+    else:
+        ballot_box.seal(session, draft=response, answers=given, comments=state.comments, flags=measures)
+        session.commit()
+        _release(session, campaign.id, now)
     return {"answers": len(cells), "flags": measures["flags"]}
+
+
+def _release(session: Session, campaign_id: int, now: datetime) -> None:
+    """Release what the box holds if due, in its own transaction; a failure leaves the sealed ballots for the
+    next submission or the scoring to release (nothing is lost: they are committed)."""
+    try:
+        ballot_box.release_due(session, campaign_id=campaign_id, now=now)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        LOG.warning("the ballot box release was deferred", exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -340,8 +361,11 @@ def completion(session: Session, *, campaign_id: int) -> list[GroupProgress]:
         Response.campaign_id == campaign_id, col(Response.rehearsal).is_(False))
         .group_by(Response.group_id, Response.status)).all()
     counts = {(g, s): n for g, s, n in by_status}
-    return [GroupProgress(g.code, g.name_zh, g.name_en, drawn.get(g.id, 0), counts.get((g.id, "draft"), 0),
-                          counts.get((g.id, "submitted"), 0)) for g in reviewer_groups(session, campaign_id)]
+    sealed = ballot_box.pending(session, campaign_id=campaign_id)  # submitted, waiting to be released
+    return [GroupProgress(g.code, g.name_zh, g.name_en, drawn.get(g.id, 0),
+                          counts.get((g.id, "draft"), 0) + counts.get((g.id, "abandoned"), 0),
+                          counts.get((g.id, "submitted"), 0) + sealed.get(g.id, 0))
+            for g in reviewer_groups(session, campaign_id)]
 
 
 def quality_summary(session: Session, *, campaign_id: int) -> dict[str, int]:
@@ -349,6 +373,7 @@ def quality_summary(session: Session, *, campaign_id: int) -> dict[str, int]:
     flags = session.exec(select(Response.flags).where(Response.campaign_id == campaign_id,
                                                       Response.status == "submitted",
                                                       col(Response.rehearsal).is_(False))).all()
+    flags = [*flags, *ballot_box.pending_flags(session, campaign_id=campaign_id)]
     summary = {"submitted": len(flags), "straight_lining": 0, "too_fast": 0}
     for measures in flags:
         for flag in (measures or {}).get("flags", []):

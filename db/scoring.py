@@ -25,6 +25,7 @@ from core import settings as settings_rules
 from core.clock import office_today, utcnow
 from core.errors import NotFound, UserError, ValidationError
 from core.poll import COUNTED, OPTIONS
+from db import ballot_box
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions as campaign_dimensions
@@ -93,7 +94,12 @@ def as_of_day(campaign: Campaign, today: date | None = None) -> date:
 
 
 def load_inputs(session: Session, campaign_id: int, *, today: date | None = None) -> rules.ScoringInputs:
-    """Everything a campaign's result depends on, read with aggregate queries where volumes are large."""
+    """Everything a campaign's result depends on, read with aggregate queries where volumes are large.
+
+    The ballot box releases what is due first (after the window's close: every ballot). Questionnaires are
+    then taken in an order of their own content (group, then answers), never of their ids: the ids are
+    shuffled at each release, and the result, its digest and its bootstrap must not move with them."""
+    ballot_box.release_due(session, campaign_id=campaign_id)
     campaign = _campaign(session, campaign_id)
     units = [u for u in list_units(session, campaign_id=campaign_id, include_inactive=False) if u.merged_into is None]
     unit_index = {u.id: k for k, u in enumerate(units)}
@@ -117,6 +123,10 @@ def load_inputs(session: Session, campaign_id: int, *, today: date | None = None
     for response_id, unit_id, dimension_id, option in rows:
         if unit_id in unit_index and dimension_id in dim_index and option in codes:
             answers[response_index[response_id], unit_index[unit_id], dim_index[dimension_id]] = codes[option]
+    canonical = sorted(range(len(responses)), key=lambda k: (group_index.get(responses[k][1], -1),
+                                                              answers[k].tobytes()))
+    answers = answers[canonical]
+    responses = [responses[k] for k in canonical]
 
     votes = np.zeros((n_units, len(OPTIONS)), dtype=np.int64)
     set_aside = np.zeros(n_units, dtype=np.int64)

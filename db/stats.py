@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from db.models import Campaign, Dimension, PollVote, Response, Reviewer, ReviewerGroup, Unit, UnitCategory
+from db.models import (
+    Campaign,
+    Dimension,
+    PollVote,
+    Response,
+    Reviewer,
+    ReviewerGroup,
+    SealedBallot,
+    Unit,
+    UnitCategory,
+)
 
 
 def _count(session: Session, table, campaign_ids: list[int], *where) -> int:
@@ -33,7 +43,9 @@ def stats(session: Session, *, year: int | None = None) -> dict:
         "reviewer_groups": _count(session, ReviewerGroup, ids),
         "reviewers": _count(session, Reviewer, ids, Reviewer.active),
         "poll_votes": _count(session, PollVote, ids),
-        "responses": _count(session, Response, ids, Response.status == "submitted"),
+        # Submitted questionnaires: released, or still sealed in the ballot box (db.ballot_box).
+        "responses": _count(session, Response, ids, Response.status == "submitted")
+        + _count(session, SealedBallot, ids),
         "demo_rows": any(c.is_demo for c in campaigns)
         or _count(session, PollVote, ids, PollVote.is_demo) > 0
         or _count(session, Reviewer, ids, Reviewer.is_demo) > 0,

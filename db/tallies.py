@@ -170,11 +170,23 @@ def rebuild(session: Session, campaign_id: int | None = None) -> None:
     for cid in _campaigns(session, campaign_id):
         forget(session, [cid])
         session.execute(VoteTally.__table__.insert().from_select([*VOTE_KEYS, "n"], _raw_votes(cid)))
-        session.execute(AnswerTally.__table__.insert().from_select([*ANSWER_KEYS, "n"], _raw_answers(cid)))
-        patterns = _raw_patterns(session, cid)
-        if patterns:
-            session.execute(AnswerPattern.__table__.insert(),
-                            [dict(zip(PATTERN_KEYS, key), n=n) for key, n in sorted(patterns.items())])
+        _insert_answer_tallies(session, cid)
+
+
+def recount_answers(session: Session, campaign_id: int) -> None:
+    """Recount a campaign's answer tallies (not its votes, which keep arriving) from the submitted
+    questionnaires: every row is written anew, by the ballot box's release (db.ballot_box)."""
+    for table in (AnswerTally, AnswerPattern):
+        session.execute(delete(table).where(table.campaign_id == campaign_id))
+    _insert_answer_tallies(session, campaign_id)
+
+
+def _insert_answer_tallies(session: Session, campaign_id: int) -> None:
+    session.execute(AnswerTally.__table__.insert().from_select([*ANSWER_KEYS, "n"], _raw_answers(campaign_id)))
+    patterns = _raw_patterns(session, campaign_id)
+    if patterns:
+        session.execute(AnswerPattern.__table__.insert(),
+                        [dict(zip(PATTERN_KEYS, key), n=n) for key, n in sorted(patterns.items())])
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from db.models import (
     Result,
     ResultUnit,
     ReviewerGroup,
+    SealedBallot,
     Unit,
     User,
     UserSession,
@@ -69,6 +70,9 @@ def fill_every_table(engine) -> None:
         if empty(Invitation):
             s.add(Invitation(campaign_id=1, kind="ballot", group_id=group.id, token_hash=token_hash(new_token()),
                              expires_at=utcnow() + timedelta(days=3)))
+        if empty(SealedBallot):
+            s.add(SealedBallot(campaign_id=1, group_id=group.id, content={"answers": [[unit.id, 1, "satisfied"]],
+                                                                          "comments": [], "flags": {}}))
         if empty(Result):
             s.add(Result(campaign_id=1, version=99, config={"weights": {"panel": 0.4}}, input_hash="a" * 64))
             s.flush()

@@ -56,7 +56,7 @@ def add_questionnaires(engine, rows, *, group="cadre", campaign_id=1, flags=None
                                  .order_by(Dimension.position)).all())
         for answers in rows:
             response = Response(campaign_id=campaign_id, group_id=groups[group], status="submitted",
-                                submitted_on=TODAY, flags={"flags": flags or []})
+                                flags={"flags": flags or []})
             s.add(response)
             s.flush()
             given = {}

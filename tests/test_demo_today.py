@@ -118,13 +118,13 @@ def test_the_panel_window_is_open_for_the_coming_weeks_and_part_of_the_panel_is_
                                                                             campaign.panel_closes_at))
         statuses = dict(s.exec(select(Invitation.status, func.count()).where(Invitation.campaign_id == campaign.id)
                                .group_by(Invitation.status)).all())
-        submitted = s.exec(select(Response.submitted_on).where(Response.campaign_id == campaign.id,
-                                                               Response.status == "submitted")).all()
+        submitted = s.exec(select(Response.id).where(Response.campaign_id == campaign.id,
+                                                     Response.status == "submitted")).all()
         drafts = s.exec(select(Response).where(Response.campaign_id == campaign.id, Response.status == "draft")).all()
         draft_answers = count(s, Answer, Answer.response_id.in_([r.id for r in drafts]))
         started = set(s.exec(select(Invitation.token_hash).where(Invitation.status == "started")).all())
     assert opens <= now < closes and closes - now >= timedelta(days=14)
-    assert 60 <= len(submitted) <= 140 and all(clock.to_office(opens).date() <= d <= today for d in submitted)
+    assert 60 <= len(submitted) <= 140  # a ballot keeps no day (db.ballot_box)
     assert statuses["used"] == len(submitted) and statuses["started"] == len(drafts) >= 3
     assert statuses["issued"] >= 3 + 50  # links waiting (incl. the three venue codes)
     assert {r.token_hash for r in drafts} == started

@@ -11,7 +11,7 @@ from core.errors import UserError
 from db.campaigns import dimensions, get_campaign
 from db.draws import create_draw, issue_invitations
 from db.engine import session_scope
-from db.models import AuditEvent, Campaign, Invitation, Response, Reviewer
+from db.models import AuditEvent, Campaign, Invitation, Response, Reviewer, SealedBallot
 from db.questionnaire import (
     completion,
     issue_ballots,
@@ -97,9 +97,11 @@ def test_submission_is_final_complete_and_untraceable(panel):
         result = submit(s, token=ballot.token_hash)
     assert result["answers"] == 185 and "straight_lining" in result["flags"]
     with session_scope(engine) as s:
-        response = s.get(Response, ballot.response_id)
+        assert s.get(Response, ballot.response_id) is None  # the draft is gone: the ballot is in the box
+        [sealed] = s.exec(select(SealedBallot)).all()
         invitation = s.exec(select(Invitation).where(Invitation.token_hash == ballot.token_hash)).one()
-    assert response.status == "submitted" and response.token_hash is None and response.started_at is None
+        assert sum(p.submitted for p in completion(s, campaign_id=ballot.campaign_id)) == 1
+    assert len(sealed.content["answers"]) == 185 and set(sealed.content) == {"answers", "comments", "flags"}
     assert invitation.status == "used"
     with pytest.raises(UserError, match="submitted already"):
         open_(engine, issued[0].token)

@@ -18,7 +18,7 @@ from bench.hall.people import Hall, Pace, Record
 from bench.hall.stage import Invitation, Stage, cpu_seconds, mid_hall, start
 from core.tokens import token_hash
 from db.engine import make_engine, session_scope
-from db.models import Answer, PollVote, Response, Unit
+from db.models import Answer, PollVote, Response, SealedBallot, Unit
 from documents import invitation_list
 
 
@@ -156,9 +156,9 @@ def read_cpu(stage: Stage) -> dict[str, float]:
 
 
 def check_store(url: str, record: Record, prefilled: dict, tokens: list[str]) -> tuple[Counter, list[str]]:
-    """Every acknowledged answer and vote stored exactly once; one submitted response per reviewer that
-    finished (matched by its answers, since a submitted response keeps no token); nothing linked to a token
-    after submission."""
+    """Every acknowledged answer and vote stored exactly once; one submitted questionnaire per reviewer that
+    finished, released or still sealed in the ballot box (matched by its answers, since a submitted one keeps no
+    token); nothing linked to a token after submission."""
     found: Counter = Counter()
     problems: list[str] = []
     expected: dict[tuple[str, int, int], str] = {}
@@ -180,6 +180,9 @@ def check_store(url: str, record: Record, prefilled: dict, tokens: list[str]) ->
                     found["linked_after_submit"] += 1
             elif hashed in by_hash:
                 drafts.setdefault((by_hash[hashed], unit, dim), []).append(option)
+        # Submitted questionnaires still in the ballot box (db.ballot_box) wait to be released with others.
+        for sealed_id, content in s.exec(select(SealedBallot.id, SealedBallot.content)).all():
+            submitted[-sealed_id] = {(u, d): o for u, d, o in content.get("answers", [])}
         finished = set(record.finished)
         for key, option in expected.items():
             if key[0] in finished:

@@ -32,6 +32,7 @@ from db.models import (
     ResultUnit,
     Reviewer,
     ReviewerGroup,
+    SealedBallot,
     Talk,
     Unit,
     UnitCategory,
@@ -83,6 +84,7 @@ def delete_demo_rows(session: Session) -> dict[str, int]:
     demo[CaseEvent] = CaseEvent.case_id.in_(ids(AccountabilityCase))
     demo[ResponsiblePerson] = ResponsiblePerson.case_id.in_(ids(AccountabilityCase))
     demo[Complaint] = or_(flagged(Complaint), Complaint.vote_id.in_(ids(PollVote)))  # before its vote goes
+    demo[SealedBallot] = flagged(SealedBallot)  # a demo questionnaire still in the ballot box
     demo[Answer] = Answer.response_id.in_(ids(PanelResponse))
     demo[AnswerComment] = AnswerComment.response_id.in_(ids(PanelResponse))
 

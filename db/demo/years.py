@@ -438,15 +438,13 @@ def _write_panel(session, *, plan: Plan, campaign: Campaign, structure: Structur
         dimension_lean=model.lookup(structure.dimension_codes, model.DIMENSION_LEAN),
         obscurity=np.array([plan.obscurity.get(code, 1.0) for code in structure.unit_codes]))
     first, last = to_office(campaign.panel_opens_at).date(), to_office(campaign.panel_closes_at).date()
-    days = sorted(model.panel_days(rng, len(submitted), first, last))  # ids follow time, not the draw
-    durations = rng.lognormal(np.log(1500.0), 0.35, len(submitted))
+    _keep_the_stream(rng, len(submitted), first, last)
     tokens = model.random_hex(rng, len(drafts))
     group_id = structure.group_id
     rows = [dict(campaign_id=campaign.id, group_id=group_id[codes[k]], status="submitted", token_hash=None,
-                 rehearsal=False, submitted_on=days[k], duration_s=round(float(durations[k]), 1), flags={},
-                 is_demo=True) for k in range(len(submitted))]
+                 rehearsal=False, flags={}, is_demo=True) for k in range(len(submitted))]
     rows += [dict(campaign_id=campaign.id, group_id=group_id[codes[len(submitted) + k]], status="draft",
-                  token_hash=tokens[k], rehearsal=False, submitted_on=None, duration_s=None, flags={}, is_demo=True)
+                  token_hash=tokens[k], rehearsal=False, flags={}, is_demo=True)
              for k in range(len(drafts))]
     response_ids = _insert_ids(session, PanelResponse, rows)
     # An interrupted reviewer got through the first few units before leaving.
@@ -454,6 +452,13 @@ def _write_panel(session, *, plan: Plan, campaign: Campaign, structure: Structur
     reached = [n_units] * len(submitted) + rng.integers(3, n_units, len(drafts)).tolist()
     _write_answers(session, rng=rng, structure=structure, response_ids=response_ids, answers=answers,
                    reached=reached, n_submitted=len(submitted), counts=counts)
+
+
+def _keep_the_stream(rng: np.random.Generator, n: int, first: date, last: date) -> None:
+    """Draw the days and durations earlier versions stored, so that the seeded demo stays what it was: a
+    ballot keeps neither (db.ballot_box), but every later draw of the stream follows these."""
+    model.panel_days(rng, n, first, last)
+    rng.lognormal(np.log(1500.0), 0.35, n)
 
 
 def _write_answers(session, *, rng: np.random.Generator, structure: Structure, response_ids: list[int],
@@ -505,8 +510,7 @@ def _write_running_panel(session, *, plan: Plan, campaign: Campaign, structure: 
         rng, quality=quality, group_lean=model.lookup(codes, model.GROUP_LEAN),
         dimension_lean=model.lookup(structure.dimension_codes, model.DIMENSION_LEAN),
         obscurity=np.array([plan.obscurity.get(code, 1.0) for code in structure.unit_codes]))
-    days = sorted(model.panel_days(rng, n_submitted, to_office(running.panel_opens_at).date(), plan.today))
-    durations = rng.lognormal(np.log(1500.0), 0.35, n_submitted)
+    _keep_the_stream(rng, n_submitted, to_office(running.panel_opens_at).date(), plan.today)
     hashes = [token_hash(issued[k].token) for k in answered]
     n_units = len(structure.unit_ids)
     reached = [n_units] * n_submitted + rng.integers(3, n_units, n_drafts).tolist()
@@ -514,12 +518,11 @@ def _write_running_panel(session, *, plan: Plan, campaign: Campaign, structure: 
                for h in rng.uniform(0.5, 48.0, n_drafts)]
     group_id = structure.group_id
     rows = [dict(campaign_id=campaign.id, group_id=group_id[codes[k]], status="submitted", token_hash=None,
-                 rehearsal=False, position="", started_at=None, submitted_on=days[k],
-                 duration_s=round(float(durations[k]), 1), flags={}, is_demo=True) for k in range(n_submitted)]
+                 rehearsal=False, position="", started_at=None, flags={}, is_demo=True) for k in range(n_submitted)]
     rows += [dict(campaign_id=campaign.id, group_id=group_id[codes[n_submitted + k]], status="draft",
                   token_hash=hashes[n_submitted + k], rehearsal=False,
                   position=structure.unit_codes[reached[n_submitted + k] - 1], started_at=started[k],
-                  submitted_on=None, duration_s=None, flags={}, is_demo=True) for k in range(n_drafts)]
+                  flags={}, is_demo=True) for k in range(n_drafts)]
     response_ids = _insert_ids(session, PanelResponse, rows)
     _write_answers(session, rng=rng, structure=structure, response_ids=response_ids, answers=answers,
                    reached=reached, n_submitted=n_submitted, counts=counts)

@@ -10,18 +10,19 @@ id, a position or a time that follows the order in which reviewers submitted, na
 1. `seal` (from db.questionnaire.submit): the draft goes (its answers and comments with it), the invitation
    is marked used, and the ballot is put in the box as one document (`SealedBallot`: campaign, group,
    answers, comments, quality flags; no token, no time, no position). The reviewer's part ends there.
-2. `release_due`, in a transaction of its own (submit commits first), releases the box once a reviewer
-   group has `RELEASE_AT` sealed ballots waiting, and everything once the window has closed. A release
-   rewrites every released ballot of the campaign together with the new ones in a fresh random order
-   (`secrets`): new ids, new physical order, one transaction for all, and recounts the answer tallies
-   (whose rows would otherwise show who wrote them last). The sealed rows are deleted.
-3. The first release after the close leaves every ballot of the campaign written by one transaction in
-   one random order (`Campaign.ballots_final_at`); a draft never submitted is cut from its token
-   `DRAFT_GRACE` after the close (rewritten likewise, status `abandoned`; audited as a count).
+2. `release_due`, in a transaction of its own (submit commits first), releases a reviewer group's sealed
+   ballots once `RELEASE_AT` of them wait: appended in a random order among themselves (`secrets`) and
+   counted into the answer tallies. The sealed rows are deleted.
+3. The first release after the close (`Campaign.ballots_final_at`) rewrites every ballot of the campaign
+   in one random order (new ids, new physical order, one transaction for all) and recounts the answer
+   tallies from scratch (a tally row's xmin would otherwise name the last submission that touched it).
+   A draft never submitted is cut from its token `DRAFT_GRACE` after the close (rewritten likewise,
+   status `abandoned`; audited as a count).
 
 What stays linkable, and only for someone reading the database while the window is open: a ballot still
 sealed (at most RELEASE_AT - 1 per group) shares its transaction with its invitation's `used` mark, and a
-released batch is known to come from the invitations used before it (at least RELEASE_AT of its group).
+released batch (its rows share a transaction) is known to come from the RELEASE_AT or more invitations of
+its group used since the batch before.
 README "Security" states this threat model. SQLite's deleted rows are overwritten (`secure_delete`,
 db/engine.py), so the file itself keeps no sealed ballot either.
 """
@@ -98,10 +99,13 @@ def release_due(session: Session, *, campaign_id: int, now: datetime | None = No
     waiting = pending(session, campaign_id=campaign_id)
     groups = set(waiting) if closed else {g for g, n in waiting.items() if n >= RELEASE_AT}
     released = 0
-    if groups or (closed and campaign.ballots_final_at is None):
-        released = _release(session, campaign_id, groups)
-        if closed:
-            campaign.ballots_final_at = now
+    if closed and campaign.ballots_final_at is None:
+        released = _release(session, campaign_id, groups, final=True)
+        campaign.ballots_final_at = now
+    elif groups:
+        # After the final release a late ballot (the office reopened the window) joins as a batch; the
+        # next final release rewrites all again (ballots_final_at is cleared when the window moves).
+        released = _release(session, campaign_id, groups, final=False)
     if closed and campaign.drafts_cut_at is None and now > campaign.panel_closes_at + DRAFT_GRACE:
         _cut_drafts(session, campaign_id)
         campaign.drafts_cut_at = now
@@ -121,20 +125,27 @@ def _due(session: Session, campaign_id: int, now: datetime) -> bool:
     return any(n >= RELEASE_AT for n in waiting.values())
 
 
-def _release(session: Session, campaign_id: int, groups: set[int]) -> int:
+def _release(session: Session, campaign_id: int, groups: set[int], *, final: bool) -> int:
+    """Release the sealed ballots of `groups`. While the window is open they are appended, in a random order
+    among themselves, and counted into the tallies; the final release rewrites every ballot of the campaign
+    in one random order and recounts the tallies from scratch."""
     sealed = session.exec(select(SealedBallot).where(SealedBallot.campaign_id == campaign_id,
                                                      col(SealedBallot.group_id).in_(groups))).all()
     new = [Ballot(campaign_id, s.group_id, "submitted", tuple(tuple(a) for a in s.content.get("answers", [])),
                   tuple(tuple(c) for c in s.content.get("comments", [])), s.content.get("flags") or {},
                   is_demo=s.is_demo) for s in sealed]
-    kept = _read(session, campaign_id, "submitted")
-    _delete_responses(session, [rid for rid, _ in kept])
     if sealed:
         session.execute(delete(SealedBallot).where(col(SealedBallot.id).in_([s.id for s in sealed])))
-    _write(session, [ballot for _, ballot in kept] + new)
-    tallies.recount_answers(session, campaign_id)
+    kept = _read(session, campaign_id, "submitted") if final else []
+    _delete_responses(session, [rid for rid, _ in kept])
+    written = _write(session, [ballot for _, ballot in kept] + new)
+    if final:
+        tallies.recount_answers(session, campaign_id)
+    else:
+        for response, ballot in written:
+            tallies.add_submission(session, response, {(u, d): o for u, d, o in ballot.answers})
     record(session, actor=BOX, action="ballots.release", entity="campaign", entity_id=campaign_id,
-           campaign_id=campaign_id, after={"released": len(new), "ballots": len(kept) + len(new)})
+           campaign_id=campaign_id, after={"released": len(new), "final": final})
     return len(new)
 
 
@@ -172,16 +183,16 @@ def _delete_responses(session: Session, ids: list[int]) -> None:
         session.execute(delete(Response).where(col(Response.id).in_(ids)))
 
 
-def _write(session: Session, ballots: list[Ballot]) -> None:
+def _write(session: Session, ballots: list[Ballot]) -> list[tuple[Response, Ballot]]:
     """Write the questionnaires in a random order: their ids, rows and positions follow nothing but chance."""
     if not ballots:
-        return
+        return []
     order = list(ballots)
     secrets.SystemRandom().shuffle(order)
+    rows = [dict(campaign_id=b.campaign_id, group_id=b.group_id, status=b.status, token_hash=None,
+                 rehearsal=b.rehearsal, position="", started_at=None, flags=b.flags, is_demo=b.is_demo) for b in order]
     statement = insert(Response).returning(Response.id, sort_by_parameter_order=True)
-    ids = session.execute(statement, [dict(campaign_id=b.campaign_id, group_id=b.group_id, status=b.status,
-                                           token_hash=None, rehearsal=b.rehearsal, position="", started_at=None,
-                                           flags=b.flags, is_demo=b.is_demo) for b in order]).scalars().all()
+    ids = session.execute(statement, rows).scalars().all()
     answers = [dict(response_id=rid, unit_id=u, dimension_id=d, option=o)
                for rid, b in zip(ids, order) for u, d, o in b.answers]
     comments = [dict(response_id=rid, unit_id=u, text=text) for rid, b in zip(ids, order) for u, text in b.comments]
@@ -189,3 +200,4 @@ def _write(session: Session, ballots: list[Ballot]) -> None:
         session.execute(insert(Answer), answers)
     if comments:
         session.execute(insert(AnswerComment), comments)
+    return [(Response(id=rid, **row), b) for rid, row, b in zip(ids, rows, order)]

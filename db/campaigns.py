@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core import scheme as scheme_rules
 from core import settings as settings_rules
-from core.clock import from_office
+from core.clock import from_office, utcnow
 from core.errors import NotFound, UserError, ValidationError
 from db.access import Actor, require
 from db.audit import changes, record
@@ -163,6 +163,9 @@ def update_calendar(
     campaign.plan_due, campaign.summary_due = plan_due, summary_due
     campaign.panel_opens_at, campaign.panel_closes_at = panel_opens_at, panel_closes_at
     campaign.pool_target, campaign.panel_size = pool_target, panel_size
+    if panel_closes_at > utcnow():
+        # The window is open again: its next close rewrites every ballot once more (db.ballot_box).
+        campaign.ballots_final_at, campaign.drafts_cut_at = None, None
     session.add(campaign)
     old, new = changes(before, _dates_view(campaign))
     if new:

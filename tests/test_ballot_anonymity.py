@@ -264,3 +264,31 @@ def test_drafts_never_submitted_are_cut_from_their_tokens_a_week_after_the_close
             load_state(s, token=tokens[0])
     with session_scope(engine) as s:  # the invitations say only that they were started
         assert {i.status for i in s.exec(select(Invitation)).all() if i.token_hash in tokens} == {"started"}
+
+
+def test_while_the_window_is_open_a_group_is_released_only_in_batches(hall):
+    engine, issued, cells, campaign_id = hall
+    with session_scope(engine) as s:
+        biggest = max({i.group_code for i in issued}, key=lambda g: sum(i.group_code == g for i in issued))
+    members = [k for k, i in enumerate(issued) if i.group_code == biggest]
+    assert len(members) > ballot_box.RELEASE_AT
+    hashes = {}
+    for n, k in enumerate(members, start=1):
+        with session_scope(engine) as s:
+            hashes[k] = open_questionnaire(s, entry=issued[k].token, client="t").token_hash
+        for sitting in range(3):
+            answer(engine, hashes[k], cells, mark=k, sitting=sitting)
+        with session_scope(engine) as s:
+            submit(s, token=hashes[k])
+        with session_scope(engine) as s:
+            released = s.exec(select(Response).where(Response.status == "submitted")).all()
+            waiting = sum(ballot_box.pending(s, campaign_id=campaign_id).values())
+        # Nothing comes out before a batch of RELEASE_AT is complete; then the whole batch at once.
+        assert len(released) == (n // ballot_box.RELEASE_AT) * ballot_box.RELEASE_AT
+        assert waiting == n - len(released)
+    if engine.dialect.name == "postgresql":
+        batches = {}
+        for row in dump(engine, "response"):
+            batches.setdefault(row["xmin"], 0)
+            batches[row["xmin"]] += 1
+        assert set(batches.values()) == {ballot_box.RELEASE_AT}

@@ -181,6 +181,15 @@ def _shift(value, years: int):
         return value.replace(year=value.year + years, day=28)
 
 
+DEMO_LABELS = ("（演示数据）", " (demo)")  # what the demo appends to its campaigns' names (db/demo/years.py)
+
+
+def _without_demo_label(name: str) -> str:
+    for label in DEMO_LABELS:
+        name = name.replace(label, "")
+    return name.strip()
+
+
 def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: int) -> Campaign:
     """Start a new year from an old one: same structure and settings, dates moved on, no data."""
     require(actor, "admin")
@@ -190,12 +199,14 @@ def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: in
     if not (2000 <= to_year <= 2100):
         raise UserError("scheme.year", "campaign.year {year} is out of range", year=to_year)
     years = to_year - from_year
+    # A copy is the office's own year, even when copied from a demo year: never demo data (purge-demo
+    # would take it, with the pool and the draw the office put in it), and its names lose the demo label.
     campaign = Campaign(
         year=to_year,
-        name_zh=source.name_zh.replace(str(from_year), str(to_year)),
-        name_en=source.name_en.replace(str(from_year), str(to_year)),
+        name_zh=_without_demo_label(source.name_zh.replace(str(from_year), str(to_year))),
+        name_en=_without_demo_label(source.name_en.replace(str(from_year), str(to_year))),
         source=source.source, pool_target=source.pool_target, panel_size=source.panel_size,
-        settings=dict(source.settings), copied_from_id=source.id, is_demo=source.is_demo,
+        settings=dict(source.settings), copied_from_id=source.id, is_demo=False,
         **{key: _shift(getattr(source, key), years) for key in DATE_FIELDS + MOMENT_FIELDS},
     )
     session.add(campaign)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, func, select
 
+from core.errors import UserError
 from db import tallies
 from db.access import Actor, require
 from db.audit import record
@@ -18,6 +19,7 @@ from db.models import (
     Complaint,
     DailyScore,
     Dimension,
+    DisplayLink,
     Draw,
     DrawMember,
     Evidence,
@@ -40,14 +42,47 @@ from db.models import (
 )
 from db.models import Response as PanelResponse
 
+TALLIES = {"votetally", "answertally", "answerpattern"}  # counts, recounted by the purge
+
 
 def purge_demo(engine: Engine, *, actor: Actor) -> dict:
-    """Delete every demo row and the demo campaigns, in one transaction; returns counts per table."""
+    """Delete every demo row and the demo campaigns, in one transaction; returns counts per table.
+
+    Refused, with nothing deleted, while a demo campaign holds anything the demo did not make (a pool the
+    office imported into it, a draw, a vote cast by a person, a wall-screen link): that is real work, and
+    deleting the demo's years would take it along."""
     require(actor, "admin")
     with session_scope(engine) as session:
+        foreign = foreign_rows(session)
+        if foreign:
+            raise UserError("demo.holds_real", "the demo years hold data the demo did not make: {what}; nothing was "
+                            "removed", what=", ".join(f"{table} {n}" for table, n in foreign.items()))
         counts = delete_demo_rows(session)
         record(session, actor=actor, action="demo.purge", entity="demo", after={"rows": counts})
     return counts
+
+
+# Rows of a demo campaign that the demo never writes itself: any one of them was made by a person.
+NEVER_DEMO = (DisplayLink,)
+
+
+def foreign_rows(session: Session) -> dict[str, int]:
+    """Rows in demo campaigns that the demo did not make, counted per table (empty: safe to purge)."""
+    demo_campaigns = select(Campaign.id).where(Campaign.is_demo)
+    found = {}
+    for table in SQLModel.metadata.tables.values():
+        if "campaign_id" not in table.c or table.name in {"auditevent", *TALLIES}:
+            continue
+        if "is_demo" in table.c:
+            where = [table.c.campaign_id.in_(demo_campaigns), ~table.c.is_demo]
+        elif table.name in {t.__tablename__ for t in NEVER_DEMO}:
+            where = [table.c.campaign_id.in_(demo_campaigns)]
+        else:
+            continue  # the structure (units, categories, dimensions, groups) comes with the campaign
+        n = session.exec(select(func.count()).select_from(table).where(*where)).one()
+        if n:
+            found[table.name] = n
+    return found
 
 
 def delete_demo_rows(session: Session) -> dict[str, int]:

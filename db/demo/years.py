@@ -39,7 +39,7 @@ from core.errors import UserError
 from db import tallies
 from db.access import Actor, require
 from db.audit import record
-from db.campaigns import copy_campaign, get_campaign_or_none
+from db.campaigns import DEMO_LABELS, copy_campaign, get_campaign_or_none
 from db.demo.comments import add_demo_comments
 from db.demo.complaints import add_demo_complaints
 from db.demo.purge import delete_demo_rows
@@ -265,12 +265,9 @@ def _demo_campaign(session: Session, *, actor: Actor, year: int, first: bool) ->
     source = year - 1 if not first else _template(session, year).year
     campaign = copy_campaign(session, actor=actor, from_year=source, to_year=year)
     campaign.is_demo = True
-    # Shown wherever a campaign is picked, so nobody mistakes the year for real data
-    # (a year copied from a demo year has the label already).
-    if LABEL not in campaign.name_zh:
-        campaign.name_zh = f"{campaign.name_zh}（{LABEL}）"
-    if "(demo)" not in campaign.name_en:
-        campaign.name_en = f"{campaign.name_en} (demo)"
+    # Shown wherever a campaign is picked, so nobody mistakes the year for real data (a copy never keeps it).
+    label_zh, label_en = DEMO_LABELS
+    campaign.name_zh, campaign.name_en = f"{campaign.name_zh}{label_zh}", f"{campaign.name_en}{label_en}"
     session.add(campaign)
     session.flush()
     return campaign

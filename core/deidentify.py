@@ -148,7 +148,7 @@ KEYWORD_QQ = _keyword(r"(?:qq|扣扣|企鹅)群?(?:号码|号|邮箱|账号)?",
                       r"[1-9](?:-?\d){4,10}(?!\d)|[1-9]\d{2,3}(?: \d{3,4}){1,2}(?!\d)", re.IGNORECASE)
 KEYWORD_PHONE = _keyword(r"(?:联系|手机|电话|座机|固话|手提)(?:号码|号|电话|方式)?|号码|tel|phone|mobile|mob|call",
                          rf"{_NUMBER_CHAIN}(?P<ext>{_EXTENSION})?", re.IGNORECASE)
-_PERSONAL_PHONE = re.compile(r"1\d{9,11}|0[1-9]\d{8,10}|[2-9]\d{6,7}")  # after a keyword a mistyped mobile too
+_PERSONAL_PHONE = re.compile(r"1\d{9,10}|0[1-9]\d{8,10}|[2-9]\d{6,7}")  # after a keyword a mistyped mobile too
 _NOT_DIGIT = re.compile(r"\D")
 _DIGIT_GROUP_END = re.compile(r"\d(?!\d)")
 

@@ -60,6 +60,7 @@ from core.deidentify_tables import (
     NOT_A_NAME,
     NOT_CHAT_IDS,
     NOT_IN_GIVEN_NAME,
+    NOT_IN_GIVEN_NAME_AFTER_WEAK,
     PUBLIC_PLACES,
     RELATIVES,
     RESIDENCES,
@@ -110,11 +111,12 @@ _END = r"(?!\d)(?!-?[-.·•_~]\d)"
 _SAY = r"\s*(?:是|为)?\s*[:.=]?\s*"  # between a keyword and its value: 电话：, 微信号是, Tel.
 
 MOBILE = re.compile(_START + rf"(?:(?:\+|00)?86{_SEP}|\(\+?86\)\s?)?1{_SEP}[3-9](?:{_SEP}\d){{9}}" + _END)
-LANDLINE = re.compile(_START + rf"(?:\(0\d{{2,3}}\)\s?|0\d{{2,3}}{_SEP})[2-9](?:{_SEP}\d){{6,7}}"
+LANDLINE = re.compile(_START + rf"(?:\(0\d{{2,3}}\)\s?-?\s?|0\d{{2,3}}{_SEP})[2-9](?:{_SEP}\d){{6,7}}"
                       r"(?:\s?(?:转|ext\.?|分机)\s?\d{1,5})?" + _END)
 ID_NUMBER = re.compile(r"(?<![\dA-Za-z])[1-9](?:[ -]?\d){16}[ -]?[\dXx](?![\dA-Za-z])")
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EeGg]\d{8}|[Ee][A-Za-z]\d{7})(?![A-Za-z0-9])")
-CARD = re.compile(r"(?<![\d-])\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?![\d-])")
+# Cards start with 3-6 (Amex, Visa, Mastercard, UnionPay 62) or 9: 2016 2017 2018 2019 is four years.
+CARD = re.compile(r"(?<![\d-])[3-9]\d{3}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?(?![\d-])")
 UNIONPAY = re.compile(r"(?<![\d-])62\d{2,5}(?:[ -]?\d{2,8}){2,5}(?![\d-])")  # 622202 1234567890 123: 16-19 digits
 LONG_DIGITS = re.compile(r"(?<!\d)\d{12,}(?!\d)")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+\s?@\s?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|\d{5,11}@qq(?![A-Za-z])",
@@ -127,8 +129,9 @@ PLATE = re.compile(rf"[{PROVINCES}]\s?[A-Za-z](?:\s?[·•.-]\s?|\s)?(?:[A-Za-z0
 
 
 def _keyword(words: str, value: str, flags: int = 0) -> re.Pattern:
-    """A keyword (kept) and the value after it (group "v", masked)."""
-    return re.compile(rf"(?<![A-Za-z])(?:{words}){_SAY}(?P<v>{value})", flags)
+    """A keyword (kept) and the value after it (group "v", masked), unless the value is an amount or a
+    count (账户20000元, 医保卡12000元)."""
+    return re.compile(rf"(?<![A-Za-z])(?:{words}){_SAY}(?P<v>{value})(?!\s?[元块万亿%岁天个次年月日])", flags)
 
 
 _NUMBER_CHAIN = rf"\+?\d(?:{_SEP}\d){{4,29}}(?!\d)"
@@ -263,12 +266,13 @@ def _is_home(m: re.Match) -> bool:
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + f"|[{SINGLE_SURNAMES}])"
 _PAUSE = r"[\s,.;:!?，。；：！？、…()（）\"“”'‘’\[\]【】《》<>/\-~" + BLANK + "]|$"
 _CONTACT = "|".join(CONTACT_WORDS)
+_PARTICLE = "[啊呀哈哦嘛呢吧]"  # 我是王小二啊
 _WEAK_INTRO = ("我是|本人|鄙人|(?:^|(?<=[\\s,.;:!?，。；：！？]))在下"  # 在下 only as a sentence's subject, not 在下午
                "|我的?(?:" + "|".join(RELATIVES) + ")")
 NAME_STRONG = re.compile(f"(?:{'|'.join(STRONG_INTROS)})(?:是|为)?[:\\s]*(?P<v>{_SURNAME}[\u4e00-\u9fff]{{1,2}}?)"
-                         f"(?={_PAUSE}|{_CONTACT}|在|于|到|去|是|的|向|从|和|与|先生|女士|同志)")
+                         f"(?={_PAUSE}|{_CONTACT}|{_PARTICLE}|在|于|到|去|是|的|向|从|和|与|先生|女士|同志)")
 NAME_WEAK = re.compile(f"(?:{_WEAK_INTRO})[:\\s]*(?P<v>{_SURNAME}[\u4e00-\u9fff]{{1,2}}?)"
-                       f"(?={_PAUSE}|{_CONTACT}|的?(?:{'|'.join(RELATIVES)})|想|要求|请求|特此|希望|于|在|曾|多次|已|因)")
+                       f"(?={_PAUSE}|{_CONTACT}|{_PARTICLE}|的?(?:{'|'.join(RELATIVES)})|想|要求|请求|特此|希望|于|在|曾|多次|已|因)")
 SURNAME_ONLY = re.compile(rf"(?:我|本人|鄙人|免贵)姓(?P<v>{_SURNAME})")
 
 
@@ -278,7 +282,7 @@ def _is_strong_name(m: re.Match) -> bool:
 
 def _is_weak_name(m: re.Match) -> bool:
     name = m.group("v")
-    return (_is_strong_name(m) and name[-1] not in ROLE_ENDINGS
+    return (not NOT_IN_GIVEN_NAME_AFTER_WEAK.intersection(name[1:]) and name[-1] not in ROLE_ENDINGS
             and name[:2] not in NOT_A_NAME and name[:3] not in NOT_A_NAME)
 
 

@@ -26,8 +26,10 @@ COMPOUND_SURNAMES = (
 
 # A character inside a would-be given name that makes it a phrase, not a name (本人对此..., 我是在...).
 NOT_IN_GIVEN_NAME = frozenset("的了是在来去到从和与也都就还对为被把给让不没很要想会能可已刚才又再这那"
-                              "个些么吗呢吧啊哦嘛着过地得所以但而且并或及等里上下前后次趟位名岁年号某"
-                              "窗口局区市县部门厅办所站府街镇村组队社码费款钱证照件表单车")
+                              "个些么吗呢吧啊哦嘛着过地得所以但而且并或及等里上下前后次趟位名岁年号某")
+# ... and, after 我是 / 本人 only, places and things (本人向窗口反映, 我是交费单...): rare in names.
+NOT_IN_GIVEN_NAME_AFTER_WEAK = NOT_IN_GIVEN_NAME | frozenset("窗口局区市县部门厅办所站府街镇村组队社"
+                                                             "码费款钱证照件表单车")
 
 # Words after 我是 / 本人 / 鄙人 that start with a surname character but are no name: days, places,
 # roles and common words (我是周末来的, 我是武汉人, 我是高龄老人, 本人方便时...).
@@ -45,6 +47,7 @@ NOT_A_NAME = frozenset((
     "蔡甸", "高考", "高血", "高烧", "常常", "安装", "安排", "安全", "房产", "房子", "毕业", "童年", "司法", "金额",
     "成绩", "成为", "包裹", "包工", "季度", "管辖", "华侨", "万科", "华为", "孔子", "于某", "符合", "左右", "尤其",
     "连续", "连夜", "甘心", "祝福", "纪律", "柳树", "梅花", "曲折", "冷静", "宗教", "边境", "商量", "沙发", "荣誉",
+    "白领", "蓝领", "金领", "文盲", "包租", "连锁", "严肃", "邱比", "关心", "关注", "任性", "易燃",
 ))
 
 # A would-be name ending in one of these is a role or a place: 外地人, 个体户, 社区居民, 洪山区, 业主.

@@ -201,12 +201,7 @@ def _is_plate(m: re.Match) -> bool:
 def _chat_id_span(m: re.Match) -> bool | tuple[int, int] | None:
     value = m.group("v")
     if value[0].isalpha():
-        if value.lower() in NOT_CHAT_IDS:
-            return False
-        # Letters only (微信 payment) are an id only where the writer says one follows: 微信号, 微信：, 加vx.
-        said = m.group()[:m.start("v") - m.start()].lower()
-        return (not value.isalpha() or any(w in said for w in ("号", "id", ":", "是", "为"))
-                or m.string[max(0, m.start() - 1):m.start()] == "加")
+        return value.lower() not in NOT_CHAT_IDS  # 微信 payment is a word, 微信 zhangsanfeng an id
     return _longest(m, lambda digits: 6 <= len(digits) <= 13)  # 微信12345 is the hotline's account
 
 
@@ -226,11 +221,13 @@ ADDRESS = re.compile(
     rf"(?:(?P<unit>{_NUM}\s?单元|(?<=[栋幢座楼#])\d{{1,2}}(?=\s?-\s?\d{{3,4}}))\s?-?\s?)?"
     rf"(?:(?P<group>{_NUM}\s?组)\s?)?"
     r"(?:\d{1,2}\s?[楼层]\s?)?"
-    rf"(?:(?P<room>\d{{1,4}}\s?[室房户]|(?<=组)\d{{1,4}}\s?号|(?:\d{{3,4}}|[{_CN}]{{3,4}})\s?号?)"
-    r"(?![\d年月日元万块个次人%.:分秒米岁号]))?"
+    # The room: 502, 502室, 五零二; or 5号 right after a unit, a building or a village group (2单元5号).
+    rf"(?:(?P<room>\d{{1,4}}\s?[室房户]|(?<=[组元栋幢座楼#])\d{{1,4}}\s?号|(?:\d{{3,4}}|[{_CN}]{{3,4}})\s?号?)"
+    r"(?![\d年月日元万块个次人%.:分秒米岁号窗门厅线]))?"
 )
-DASHED_ADDRESS = re.compile(r"(?<![\d.\-/])\d{1,3}-\d{1,2}-\d{3,4}(?![\d\-./])")  # 3-2-501: building-unit-room
-_YEAR_LAST = re.compile(r".*-(?:19|20)\d\d")  # 5-10-2017 may be a date
+# 3-2-501 (building-unit-room) is a home unless it may be a date (5-10-2017); 3-501 only where a home is said.
+DASHED_ADDRESS = re.compile(r"(?<![\d.\-/])\d{1,3}(?:-\d{1,2})?-\d{3,4}(?![\d\-./])")
+_YEAR_LAST = re.compile(r"\d+-\d+-(?:19|20)\d\d")
 ROAD_NUMBER = re.compile(r"(?=\s?\d)(?:(?<=[路街道巷弄])|(?<=门牌号)|(?<=门牌)|(?<=门牌号:)|(?<=门牌:))"
                          r"\s?\d{1,5}\s?号(?:院)?")
 _BEFORE = 12  # characters looked at before a match for a public place or a residence
@@ -244,6 +241,12 @@ def _home_context(m: re.Match) -> bool:
     start = m.start()
     return bool(_RESIDENCE_BEFORE.search(m.string, max(0, start - _BEFORE), start)
                 or _HOME_IN_CLAUSE.search(m.string, max(0, start - _CLAUSE), start))
+
+
+def _is_dashed_home(m: re.Match) -> bool:
+    if m.group().count("-") == 2 and not _YEAR_LAST.fullmatch(m.group()):
+        return True
+    return _home_context(m)
 
 
 def _is_home(m: re.Match) -> bool:
@@ -324,7 +327,7 @@ RULES: tuple[Rule, ...] = (
     Rule("phone", LANDLINE, needs=_DIGIT),
     Rule("number", LONG_DIGITS, needs=_DIGIT),
     Rule("address", ADDRESS, 0, _is_home, needs=_HOME_PART),
-    Rule("address", DASHED_ADDRESS, 0, lambda m: not _YEAR_LAST.fullmatch(m.group()) or _home_context(m), needs=_DIGIT),
+    Rule("address", DASHED_ADDRESS, 0, _is_dashed_home, needs=_DIGIT),
     Rule("address", ROAD_NUMBER, 0, _home_context, needs=re.compile(r"\d\s?号")),
     Rule("name", NAME_STRONG, "v", _is_strong_name),
     Rule("name", NAME_WEAK, "v", _is_weak_name),

@@ -25,7 +25,8 @@ COMPOUND_SURNAMES = (
 )
 
 # A character inside a would-be given name that makes it a phrase, not a name (本人对此..., 我是在...).
-NOT_IN_GIVEN_NAME = frozenset("的了是在来去到从和与也都就还对为被把给让不没很要想会能可已刚才又再这那"
+# Characters common in given names (李想, 王可, 张和平, 李刚, 陈为民) are not in it.
+NOT_IN_GIVEN_NAME = frozenset("的了是在来去到从与也都就还对被把给让不没很要会能已才又再这那"
                               "个些么吗呢吧啊哦嘛着过地得所以但而且并或及等里上下前后次趟位名岁年号某")
 # ... and, after 我是 / 本人 only, places and things (本人向窗口反映, 我是交费单...): rare in names.
 NOT_IN_GIVEN_NAME_AFTER_WEAK = NOT_IN_GIVEN_NAME | frozenset("窗口局区市县部门厅办所站府街镇村组队社"
@@ -85,4 +86,5 @@ CONTACT_WORDS = ("电话", "手机", "联系", "微信", "qq", "QQ", "身份证"
 
 # Letters after 微信 that are a word, not an id.
 NOT_CHAT_IDS = frozenset(("wechat", "weixin", "online", "mobile", "iphone", "android", "service", "account",
-                          "official"))
+                          "official", "payment", "wallet", "public", "program", "miniprogram", "search", "wechatpay",
+                          "weixinpay"))

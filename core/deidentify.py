@@ -111,7 +111,7 @@ _END = r"(?!\d)(?!-?[-.·•_~]\d)"
 _SAY = r"\s*(?:是|为)?\s*[:.=]?\s*"  # between a keyword and its value: 电话：, 微信号是, Tel.
 
 MOBILE = re.compile(_START + rf"(?:(?:\+|00)?86{_SEP}|\(\+?86\)\s?)?1{_SEP}[3-9](?:{_SEP}\d){{9}}" + _END)
-LANDLINE = re.compile(_START + rf"(?:\(0\d{{2,3}}\)\s?-?\s?|0\d{{2,3}}{_SEP})[2-9](?:{_SEP}\d){{6,7}}"
+LANDLINE = re.compile(rf"(?:\(0\d{{2,3}}\)\s?-?\s?|{_START}0\d{{2,3}}{_SEP})[2-9](?:{_SEP}\d){{6,7}}"
                       r"(?:\s?(?:转|ext\.?|分机)\s?\d{1,5})?" + _END)
 ID_NUMBER = re.compile(r"(?<![\dA-Za-z])[1-9](?:[ -]?\d){16}[ -]?[\dXx](?![\dA-Za-z])")
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EeGg]\d{8}|[Ee][A-Za-z]\d{7})(?![A-Za-z0-9])")
@@ -129,27 +129,32 @@ PLATE = re.compile(rf"[{PROVINCES}]\s?[A-Za-z](?:\s?[·•.-]\s?|\s)?(?:[A-Za-z0
 
 
 def _keyword(words: str, value: str, flags: int = 0) -> re.Pattern:
-    """A keyword (kept) and the value after it (group "v", masked), unless the value is an amount or a
-    count (账户20000元, 医保卡12000元)."""
-    return re.compile(rf"(?<![A-Za-z])(?:{words}){_SAY}(?P<v>{value})(?!\s?[元块万亿%岁天个次年月日])", flags)
+    """A keyword (kept) and the value after it (group "v", masked). An ASCII keyword must not end a
+    word (hotel); a Chinese one may follow anything."""
+    return re.compile(rf"(?:{words}){_SAY}(?P<v>{value})", flags)
 
 
-_NUMBER_CHAIN = rf"\+?\d(?:{_SEP}\d){{4,29}}(?!\d)"
+_NOT_AMOUNT = r"(?!\s?[元块万亿%岁天个次年月日])"  # 账户20000元, 医保卡12000元: an amount, not a number
+_NUMBER_CHAIN = rf"\+?\d(?:{_SEP}\d){{4,29}}(?!\d){_NOT_AMOUNT}"
 _EXTENSION = r"\s?(?:转|ext\.?|分机)\s?\d{1,5}"
 KEYWORD_ID = _keyword(r"公民身份号码|身份证(?:号码|号)?|证件号码?|身份号码?", r"\d(?:[ -]?[\dXx*]){5,17}(?![\dA-Za-z])")
 KEYWORD_DOCUMENT = _keyword(
-    r"(?:护照|港澳通行证|通行证|台胞证|回乡证|驾驶证|驾照|居住证|军官证)(?:号码|号)?|passport(?:\s?no\.?)?"
+    r"(?:护照|港澳通行证|通行证|台胞证|回乡证|驾驶证|驾照|居住证|军官证)(?:号码|号)?|(?<![A-Za-z])passport(?:\s?no\.?)?"
     r"|(?:社保|医保)卡?(?:号码|账号|帐号|编号|号)|社保卡|医保卡|社会保障(?:卡)?(?:号码|号)?|公积金(?:账号|帐号|号码|号)",
-    r"[A-Za-z]{0,2}\d(?:[ -]?[A-Za-z0-9]){4,19}(?![A-Za-z0-9])", re.IGNORECASE)
+    r"[A-Za-z]{0,2}\d(?:[ -]?[A-Za-z0-9]){4,39}(?![A-Za-z0-9])" + _NOT_AMOUNT, re.IGNORECASE)
 KEYWORD_STAFF = _keyword(r"员工编号|员工号|工号|警号|警官证号|执法证(?:编号|号)|执法编号|胸牌号|工牌号|坐席号|座席号",
-                         r"[A-Za-z]{0,3}\d(?:[ -]?\d){1,11}(?![\dA-Za-z])")
+                         r"[A-Za-z]{0,3}\d(?:[ -]?\d){1,11}(?![\dA-Za-z])" + _NOT_AMOUNT)
 KEYWORD_ACCOUNT = _keyword(r"银行(?:卡号|卡|账号|帐号|账户|帐户)|卡号|账号|帐号|账户|帐户|户号|缴费号|用户号|客户号",
                            rf"{_NUMBER_CHAIN}|[A-Za-z][A-Za-z0-9_.@-]{{5,29}}(?![A-Za-z0-9_.@-])")
-KEYWORD_WECHAT = _keyword(r"(?:微信|威信|薇信|徽信|v信|vx|wx|wechat|weixin|加v)(?:号码|号|账号|id)?",
-                          rf"[A-Za-z][A-Za-z0-9_-]{{5,19}}(?![A-Za-z0-9_-])|{_NUMBER_CHAIN}", re.IGNORECASE)
-KEYWORD_QQ = _keyword(r"(?:qq|扣扣|企鹅)群?(?:号码|号|邮箱|账号)?",
-                      r"[1-9](?:-?\d){4,10}(?!\d)|[1-9]\d{2,3}(?: \d{3,4}){1,2}(?!\d)", re.IGNORECASE)
-KEYWORD_PHONE = _keyword(r"(?:联系|手机|电话|座机|固话|手提)(?:号码|号|电话|方式)?|号码|tel|phone|mobile|mob|call",
+# An id is 6-20 characters, but a longer token after 微信 is taken whole: cut at 20, its rest would be
+# read as a phone number, and the next pass would mask the id (not idempotent).
+KEYWORD_WECHAT = _keyword(r"(?:微信|威信|薇信|徽信|加v|(?<![A-Za-z])(?:v信|vx|wx|wechat|weixin))(?:号码|号|账号|id)?",
+                          rf"[A-Za-z][A-Za-z0-9_-]{{5,39}}(?![A-Za-z0-9_-])|{_NUMBER_CHAIN}", re.IGNORECASE)
+KEYWORD_QQ = _keyword(r"(?:(?<![A-Za-z])qq|扣扣|企鹅)群?(?:号码|号|邮箱|账号)?",
+                      rf"(?:[1-9](?:-?\d){{4,10}}|[1-9]\d{{2,3}}(?: \d{{3,4}}){{1,2}})(?!\d){_NOT_AMOUNT}",
+                      re.IGNORECASE)
+KEYWORD_PHONE = _keyword(r"(?:联系|手机|电话|座机|固话|手提)(?:号码|号|电话|方式)?|号码"
+                         r"|(?<![A-Za-z])(?:tel|phone|mobile|mob|call)",
                          rf"{_NUMBER_CHAIN}(?P<ext>{_EXTENSION})?", re.IGNORECASE)
 _PERSONAL_PHONE = re.compile(r"1\d{9,10}|0[1-9]\d{8,10}|[2-9]\d{6,7}")  # after a keyword a mistyped mobile too
 _NOT_DIGIT = re.compile(r"\D")
@@ -231,16 +236,20 @@ _YEAR_LAST = re.compile(r"\d+-\d+-(?:19|20)\d\d")
 ROAD_NUMBER = re.compile(r"(?=\s?\d)(?:(?<=[路街道巷弄])|(?<=门牌号)|(?<=门牌)|(?<=门牌号:)|(?<=门牌:))"
                          r"\s?\d{1,5}\s?号(?:院)?")
 _BEFORE = 12  # characters looked at before a match for a public place or a residence
-_CLAUSE = 40  # characters looked at before a match for a word that says "home"
 _PUBLIC_BEFORE = re.compile("(?:" + "|".join(PUBLIC_PLACES) + r")\s*$")
 _RESIDENCE_BEFORE = re.compile("(?:" + "|".join(RESIDENCES) + r")\s*$")
-_HOME_IN_CLAUSE = re.compile("(?:" + "|".join(HOME_WORDS) + r")[^,.;!?，。；！？\n]*$")
+_HOME_IN_CLAUSE = re.compile("|".join(HOME_WORDS))
+_CLAUSE_ENDS = ",.;!?，。；！？\n"
 
 
 def _home_context(m: re.Match) -> bool:
-    start = m.start()
-    return bool(_RESIDENCE_BEFORE.search(m.string, max(0, start - _BEFORE), start)
-                or _HOME_IN_CLAUSE.search(m.string, max(0, start - _CLAUSE), start))
+    """A residence's name right before, or 家住 / 住在 / 我家 ... earlier in the clause. The clause is
+    bounded by punctuation only, not by a count of characters: a mask's label is shorter than what it
+    hides, and the second pass must see the same context as the first."""
+    text, start = m.string, m.start()
+    clause = max(text.rfind(end, 0, start) for end in _CLAUSE_ENDS) + 1
+    return bool(_RESIDENCE_BEFORE.search(text, max(0, start - _BEFORE), start)
+                or _HOME_IN_CLAUSE.search(text, clause, start))
 
 
 def _is_dashed_home(m: re.Match) -> bool:

@@ -2,48 +2,55 @@
 
 Matching is done on a working copy of the text: Unicode NFKC (full-width digits, letters, ＠, ：, （）
 become ASCII), every dash (—, –, ——, －) read as "-", and a run of five or more Chinese digits
-(一三八…, 幺 included) read as digits. The copy has the same length as the text it came from, or a
-map back to it, so the text returned is what the person wrote, with only the masked parts replaced.
+(一三八…, 幺 and 两 included) read as digits. The copy has the same length as the text, or a map back
+to it, so the text returned is what the person wrote (full width and all), only the masked parts
+replaced by their label.
 
 What is masked, each by a label in 【】 that says what stood there (LABELS):
-- 【电话】 mobile numbers with any grouping or separator (138 1234 5678, 138.1234.5678, 138—1234—5678,
-  1 3 8 1 2 3 4 5 6 7 8, +86 / 0086 / (+86)), also glued to letters (tel13812345678); landlines with an
-  area code ((027)8456 7890, 027—84567890转123); and after 电话 / 手机 / 座机 / 号码 / tel / phone ..., any
-  number a person answers: 7-8 digits, or longer with an area code or a mobile prefix;
-- 【身份证号】 18-character ID numbers (spaces allowed, the birth date must be a date), and any number
+- 【电话】 mobile numbers with any grouping and separator (138 1234 5678, 138.1234.5678, 138—1234—5678,
+  1 3 8 1 2 3 4 5 6 7 8, 一三八…, +86 / 0086 / (+86)), also glued to letters or Chinese (tel13812345678,
+  电话13812345678); landlines with an area code ((027)8456 7890, 027—84567890转123); and after
+  电话 / 手机 / 座机 / 联系 / 号码 / tel / phone ..., a number someone answers: 7-8 digits, 10-11 starting
+  with 1, or an area code and a local number. A count written after it (电话138… 3次) is not taken;
+- 【身份证号】 18-character ID numbers (spaces allowed; the birth date must be a date) and any number
   after 身份证 / 证件号 (15-digit old ones, partly starred ones);
-- 【证件号】 numbers after 护照 / 通行证 / 驾驶证 / 社保(卡)号 / 医保卡号 / 社会保障号 / 公积金账号 ..., and
-  passport shapes on their own (E12345678, G12345678, EA1234567);
+- 【证件号】 numbers after 护照 / 通行证 / 驾驶证 / 居住证 / 社保(卡)号 / 医保(卡)号 / 社会保障号 /
+  公积金账号 ..., and passport shapes on their own (E12345678, G12345678, EA1234567);
 - 【工号】 numbers after 工号 / 员工号 / 警号 / 执法证号 / 胸牌号 (staff are people too);
-- 【号码】 bank cards and accounts: 16-19 digits in groups of four, anything after 银行卡 / 卡号 / 账号 /
-  户号, and any other run of 12 or more digits (nothing public is that long);
-- 【微信号】 a WeChat id after 微信 / 微信号 / 威信 / vx / wx / v信 (a letter then 5-19 letters, digits,
-  _ or -; or a number of six or more digits);
-- 【QQ号】 5-11 digits after QQ / qq / 扣扣 / 企鹅号; 【邮箱】 e-mail addresses (QQ mail included);
-  【网址】 URLs;
-- 【车牌】 licence plates in any case and with ·, -, . or a space (鄂a12345, 鄂A-12345, 湘B 8K3M9): a
-  province, a letter and 5-6 letters or digits of which at least three are digits;
-- 【住址】 the building / unit / room of a home (3栋2单元501, 5号楼1203室, 2号院3号楼, 3-2-501 after a
-  小区, 8组15号) with a gate number glued to it (沌阳大道88号3栋…): two parts are always a home,
-  one part only after a 小区 / 花园 / 苑 ... name or in a clause that says 家住 / 住在 / 我家; a road
-  number (…路18号) only in such a clause. The community's name is kept: it is usually what the
-  comment is about (小区停水), and alone it points to thousands of people;
-- 【姓名】 a name (a common or compound surname and one or two characters) after 我叫 / 姓名 / 联系人 /
-  签名 / 投诉人 ..., and, more carefully, after 我是 / 本人 / 鄙人 / 在下 / 我母亲 ...: only when a pause,
-  a contact word or a verb like 反映 follows, and never a word from the stop-lists in
-  core.deidentify_tables (我是周末来的, 我是武汉人, 我是个体户); 我姓王 masks the surname.
+- 【号码】 bank cards and accounts: 16-19 digits in groups of four (a card starts with 3-9: a row of
+  years is no card), UnionPay 62… in any grouping, anything after 银行卡 / 卡号 / 账号 / 户号, and any
+  other run of 12 or more digits (nothing public is that long);
+- 【微信号】 a WeChat id after 微信 / 微信号 / 威信 / vx / wx / v信 / 加v: a letter then five or more
+  letters, digits, _ or - (not a word such as payment), or a number of 6-13 digits;
+- 【QQ号】 5-11 digits after QQ / 扣扣 / 企鹅号 (QQ群 too); 【邮箱】 e-mail addresses, 123456@qq.com
+  included; 【网址】 URLs;
+- 【车牌】 licence plates in either case and with ·, -, . or a space (鄂a12345, 鄂A-12345, 湘B 8K3M9):
+  a province, a letter and 5-6 letters or digits, at least three of them digits;
+- 【住址】 the building / unit / room of a home (3栋2单元501, 5号楼1203室, 2号院3号楼, 3-2-501,
+  2单元5号, 4组27号), with a gate number glued to it (…大道88号3栋…). Two parts are a home unless a
+  public place comes right before (政务服务中心, 局, 医院, 大厦 ...: PUBLIC_PLACES); one part, or
+  3-501, only right after a residence (小区, 花园, 苑 ...) or in a clause that says 家住 / 住在 / 我家;
+  a road number (…路18号, 门牌号18号) only in such a clause. The community's name is kept: the
+  comment is often about it (小区停水), and alone it points to thousands of people;
+- 【姓名】 a name (one of about 250 single or 50 compound surnames and one or two characters) after
+  我叫 / 姓名 / 联系人 / 签名 / 投诉人 ..., and, more carefully, after 我是 / 本人 / 鄙人 / 在下 / 我母亲 ...:
+  only when a pause, a particle, a contact word or a verb like 反映 follows, and never a word from
+  the stop-lists in core.deidentify_tables (我是周末来的, 我是武汉人, 我是个体户, 本人谢绝);
+  我姓王 masks the surname.
 
 What must survive, because it carries the meaning and identifies nobody: dates and times
-(2017年5月15日, 2017-05-15, 2017.5.15, 9:30), amounts and counts (1500元, ¥200, 3.5万元, 跑了3趟, 95%),
-unit and place names, road numbers of public places (东风大道1号), windows and public buildings
-(3号窗口, 政务服务中心3号楼), document numbers (〔2017〕15号), the short public numbers people cite
-(12345, 12315, 110, 95598, 10086) and companies' 400 / 800 numbers (they identify a company, not a
-person), and words that only contain 微信 / QQ / 我是 (微信上办理很方便, 我是来办证的).
-Already masked text is left alone, so masking twice changes nothing more.
+(2017年5月15日, 2017-05-15, 2017.5.15, 2017/5/15, 9:30, 14点30分), amounts, counts and percentages
+(1500元, ¥200, 3.5万元, 跑了3趟, 95%), amounts after a keyword (账户20000元), unit and place names, road
+numbers of public places (东风大道1号), windows and public buildings (3号窗口, 政务服务中心3号楼),
+document numbers (〔2017〕15号), the short public numbers people cite (12345, 12315, 110, 120, 95598,
+10086, 12366) and companies' 400 / 800 numbers (they identify a company, not a person), a surname with
+a title (王女士, 张某某: not a full name), a phone's last digits (尾号5678), and words that only contain
+微信 / QQ / 我是 (微信上办理很方便, 微信公众号, 我是来办证的).
 
-Pure functions on strings; the patterns are compiled once and tried in the order of RULES (the most
-specific first, so a plate's digits are never read as a phone number). A part masked by one rule is
-blanked in the working copy, so no later rule sees it.
+Already masked text is left alone, so masking twice changes nothing more. Pure functions on strings;
+the patterns are compiled once and tried in the order of RULES (keywords first, then shapes, so a
+plate's digits are never read as a phone number); a part masked by one rule is blanked in the working
+copy, so no later rule sees it.
 """
 
 from __future__ import annotations
@@ -289,13 +296,15 @@ SURNAME_ONLY = re.compile(rf"(?:我|本人|鄙人|免贵)姓(?P<v>{_SURNAME})")
 
 
 def _is_strong_name(m: re.Match) -> bool:
-    return not NOT_IN_GIVEN_NAME.intersection(m.group("v")[1:])
+    name = m.group("v")
+    return (not NOT_IN_GIVEN_NAME.intersection(name[1:])
+            and name[:2] not in NOT_A_NAME and name[:3] not in NOT_A_NAME)
 
 
 def _is_weak_name(m: re.Match) -> bool:
     name = m.group("v")
-    return (not NOT_IN_GIVEN_NAME_AFTER_WEAK.intersection(name[1:]) and name[-1] not in ROLE_ENDINGS
-            and name[:2] not in NOT_A_NAME and name[:3] not in NOT_A_NAME)
+    return (_is_strong_name(m) and not NOT_IN_GIVEN_NAME_AFTER_WEAK.intersection(name[1:])
+            and name[-1] not in ROLE_ENDINGS)
 
 
 # ---------------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ NOT_IN_GIVEN_NAME = frozenset("的了是在来去到从与也都就还对被把�
 NOT_IN_GIVEN_NAME_AFTER_WEAK = NOT_IN_GIVEN_NAME | frozenset("窗口局区市县部门厅办所站府街镇村组队社"
                                                              "码费款钱证照件表单车")
 
-# Words after 我是 / 本人 / 鄙人 that start with a surname character but are no name: days, places,
-# roles and common words (我是周末来的, 我是武汉人, 我是高龄老人, 本人方便时...).
+# Words after 我是 / 本人 / 鄙人 (or 姓名 in running text) that start with a surname character but are no
+# name: days, places, roles and common words (我是周末来的, 我是武汉人, 本人谢绝, 与您的姓名关联).
 NOT_A_NAME = frozenset((
     "周一", "周二", "周三", "周四", "周五", "周六", "周日", "周末", "周边", "高中", "高龄", "高校", "高新", "高铁",
     "高层", "高兴", "马上", "许多", "任何", "任职", "于是", "顾客", "顾问", "武汉", "武昌", "成都", "成年", "安徽",
@@ -48,7 +48,8 @@ NOT_A_NAME = frozenset((
     "蔡甸", "高考", "高血", "高烧", "常常", "安装", "安排", "安全", "房产", "房子", "毕业", "童年", "司法", "金额",
     "成绩", "成为", "包裹", "包工", "季度", "管辖", "华侨", "万科", "华为", "孔子", "于某", "符合", "左右", "尤其",
     "连续", "连夜", "甘心", "祝福", "纪律", "柳树", "梅花", "曲折", "冷静", "宗教", "边境", "商量", "沙发", "荣誉",
-    "白领", "蓝领", "金领", "文盲", "包租", "连锁", "严肃", "邱比", "关心", "关注", "任性", "易燃",
+    "白领", "蓝领", "金领", "文盲", "包租", "连锁", "严肃", "邱比", "关心", "关注", "任性", "易燃", "关联",
+    "简称", "全称", "谢绝", "郑重", "申明", "房屋", "车辆", "林地", "代表", "万分", "高度",
 ))
 
 # A would-be name ending in one of these is a role or a place: 外地人, 个体户, 社区居民, 洪山区, 业主.

@@ -263,6 +263,9 @@ LOOK_ALIKES = [
     "我母亲年纪大了，腿脚不便",
     "我儿子上学的事情办好了",
     "窗口工作人员张某某态度差",
+    "本人谢绝电话回访",
+    "手机尾号5678的那位先生帮了大忙",
+    "提交后问卷不再与您的姓名关联。",
 ]
 KIND_OF_LABEL = {label: kind for kind, label in LABELS.items()}
 

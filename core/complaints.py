@@ -32,11 +32,15 @@ STATES = ("held", "dismissed", "received", "acknowledged", "disputed", "closed",
 OPEN_STATES = ("received", "acknowledged")  # the unit still owes an answer
 VISIBLE_TO_UNIT = ("received", "acknowledged", "disputed", "closed", "excluded")
 COUNTED_STATES = ("received", "acknowledged", "disputed", "closed")  # excluded/held/dismissed do not count
+FINISHED_STATES = ("closed", "excluded", "dismissed")  # nothing more happens; no call back is asked for
 CLOSING_KINDS = ("rectified", "explained", "disputed")
 RULINGS = ("upheld", "excluded")
 FOLLOW_UP = OPTIONS  # 满意 / 基本满意 / 不满意
 PARTS = ("ack_on_time", "closed_on_time", "satisfaction")
-DEFAULTS = {"ack_working_days": 1, "close_working_days": 15, "phone_erase_days": 30}
+DEFAULTS = {"ack_working_days": 1, "close_working_days": 15, "phone_erase_days": 30, "phone_max_days": 180}
+# complaints.* setting -> the range it may take (whole days).
+DAY_RANGES = {"ack_working_days": (1, 30), "close_working_days": (1, 365), "phone_erase_days": (0, 3650),
+              "phone_max_days": (1, 3650)}
 DEFAULT_WEIGHTS = {"ack_on_time": 30, "closed_on_time": 40, "satisfaction": 30}
 LIMITS = {"found": 2000, "done": 2000, "note": 500, "reason": 500, "place": 40}
 
@@ -135,6 +139,7 @@ class Rules:
     ack_working_days: int = 1
     close_working_days: int = 15
     phone_erase_days: int = 30
+    phone_max_days: int = 180
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
 
@@ -147,13 +152,19 @@ class Rules:
     def erase_on(self, closed_on: date) -> date:
         return closed_on + timedelta(days=self.phone_erase_days)
 
+    def phone_erase_on(self, filed_on: date, finished_on: date | None = None) -> date:
+        """The day a call-back number goes: `phone_erase_days` after the complaint is finished, and in any
+        state (held, open, disputed: a complaint nobody finishes) `phone_max_days` after it was filed."""
+        latest = filed_on + timedelta(days=self.phone_max_days)
+        return latest if finished_on is None else min(latest, self.erase_on(finished_on))
+
 
 def rules_from(settings: Mapping) -> Rules:
     """The campaign's complaint rules: settings["complaints"], with the media cases' holidays and workdays."""
     given = settings.get("complaints") or {}
     calendar = answer_calendar(settings)
-    return Rules(_whole(given.get("ack_working_days"), 1, 1, 30), _whole(given.get("close_working_days"), 15, 1, 365),
-                 _whole(given.get("phone_erase_days"), 30, 0, 3650), calendar.holidays, calendar.workdays)
+    days = {name: _whole(given.get(name), DEFAULTS[name], low, high) for name, (low, high) in DAY_RANGES.items()}
+    return Rules(**days, holidays=calendar.holidays, workdays=calendar.workdays)
 
 
 def settings_problems(settings: Mapping) -> list[UserError]:
@@ -163,8 +174,7 @@ def settings_problems(settings: Mapping) -> list[UserError]:
     if given is not None:
         if not isinstance(given, dict):
             return [UserError("settings.missing_group", "{group}: missing", group="complaints")]
-        for name, low, high in (("ack_working_days", 1, 30), ("close_working_days", 1, 365),
-                                ("phone_erase_days", 0, 3650)):
+        for name, (low, high) in DAY_RANGES.items():
             value = given.get(name, DEFAULTS[name])
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 problems.append(UserError("settings.range", "{name} must be a number from {low} to {high}",

@@ -1,6 +1,28 @@
-"""Masking personal data (phone and ID numbers) wherever it is shown or logged."""
+"""Masking personal data (phone and ID numbers, free text) wherever it is shown or logged."""
 
 from __future__ import annotations
+
+from functools import lru_cache
+
+from core.deidentify import mask_text
+
+# Who reads free text (comments, answers on a complaint) as it was written: the office, which must be able
+# to act on it. Everyone else reads it de-identified (core.deidentify): a unit, leadership and analysts
+# need what was said, not who said it.
+READS_RAW_TEXT = frozenset({"admin"})
+
+
+@lru_cache(maxsize=8192)
+def masked(text: str) -> str:
+    """mask_text, remembered: the same comments are listed again at every rerun of a page."""
+    return mask_text(text)
+
+
+def text_for(role: str, text: str | None) -> str:
+    """Free text typed by a citizen, a reviewer or staff, as `role` may read it."""
+    if not text:
+        return ""
+    return text if role in READS_RAW_TEXT else masked(text)
 
 
 def mask_phone(phone: str | None) -> str:

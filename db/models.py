@@ -603,7 +603,8 @@ class Complaint(SQLModel, table=True):
     """A 不满意 vote with a comment, answered by its unit (core.complaints has the life cycle).
 
     The citizen's receipt code is kept only as its SHA-256; the phone number for a call back only
-    with consent, shown to the unit's liaison and the office, and erased after the complaint closes.
+    with consent, shown to the unit's liaison and the office, and erased after the complaint is finished,
+    or in any state after the longest keeping time (db.complaints.handling.erase_phones, db.housekeeping).
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -620,7 +621,7 @@ class Complaint(SQLModel, table=True):
     closing_kind: str | None = None  # rectified, explained, disputed
     ruling: str | None = None  # upheld, excluded (the office, on a disputed complaint)
     ruling_reason: str = ""
-    phone: str | None = None  # personal data: with consent only, erased after closing
+    phone: str | None = None  # personal data: with consent only, erased when due (phone_erase_days, phone_max_days)
     phone_erased_at: datetime | None = None
     follow_up: str | None = None  # the citizen's rating of the handling, once closed
     follow_up_at: datetime | None = None

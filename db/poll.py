@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from core import poll as rules
 from core.clock import to_office, utcnow
 from core.errors import UserError
+from core.privacy import text_for
 from db import tallies
 from db.access import Actor, require
 from db.audit import record
@@ -256,7 +257,8 @@ class VoteRow:
 def list_votes(session: Session, *, actor: Actor, campaign_id: int, unit_id: int | None = None,
                day: date | None = None, status: str | None = None, reason: str | None = None,
                with_comment: bool = False, limit: int = 500) -> list[VoteRow]:
-    """Single votes, newest first: a flagged group's votes, or the comments people left."""
+    """Single votes, newest first: a flagged group's votes, or the comments people left (masked but for the
+    office)."""
     require(actor, *READERS)
     query = (select(PollVote.id, PollVote.created_at, Unit.code, Unit.name, PollVote.option, PollVote.status,
                     PollVote.flag_reason, PollVote.network_hash, PollVote.comment)
@@ -268,7 +270,8 @@ def list_votes(session: Session, *, actor: Actor, campaign_id: int, unit_id: int
     if with_comment:
         query = query.where(PollVote.comment != "")
     rows = session.exec(query.order_by(col(PollVote.id).desc()).limit(limit)).all()
-    return [VoteRow(i, at, code, name, option, status, reason_, network[:8], comment)
+    # A comment reaches leadership and analysts de-identified; the office reads what was typed (core.privacy).
+    return [VoteRow(i, at, code, name, option, status, reason_, network[:8], text_for(actor.role, comment))
             for i, at, code, name, option, status, reason_, network, comment in rows]
 
 

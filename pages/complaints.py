@@ -1,8 +1,10 @@
 """Complaints from the public poll (/complaints): the unit answers, the office rules and watches the figures.
 
 What each role sees is decided in db.complaints.handling: a liaison gets only their unit's complaints
-(and only those that reached it), leadership and analysts read with phone numbers masked. The table
-and its download never carry a phone number; the number shows only in the one complaint opened.
+(and only those that reached it), leadership and analysts read with phone numbers masked, and every
+text reaches them (the citizen's comment the liaison too) de-identified. The table and its download
+never carry a phone number; the number shows only in the one complaint opened. Numbers are erased
+when due by the server's housekeeping thread (db/housekeeping.py), not by this page.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from core.errors import UserError
 from db.complaints.handling import (
     acknowledge,
     close,
-    erase_phones,
     export_csv,
     get_complaint,
     list_complaints,
@@ -43,15 +44,6 @@ st.title(t("complaints.title", year=campaign.year))
 demo_notice(campaign)
 show_flash()
 
-
-@st.cache_data(ttl=3600, show_spinner=False)
-def erase_due_phones(day: str) -> int:
-    """Call-back numbers past their keeping time are erased when the page opens (at most hourly per server)."""
-    with session() as s:
-        return erase_phones(s)
-
-
-erase_due_phones(str(pd.Timestamp.now().floor("h")))
 names = units_of(campaign.id)
 own_unit_note(actor, names)
 settings = campaign.settings.get("complaints") or {}

@@ -8,6 +8,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from core.clock import from_office, to_office
+from core.complaints import DAY_RANGES as COMPLAINT_DAYS
 from core.complaints import DEFAULT_WEIGHTS as COMPLAINT_WEIGHTS
 from core.complaints import DEFAULTS as COMPLAINT_DEFAULTS
 from core.complaints import PARTS as COMPLAINT_PARTS
@@ -73,16 +74,16 @@ def percent_group(group: str, keys: list[str], labels: dict[str, str], values: d
 
 
 def complaint_settings(settings: dict) -> dict:
-    """The poll's complaint handling: its parts' weights, the deadlines and when call-back numbers are erased."""
+    """The poll's complaint handling: its parts' weights, the deadlines and when call-back numbers are erased
+    (days after finishing, and the longest they are kept in any state)."""
     parts = list(COMPLAINT_PARTS)
     weights = percent_group("complaint_weights", parts, {k: t(f"complaint_settings.{k}") for k in parts},
                             settings.get("complaint_weights") or COMPLAINT_WEIGHTS)
     given = {**COMPLAINT_DEFAULTS, **(settings.get("complaints") or {})}
-    cols = st.columns(3)
+    cols = st.columns(len(COMPLAINT_DAYS))
     days = {key: cols[i].number_input(t(f"complaint_settings.{key}"), low, high, int(given[key]),
-                                      key=f"complaints_{key}_{year}")
-            for i, (key, low, high) in enumerate((("ack_working_days", 1, 30), ("close_working_days", 1, 365),
-                                                  ("phone_erase_days", 0, 3650)))}
+                                      key=f"complaints_{key}_{year}", help=t(f"complaint_settings.{key}_help"))
+            for i, (key, (low, high)) in enumerate(COMPLAINT_DAYS.items())}
     return {"complaint_weights": weights, "complaints": days}
 
 

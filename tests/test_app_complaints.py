@@ -154,3 +154,18 @@ def test_live_and_explore_show_the_complaints(engine):
     assert ZH["complaint_panels.explore_title"] in shown(explore)
     months = next(d.value for d in explore.dataframe if ZH["complaint_panels.rate"] in d.value.columns)
     assert months[ZH["complaint_panels.complaints"]].sum() == 1
+
+
+def test_a_number_typed_in_a_comment_is_masked_on_the_screens_of_the_unit_and_leadership(engine):
+    comment = "态度恶劣，请回电13998765432，微信 wxid_zhang88，我家住幸福小区3栋2单元501室"
+    file_complaint(engine, comment=comment)
+    for actor, page in ((ADMIN, "complaints"), (LIAISON, "complaints"), (LEADER, "complaints"), (ADMIN, "poll_admin"),
+                        (LEADER, "poll_admin")):
+        at = open_page(page, actor)
+        tables = " ".join(frame.to_csv() for frame in (d.value for d in at.dataframe))
+        text = shown(at) + tables
+        if actor is ADMIN:
+            assert "13998765432" in tables and "wxid_zhang88" in tables, page
+        else:
+            assert not [part for part in ("13998765432", "wxid_zhang88", "3栋2单元501") if part in text], (actor, page)
+            assert "【电话】" in tables and "【微信号】" in tables and "【住址】" in tables, (actor, page)

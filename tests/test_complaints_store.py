@@ -181,7 +181,7 @@ def test_phone_with_consent_masked_for_readers_absent_from_exports_erased_on_sch
     with session_scope(scheme_engine) as s:
         assert s.get(Complaint, filed.complaint_id).phone is None
     ok = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="138 1234 5678", consent=True,
-            ip="1.2.3.4", salt=SALT)
+            ip="1.2.3.4", salt=SALT, now=MORNING)
     assert ok.reply.phone_left
     cid = filed.complaint_id
     assert do(scheme_engine, handling.get_complaint, actor=LIAISON, complaint_id=cid).phone == "13812345678"
@@ -218,7 +218,7 @@ def test_erase_days_follow_the_campaign_setting(scheme_engine, es01):
         s.add(campaign)
     filed = file(scheme_engine, es01)
     do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=True, ip="1.2.3.4",
-       salt=SALT)
+       salt=SALT, now=MORNING)
     do(scheme_engine, handling.close, actor=ADMIN, complaint_id=filed.complaint_id, found="x", done="y",
        kind="explained", today=date(2017, 6, 5))
     assert do(scheme_engine, handling.erase_phones, today=date(2017, 6, 5)) == 1

@@ -126,7 +126,7 @@ def receipt_panel() -> None:
             _rating(code)
         elif reply.follow_up:
             st.caption(t("receipt.rated", option=t(f"option.{reply.follow_up}")))
-        if reply.state in ("submitted", "received", "acknowledged", "disputed") and not reply.phone_left:
+        if reply.may_leave_phone:
             _phone_form(code)
         elif reply.phone_left:
             st.caption(t("receipt.phone_on_file"))

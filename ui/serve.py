@@ -10,6 +10,9 @@ The launcher also adds one route of its own to Streamlit's Starlette server,
 /_review/session (ui/session_endpoint.py), which sets the HttpOnly session cookie
 that Streamlit has no call for. Started any other way (`streamlit run app.py`), the
 app still runs, but sign-in lasts only as long as the browser tab's connection.
+
+It starts the process's housekeeping thread too (db/housekeeping.py: call-back numbers erased
+when due, hourly), so that the erasure does not wait for someone to open a page.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from streamlit.web import cli
 from streamlit.web.server.starlette import starlette_app
 
 from core.clock import set_today_from
+from db import housekeeping
 from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -46,6 +50,7 @@ def main() -> int:
     add_routes()
     # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
     set_today_from(os.environ)
+    housekeeping.start()  # a daemon thread: it ends with the server
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

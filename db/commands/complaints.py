@@ -24,9 +24,11 @@ def cmd_posters(args) -> int:
 
 
 def cmd_erase_phones(args) -> int:
+    """Run from cron or a systemd timer too: a database that cannot be reached is one line on stderr, exit 1."""
     from db.complaints.handling import erase_phones
+    from db.engine import as_user_errors
 
-    with session_scope(make_engine()) as s:
+    with as_user_errors(), session_scope(make_engine()) as s:
         erased = erase_phones(s, actor=cli_actor())
     print(f"{erased} call-back numbers erased")
     return 0
@@ -44,4 +46,5 @@ def add_commands(command: Callable) -> None:
                          help="the app's public address, for the QR codes (default: APP_BASE_URL)")
     posters.add_argument("--lang", choices=["zh", "en"], default="zh")
     command("erase-complaint-phones", cmd_erase_phones,
-            "erase call-back numbers of complaints closed longer ago than complaints.phone_erase_days (audited)")
+            "erase the call-back numbers that are due: complaints.phone_erase_days after a complaint is finished, "
+            "complaints.phone_max_days after it was filed in any state (audited; safe to run twice or from cron)")

@@ -4,7 +4,9 @@ Who sees what is decided here (db.scope): a liaison sees and answers only their 
 complaints, and only those that reached the unit (not held back with a vote set aside as a
 burst, not dismissed with a rejected vote); another unit's complaint is "not found". The
 office sees and rules on all; leadership and analysts read all, with phone numbers masked.
-Every step is audited; nothing is deleted.
+What people wrote is de-identified here too (core.privacy), so that screens and exports agree:
+the citizen's comment for everyone but the office, the answers on a complaint (the unit's, the
+office's ruling) for leadership and analysts. Every step is audited; nothing is deleted.
 """
 
 from __future__ import annotations
@@ -22,15 +24,18 @@ from core import complaints as rules
 from core.clock import office_today, to_office, utcnow
 from core.errors import NotFound
 from core.poll import COUNTED
+from core.privacy import masked, text_for
 from db.access import Actor, require
 from db.audit import record
 from db.models import Campaign, Complaint, PollVote, Unit
 from db.scope import visible_unit
+from documents.workbook import defuse
 
 READERS = ("admin", "leader", "analyst", "liaison")
 HANDLERS = ("admin", "liaison")  # the unit answers (the office may record an answer given on paper)
 OFFICE = ("admin",)
 SEES_PHONE = ("admin", "liaison")  # a liaison only ever sees their own unit's complaints
+READS_ANSWERS = ("admin", "liaison")  # the answers written on a complaint, as written: the office and the unit
 ERASE_ACTOR = Actor("system:erase-complaint-phones", "admin")
 
 
@@ -47,7 +52,7 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
 
 @dataclass(frozen=True)
 class ComplaintRow:
-    """A complaint as the /complaints page shows it (phone masked unless the reader may see it)."""
+    """A complaint as the /complaints page shows it: phone and texts masked unless the reader may see them."""
 
     id: int
     unit_code: str
@@ -96,11 +101,15 @@ def _row(row, actor: Actor, r: rules.Rules, today: date) -> ComplaintRow:
         ack_late, close_late = rules.overdue(rules.Facts(c.received_on, c.acknowledged_on, c.closed_on, c.follow_up),
                                              r, today=today)
     phone = (c.phone or "") if actor.role in SEES_PHONE else rules.mask(c.phone)
+
+    def answer(text: str) -> str:
+        return text if actor.role in READS_ANSWERS else masked(text)
+
     return ComplaintRow(
-        c.id, code, name, source, comment, at, c.state, vote_status, c.received_on,
+        c.id, code, name, source, text_for(actor.role, comment), at, c.state, vote_status, c.received_on,
         r.ack_due(c.received_on) if c.received_on else None, r.close_due(c.received_on) if c.received_on else None,
-        c.acknowledged_on, c.closed_on, ack_late, close_late, c.found, c.done, c.closing_kind, c.ruling,
-        c.ruling_reason, phone, c.phone_erased_at is not None, c.follow_up)
+        c.acknowledged_on, c.closed_on, ack_late, close_late, answer(c.found), answer(c.done), c.closing_kind,
+        c.ruling, answer(c.ruling_reason), phone, c.phone_erased_at is not None, c.follow_up)
 
 
 def list_complaints(session: Session, *, actor: Actor, campaign_id: int, state: str | None = None,
@@ -151,10 +160,12 @@ def _for_change(session: Session, actor: Actor, complaint_id: int, roles: tuple[
 
 
 def _view(c: Complaint) -> dict:
-    """What an audit event keeps of a complaint: never the phone number."""
+    """What an audit event keeps of a complaint: never the phone number, and its texts de-identified (the
+    append-only log outlives the erasure of a number someone quoted in an answer)."""
     return {"state": c.state, "acknowledged_on": c.acknowledged_on.isoformat() if c.acknowledged_on else None,
-            "closed_on": c.closed_on.isoformat() if c.closed_on else None, "found": c.found, "done": c.done,
-            "closing_kind": c.closing_kind, "ruling": c.ruling, "ruling_reason": c.ruling_reason}
+            "closed_on": c.closed_on.isoformat() if c.closed_on else None, "found": masked(c.found),
+            "done": masked(c.done), "closing_kind": c.closing_kind, "ruling": c.ruling,
+            "ruling_reason": masked(c.ruling_reason)}
 
 
 def _move(session: Session, actor: Actor, c: Complaint, step: rules.Step, action: str, **changes) -> Complaint:
@@ -218,37 +229,53 @@ def follow_vote_ruling(session: Session, *, actor: Actor, vote_ids: list[int], d
 # ------------------------------------------------------------------------------------------- phone numbers
 
 
-def erase_phones(session: Session, *, actor: Actor = ERASE_ACTOR, today: date | None = None) -> int:
-    """Erase the phone numbers of complaints finished more than `complaints.phone_erase_days` days ago.
-
-    Runs from `python -m db erase-complaint-phones` and whenever /complaints opens; audited with the
-    complaint ids (never the numbers). Returns how many were erased.
-    """
-    require(actor, "admin")
+def phones_due(session: Session, *, today: date | None = None) -> list[int]:
+    """The complaints whose call-back number is due to go (core.complaints.Rules.phone_erase_on): a finished
+    one `complaints.phone_erase_days` after it was finished, and any one, whatever its state,
+    `complaints.phone_max_days` after it was filed. Ids only."""
     today = today or office_today()
-    rows = session.exec(select(Complaint, Campaign.settings).join(Campaign, Campaign.id == Complaint.campaign_id)
-                        .where(col(Complaint.phone).is_not(None),
-                               col(Complaint.state).in_(("closed", "excluded", "dismissed")))).all()
+    rows = session.exec(select(Complaint.id, Complaint.campaign_id, Complaint.state, Complaint.closed_on,
+                               Complaint.created_at, Complaint.updated_at)
+                        .where(col(Complaint.phone).is_not(None))).all()
+    campaigns = {campaign_id: rules.rules_from(settings) for campaign_id, settings in session.exec(
+        select(Campaign.id, Campaign.settings).where(col(Campaign.id).in_({row[1] for row in rows} or {-1}))).all()}
     due = []
-    for c, settings in rows:
-        finished = c.closed_on or to_office(c.updated_at).date()
-        if c.state == "dismissed" or c.ruling == "excluded":
-            finished = to_office(c.updated_at).date()
-        if rules.rules_from(settings).erase_on(finished) <= today:
-            due.append(c)
-    if not due:
+    for cid, campaign_id, state, closed_on, created_at, updated_at in rows:
+        finished = None
+        if state in rules.FINISHED_STATES:  # excluded by a ruling, dismissed with its vote: finished by that change
+            finished = closed_on if state == "closed" and closed_on else to_office(updated_at).date()
+        if campaigns[campaign_id].phone_erase_on(to_office(created_at).date(), finished) <= today:
+            due.append(cid)
+    return sorted(due)
+
+
+def erase_numbers(session: Session, *, actor: Actor, complaint_ids: list[int]) -> int:
+    """Erase the call-back numbers of these complaints, audited per campaign with the complaint ids and a count,
+    never a digit of a number. The UPDATE takes only numbers still there: run twice, or by two replicas at
+    once, each number is erased and audited once (the later run's UPDATE waits for the earlier's and then
+    finds nothing). Returns how many this run erased."""
+    require(actor, "admin")
+    if not complaint_ids:
         return 0
-    now = utcnow()
-    ids = sorted(c.id for c in due)
-    session.exec(update(Complaint).where(col(Complaint.id).in_(ids)).values(phone=None, phone_erased_at=now))
+    erased = session.execute(
+        update(Complaint).where(col(Complaint.id).in_(sorted(set(complaint_ids))), col(Complaint.phone).is_not(None))
+        .values(phone=None, phone_erased_at=utcnow()).returning(Complaint.id, Complaint.campaign_id)
+        .execution_options(synchronize_session=False)).all()
     by_campaign: dict[int, list[int]] = {}
-    for c in due:
-        by_campaign.setdefault(c.campaign_id, []).append(c.id)
-    for campaign_id, complaint_ids in by_campaign.items():
+    for cid, campaign_id in erased:
+        by_campaign.setdefault(campaign_id, []).append(cid)
+    for campaign_id, ids in sorted(by_campaign.items()):
+        ids.sort()
         record(session, actor=actor, action="complaints.phone_erased", entity="complaint",
-               entity_id=f"{min(complaint_ids)}…{max(complaint_ids)}", campaign_id=campaign_id,
-               after={"complaints": sorted(complaint_ids), "count": len(complaint_ids)})
-    return len(ids)
+               entity_id=f"{ids[0]}…{ids[-1]}", campaign_id=campaign_id, after={"complaints": ids, "count": len(ids)})
+    return len(erased)
+
+
+def erase_phones(session: Session, *, actor: Actor = ERASE_ACTOR, today: date | None = None) -> int:
+    """Erase every call-back number that is due (phones_due). Run by the app process on its own clock
+    (db.housekeeping) and by `python -m db erase-complaint-phones`. Returns how many were erased."""
+    require(actor, "admin")
+    return erase_numbers(session, actor=actor, complaint_ids=phones_due(session, today=today))
 
 
 # ------------------------------------------------------------------------------------------- figures
@@ -386,7 +413,6 @@ def export_csv(session: Session, *, actor: Actor, campaign_id: int, today: date 
         values = [row.id, row.unit_code, row.unit_name, row.source, row.comment, row.state, row.received_on,
                   row.ack_due, row.acknowledged_on, row.close_due, row.closed_on, row.closing_kind or "", row.found,
                   row.done, row.ruling or "", row.ruling_reason, row.follow_up or "", "yes" if row.phone else "no"]
-        # A cell that starts like a formula is run by spreadsheets: quote it.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else ("" if v is None else v)
-                         for v in values])
+        # A cell that starts like a formula is run by spreadsheets: quote it (an empty one stays empty).
+        writer.writerow(["" if v is None else defuse(v) for v in values])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

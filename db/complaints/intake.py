@@ -21,7 +21,7 @@ from core.errors import UserError
 from core.poll import network_hash
 from db.access import Actor
 from db.audit import record
-from db.models import Attempt, Complaint, PollVote, Unit
+from db.models import Attempt, Campaign, Complaint, PollVote, Unit
 from db.poll import VoteResult, record_vote
 from db.questionnaire import FAILED_ENTRY_WINDOW, MAX_FAILED_ENTRIES
 
@@ -77,6 +77,7 @@ class Reply:
     follow_up: str | None
     may_rate: bool
     phone_left: bool
+    may_leave_phone: bool  # not finished, no number yet, and within the longest keeping time of numbers
 
 
 @dataclass(frozen=True)
@@ -111,26 +112,36 @@ def _find(session: Session, receipt: str, ip: str | None, salt: str, now: dateti
     return complaint
 
 
-def _reply(session: Session, c: Complaint) -> Reply:
+def _phone_expired(session: Session, c: Complaint, now: datetime) -> bool:
+    """Whether a number left now would already be due for erasure (complaints.phone_max_days after filing)."""
+    r = rules.rules_from(session.get(Campaign, c.campaign_id).settings)
+    return r.phone_erase_on(to_office(c.created_at).date()) <= to_office(now).date()
+
+
+def _reply(session: Session, c: Complaint, now: datetime) -> Reply:
     unit_name, comment, day = session.exec(select(Unit.name, PollVote.comment, PollVote.day)
                                            .join(PollVote, PollVote.unit_id == Unit.id)
                                            .where(PollVote.id == c.vote_id)).one()
     # Held or dismissed with its vote: the citizen sees "submitted", as the poll thanks a flagged vote alike.
     state = "submitted" if c.state in ("held", "dismissed") else c.state
     answered = c.state in ("closed", "excluded", "disputed")
+    # As the form was offered before: a held or dismissed one looks "submitted" (and leave_phone says why not).
+    may_leave_phone = state in ("submitted", "received", "acknowledged", "disputed") and c.phone is None \
+        and not _phone_expired(session, c, now)
     return Reply(unit_name, comment, day, state, c.received_on if state != "submitted" else None,
                  c.acknowledged_on, c.closed_on if answered else None, c.closing_kind if answered else None,
                  c.found if answered else "", c.done if answered else "",
                  c.ruling_reason if c.state == "excluded" else "", c.follow_up,
-                 rules.may_rate(c.state, c.follow_up), c.phone is not None)
+                 rules.may_rate(c.state, c.follow_up), c.phone is not None, may_leave_phone)
 
 
 def look_up(session: Session, *, receipt: str, ip: str | None, salt: str, now: datetime | None = None) -> Lookup:
     """The state and the unit's answer for a receipt code, or why not (rate-limited per network)."""
-    found = _find(session, receipt, ip, salt, now or utcnow())
+    now = now or utcnow()
+    found = _find(session, receipt, ip, salt, now)
     if isinstance(found, UserError):
         return Lookup(refusal=found)
-    return Lookup(_reply(session, found))
+    return Lookup(_reply(session, found, now))
 
 
 def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip: str | None, salt: str,
@@ -143,17 +154,22 @@ def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip
         number = rules.clean_phone(phone)
     except UserError as error:
         return Lookup(refusal=error)
-    found = _find(session, receipt, ip, salt, now or utcnow())
+    now = now or utcnow()
+    found = _find(session, receipt, ip, salt, now)
     if isinstance(found, UserError):
         return Lookup(refusal=found)
-    if found.state in ("closed", "excluded", "dismissed"):
+    if found.state in rules.FINISHED_STATES:
         return Lookup(refusal=UserError("complaints.phone_too_late", "this complaint is finished; a call back can "
                                                                       "no longer be asked for"))
-    found.phone, found.updated_at = number, utcnow()
+    if _phone_expired(session, found, now):
+        return Lookup(refusal=UserError("complaints.phone_expired", "this complaint was filed longer ago than "
+                                        "call-back numbers are kept; a number can no longer be left"))
+    found.phone, found.updated_at = number, now
     session.add(found)
+    # Not a digit of the number, not even masked: the audit log is kept after the number is erased.
     record(session, actor=CITIZEN, action="complaints.phone_left", entity="complaint", entity_id=found.id,
-           campaign_id=found.campaign_id, after={"phone": rules.mask(number)})
-    return Lookup(_reply(session, found))
+           campaign_id=found.campaign_id, after={"phone_left": True})
+    return Lookup(_reply(session, found, now))
 
 
 def rate_handling(session: Session, *, receipt: str, option: str, ip: str | None, salt: str,
@@ -176,4 +192,4 @@ def rate_handling(session: Session, *, receipt: str, option: str, ip: str | None
     session.add(found)
     record(session, actor=CITIZEN, action="complaints.follow_up", entity="complaint", entity_id=found.id,
            campaign_id=found.campaign_id, after={"follow_up": option})
-    return Lookup(_reply(session, found))
+    return Lookup(_reply(session, found, now))

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from core import complaints as rules
-from core.clock import from_office
+from core.clock import from_office, to_office
 from core.poll import add_working_days
 from db import tallies
 from db.models import Campaign, Complaint, PollVote
@@ -73,7 +73,7 @@ def add_demo_complaints(session: Session, *, campaign: Campaign, rng: np.random.
     chosen.sort(key=lambda v: v.id)
     rows, comments = [], []
     for vote in chosen:
-        row = _complaint(vote, r, rng, as_of)
+        row = _erased_when_due(_complaint(vote, r, rng, as_of), r, as_of)
         row["campaign_id"] = campaign.id
         rows.append(row)
         comments.append({"vid": vote.id, "text": _pick(rng, COMMENTS)})
@@ -171,8 +171,16 @@ def _complaint(vote, r: rules.Rules, rng: np.random.Generator, as_of: date) -> d
         follow = rng.choice(rules.FOLLOW_UP, p=[0.5, 0.3, 0.2])
         row.update(follow_up=str(follow), follow_up_at=updated + timedelta(days=int(rng.integers(0, 4))))
     if rng.random() < 0.2:  # asked for a call back; erased once the keeping time has passed
-        if row["state"] in ("closed", "excluded") and r.erase_on(closed) <= as_of:
-            row["phone_erased_at"] = _noon(r.erase_on(closed))
-        else:
-            row["phone"] = DEMO_PHONE
+        row["phone"] = DEMO_PHONE
     return row
+
+
+def _erased_when_due(row: dict, r: rules.Rules, as_of: date) -> dict:
+    """A number whose day has come (core.complaints.Rules.phone_erase_on) is gone, as the housekeeping does."""
+    if row["phone"] is None:
+        return row
+    finished = None
+    if row["state"] in rules.FINISHED_STATES:  # as db.complaints.handling.phones_due reads it
+        finished = row["closed_on"] if row["state"] == "closed" else to_office(row["updated_at"]).date()
+    day = r.phone_erase_on(to_office(row["created_at"]).date(), finished)
+    return {**row, "phone": None, "phone_erased_at": _noon(day)} if day <= as_of else row

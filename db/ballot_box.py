@@ -113,6 +113,14 @@ def release_due(session: Session, *, campaign_id: int, now: datetime | None = No
     return released
 
 
+def release_all_due(session: Session, *, now: datetime | None = None) -> int:
+    """`release_due` for every campaign (db.housekeeping runs it hourly): a closed window's last ballots and
+    its drafts' cut do not wait for the next submission or scoring."""
+    now = now or utcnow()
+    return sum(release_due(session, campaign_id=campaign_id, now=now)
+               for campaign_id in session.exec(select(Campaign.id).order_by(Campaign.id)).all())
+
+
 def _due(session: Session, campaign_id: int, now: datetime) -> bool:
     row = session.exec(select(Campaign.panel_closes_at, Campaign.ballots_final_at, Campaign.drafts_cut_at)
                        .where(Campaign.id == campaign_id)).first()

@@ -3,11 +3,14 @@
 One daemon thread per process (`start`, called by the launcher, ui/serve.py): at start and then every
 hour it erases the complaints' call-back numbers that are due (db.complaints.handling.erase_phones:
 `complaints.phone_erase_days` after a complaint is finished, `complaints.phone_max_days` after it was
-filed whatever its state). A job is an UPDATE … WHERE that is harmless to run twice, so every replica
-runs its own thread and a number is still erased and audited once. A failed run (the database
-restarting, a migration not yet applied) is logged in one line and tried again at the next tick; it
-never stops the thread or the server. On a server, `python -m db erase-complaint-phones` from cron or
-a systemd timer does the same work (README, "Complaints").
+filed whatever its state), and lets the ballot box release what is due (db.ballot_box: after a panel
+window closes, its last ballots and the final shuffle; a week later, the cut of unsubmitted drafts).
+A job is harmless to run twice: the erasure is an UPDATE … WHERE, a release takes the campaign's row
+first and finds nothing left to do, so every replica runs its own thread and each thing happens once.
+A failed run (the database restarting, a migration not yet applied) is logged in one line and tried
+again at the next tick; it never stops the thread or the server. On a server,
+`python -m db erase-complaint-phones` from cron or a systemd timer does the erasure (README,
+"Complaints"); scoring releases the ballot box too (db.scoring.load_inputs).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from db import ballot_box
 from db.complaints.handling import erase_phones
 from db.engine import store_error, transaction
 
@@ -36,7 +40,15 @@ def erase_due_phones(engine: Engine | None = None) -> int:
     return erased
 
 
-JOBS: tuple[Job, ...] = (erase_due_phones,)
+def release_ballots(engine: Engine | None = None) -> int:
+    """One pass of the ballot box over every campaign, in its own transaction."""
+    released = transaction(ballot_box.release_all_due, engine=engine)
+    if released:
+        log.info("housekeeping: %d sealed ballots released", released)
+    return released
+
+
+JOBS: tuple[Job, ...] = (erase_due_phones, release_ballots)
 
 
 class Housekeeping:

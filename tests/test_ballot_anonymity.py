@@ -18,7 +18,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from core.clock import utcnow
-from db import ballot_box
+from db import ballot_box, housekeeping
 from db.campaigns import dimensions, get_campaign, reviewer_groups
 from db.draws import create_draw, issue_invitations
 from db.engine import session_scope
@@ -89,8 +89,7 @@ def close_window(engine, campaign_id, *, days_after=0):
         campaign = s.get(Campaign, campaign_id)
         campaign.panel_closes_at = utcnow() - timedelta(days=days_after, minutes=1)
         s.add(campaign)
-    with session_scope(engine) as s:
-        ballot_box.release_due(s, campaign_id=campaign_id)
+    housekeeping.release_ballots(engine)  # what every app process runs hourly (db/housekeeping.py)
 
 
 def _system_columns(engine, table):

@@ -1,7 +1,7 @@
 """privacy: no digit of a call-back number in the audit log, not even in events written before
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 
 Until this revision, leaving a call-back number was audited with the number masked (139****5432:
 seven of its digits), and a complaint's steps with the unit's and the office's answers as typed (a
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, func, select
 from core import quality
 from core.clock import OFFICE_ZONE, to_office, utcnow
 from core.errors import UserError
+from core.throttle import whole_minutes
 from core.tokens import entry_hashes, new_ballot_code, token_hash
-from db import tallies
+from db import tallies, wrong_codes
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions, get_campaign, reviewer_groups
@@ -28,7 +29,6 @@ from db.draws import active_draw
 from db.models import (
     Answer,
     AnswerComment,
-    Attempt,
     AuditEvent,
     Campaign,
     Dimension,
@@ -42,8 +42,7 @@ from db.models import (
 from db.units import UnitRow, list_units
 
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
-MAX_FAILED_ENTRIES = 10  # per network and window: enough for typos, far too few to guess 128 bits
-FAILED_ENTRY_WINDOW = timedelta(minutes=10)
+ATTEMPT_KIND = "ballot_code"  # wrong codes, counted per device and network (db.wrong_codes)
 COMMENT_LIMIT = 300
 
 
@@ -59,10 +58,16 @@ class Ballot:
     rehearsal: bool
 
 
-def _refuse(session: Session, client: str, key: str, default: str, **params) -> UserError:
-    session.add(Attempt(kind="ballot_code", subject_hash=client))
-    session.commit()  # the attempt counts even though the entry is refused
-    return UserError(key, default, **params)
+def _too_many(wait: timedelta) -> UserError:
+    return UserError("q.too_many", "too many wrong codes on this device; try again in {minutes} min",
+                     minutes=whole_minutes(wait))
+
+
+def _refuse(session: Session, miss: UserError, *, client: str, device: str, now: datetime) -> UserError:
+    """Count a miss against this device and network (db.wrong_codes) and say why the entry failed."""
+    wait = wrong_codes.count_miss(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
+    session.commit()  # the miss counts even though the entry is refused
+    return _too_many(wait) if wait else miss
 
 
 def _office_time(moment: datetime) -> str:
@@ -82,24 +87,27 @@ def _window_error(campaign: Campaign, now: datetime, *, rehearsal: bool) -> User
     return None
 
 
-def open_questionnaire(session: Session, *, entry: str, client: str, now: datetime | None = None) -> Ballot:
+def open_questionnaire(session: Session, *, entry: str, client: str, device: str,
+                       now: datetime | None = None) -> Ballot:
     """Resolve a link token or a typed ballot code to its questionnaire, starting it if new.
 
-    `client` is a salted hash of the network the request came from: failed entries
-    are counted per network and refused beyond a limit.
+    `client` is the salted hash of the network the request came from, `device` that of the browser
+    (its cookie id, else its session). A code that exists opens whatever others on the same network
+    typed; only a miss is counted, and only a device that missed too often waits (db.wrong_codes).
     """
     now = now or utcnow()
-    failures = session.exec(select(func.count()).select_from(Attempt).where(
-        Attempt.kind == "ballot_code", Attempt.subject_hash == client, Attempt.at > now - FAILED_ENTRY_WINDOW)).one()
-    if failures >= MAX_FAILED_ENTRIES:
-        raise UserError("q.too_many", "too many wrong codes from this network; wait ten minutes and try again")
+    wait = wrong_codes.device_wait(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
+    if wait:
+        raise _too_many(wait)
     hashes = entry_hashes(entry)
     invitation = session.exec(select(Invitation).where(col(Invitation.token_hash).in_(hashes))).first() \
         if hashes else None
     if invitation is None or invitation.status == "revoked":
-        raise _refuse(session, client, "q.unknown", "this code is not valid; check it and type it again")
+        raise _refuse(session, UserError("q.unknown", "this code is not valid; check it and type it again"),
+                      client=client, device=device, now=now)
     if invitation.status == "used":
-        raise _refuse(session, client, "q.used", "this questionnaire has been submitted already")
+        raise _refuse(session, UserError("q.used", "this questionnaire has been submitted already"),
+                      client=client, device=device, now=now)
     if invitation.expires_at < now:
         raise UserError("q.expired", "this code expired on {expired}", expired=_office_time(invitation.expires_at))
     campaign = session.get(Campaign, invitation.campaign_id)

@@ -86,7 +86,8 @@ def get(server, query: dict, headers: dict | None = None) -> http.client.HTTPRes
 
 def ticket(engine) -> str:
     with session_scope(engine) as s:
-        return sessions.sign_in(s, username="wang", password="leader password 1").ticket
+        return sessions.sign_in(s, username="wang", password="leader password 1", ip="192.0.2.1",
+                                salt="test salt").ticket
 
 
 def test_the_endpoint_sets_an_httponly_cookie_once(server):

@@ -45,7 +45,8 @@ def later(monkeypatch, offset: str) -> None:
 
 def sign_in(engine, username="zhang", password=PASSWORD, device="Chrome · Android"):
     with session_scope(engine) as s:
-        return sessions.sign_in(s, username=username, password=password, device=device)
+        return sessions.sign_in(s, username=username, password=password, ip="192.0.2.1", salt="test salt",
+                                device=device)
 
 
 def cookie_for(engine, started) -> str:

@@ -86,12 +86,14 @@ def _close_lapsed(session: Session, now: datetime, limits: rules.Lifetimes) -> N
     )
 
 
-def sign_in(session: Session, *, username: str, password: str, device: str = "") -> Started:
-    """Check the password (db.users.authenticate: lock-out and all) and start a new session.
+def sign_in(session: Session, *, username: str, password: str, ip: str | None, salt: str,
+            device: str = "") -> Started:
+    """Check the password (db.users.authenticate: failures throttled per account and network) and start
+    a new session. `ip` and `salt` make the network's keyed hash; `device` is a coarse hint for /users.
 
     Always a new session with new secrets: nothing the browser held before is reused (no fixation).
     """
-    signed_in = authenticate(session, username=username, password=password)
+    signed_in = authenticate(session, username=username, password=password, ip=ip, salt=salt)
     user = session.exec(select(User).where(User.username == signed_in.actor.username)).one()
     now = utcnow()
     _close_lapsed(session, now, lifetimes(session))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Integer, String, bindparam, cast, delete, null, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,7 +19,6 @@ from sqlmodel import Session, col, func, select
 from core import quality
 from core.clock import OFFICE_ZONE, to_office, utcnow
 from core.errors import UserError
-from core.throttle import whole_minutes
 from core.tokens import entry_hashes, new_ballot_code, token_hash
 from db import tallies, wrong_codes
 from db.access import Actor, require
@@ -58,16 +57,11 @@ class Ballot:
     rehearsal: bool
 
 
-def _too_many(wait: timedelta) -> UserError:
-    return UserError("q.too_many", "too many wrong codes on this device; try again in {minutes} min",
-                     minutes=whole_minutes(wait))
-
-
 def _refuse(session: Session, miss: UserError, *, client: str, device: str, now: datetime) -> UserError:
     """Count a miss against this device and network (db.wrong_codes) and say why the entry failed."""
     wait = wrong_codes.count_miss(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
     session.commit()  # the miss counts even though the entry is refused
-    return _too_many(wait) if wait else miss
+    return wrong_codes.too_many("q.too_many", wait) if wait else miss
 
 
 def _office_time(moment: datetime) -> str:
@@ -98,7 +92,7 @@ def open_questionnaire(session: Session, *, entry: str, client: str, device: str
     now = now or utcnow()
     wait = wrong_codes.device_wait(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
     if wait:
-        raise _too_many(wait)
+        raise wrong_codes.too_many("q.too_many", wait)
     hashes = entry_hashes(entry)
     invitation = session.exec(select(Invitation).where(col(Invitation.token_hash).in_(hashes))).first() \
         if hashes else None

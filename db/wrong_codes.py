@@ -21,8 +21,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select
+from sqlmodel import Session
 
-from core.throttle import Throttle
+from core.errors import UserError
+from core.throttle import Throttle, whole_minutes
 from db.models import Attempt
 
 DEVICE = Throttle(free=10, first=timedelta(minutes=1), longest=timedelta(minutes=10), window=timedelta(minutes=10))
@@ -42,12 +44,12 @@ def _device_kind(kind: str) -> str:
     return f"{kind}.device"
 
 
-def _misses(session, kind: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
+def _misses(session: Session, kind: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
     count, last = session.connection().execute(_COUNT, {"kind": kind, "subject": subject, "since": since}).one()
     return count, last
 
 
-def device_wait(session, *, kind: str, device: str, network: str, now: datetime) -> timedelta:
+def device_wait(session: Session, *, kind: str, device: str, network: str, now: datetime) -> timedelta:
     """How long this device must still wait before its next entry is looked up (zero: not at all)."""
     since = now - DEVICE.window
     count, last = _misses(session, _device_kind(kind), device, since)
@@ -59,7 +61,7 @@ def device_wait(session, *, kind: str, device: str, network: str, now: datetime)
     return throttle.remaining(count, last, now)
 
 
-def count_miss(session, *, kind: str, device: str, network: str, now: datetime) -> timedelta:
+def count_miss(session: Session, *, kind: str, device: str, network: str, now: datetime) -> timedelta:
     """Count a miss against the device and the network; the wait it starts for the device (zero: none).
 
     Written in the caller's transaction: a caller that refuses by raising commits first.
@@ -69,3 +71,9 @@ def count_miss(session, *, kind: str, device: str, network: str, now: datetime) 
     db.execute(_ADD, [{"kind": kind, "subject_hash": network, "at": now},
                       {"kind": _device_kind(kind), "subject_hash": device, "at": now}])
     return device_wait(session, kind=kind, device=device, network=network, now=now)
+
+
+def too_many(key: str, wait: timedelta) -> UserError:
+    """The refusal of a device that must wait (`key`: the page's catalogue entry, which names the minutes)."""
+    return UserError(key, "too many wrong codes on this device; try again in {minutes} min",
+                     minutes=whole_minutes(wait))

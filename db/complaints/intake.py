@@ -19,7 +19,6 @@ from core import complaints as rules
 from core.clock import to_office, utcnow
 from core.errors import UserError
 from core.poll import device_hash, network_hash, valid_device_id
-from core.throttle import whole_minutes
 from db import wrong_codes
 from db.access import Actor
 from db.audit import record
@@ -27,6 +26,7 @@ from db.models import Complaint, PollVote, Unit
 from db.poll import VoteResult, record_vote
 
 ATTEMPT_KIND = "receipt_code"
+WAIT_KEY = "complaints.too_many"  # a device that must wait: the catalogue entry naming the minutes
 CITIZEN = Actor("citizen", "public")  # the audit log's name for whoever holds a receipt
 
 
@@ -86,11 +86,6 @@ class Lookup:
     refusal: UserError | None = None
 
 
-def _too_many(wait) -> UserError:
-    return UserError("complaints.too_many", "too many wrong codes on this device; try again in {minutes} min",
-                     minutes=whole_minutes(wait))
-
-
 def _find(session: Session, *, receipt: str, ip: str | None, salt: str, device_id: str,
           now: datetime) -> Complaint | UserError:
     """The complaint of a receipt, or a refusal: a receipt that exists is found whatever others behind the
@@ -100,15 +95,16 @@ def _find(session: Session, *, receipt: str, ip: str | None, salt: str, device_i
     network, device = network_hash(ip, salt), device_hash(device_id, salt)
     wait = wrong_codes.device_wait(session, kind=ATTEMPT_KIND, device=device, network=network, now=now)
     if wait:
-        return _too_many(wait)
+        return wrong_codes.too_many(WAIT_KEY, wait)
     complaint = None
     if rules.plausible_receipt(receipt):
         complaint = session.exec(select(Complaint).where(
             Complaint.receipt_hash == rules.receipt_hash(receipt))).first()
     if complaint is None:  # counted in this transaction, committed with the refusal
         wait = wrong_codes.count_miss(session, kind=ATTEMPT_KIND, device=device, network=network, now=now)
-        return _too_many(wait) if wait else UserError("complaints.unknown_receipt",
-                                                      "this receipt code is not valid; check it and type it again")
+        if wait:
+            return wrong_codes.too_many(WAIT_KEY, wait)
+        return UserError("complaints.unknown_receipt", "this receipt code is not valid; check it and type it again")
     return complaint
 
 

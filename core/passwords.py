@@ -1,4 +1,10 @@
-"""Password hashing (argon2id) and the sign-in policy."""
+"""Password hashing (argon2id) and the sign-in policy.
+
+No account is ever locked: a lock that anyone can set off by typing wrong passwords lets a stranger
+lock the office out. Failures are throttled instead (OWASP's authentication guidance): each network
+that keeps failing on an account waits longer before its next try, and the account as a whole slows
+every network that has failed on it, but never one that has not (the rightful user elsewhere).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import UserError
+from core.throttle import Throttle
 
-MAX_FAILED_ATTEMPTS = 5
-LOCK_DURATION = timedelta(minutes=15)
 MIN_LENGTH = 10
+FAILURE_WINDOW = timedelta(hours=24)  # failures older than this are forgotten
+# One account from one network: three tries free, then 1 s, doubling with each failure, at most 15 minutes.
+FROM_NETWORK = Throttle(free=3, first=timedelta(seconds=1), longest=timedelta(minutes=15), window=FAILURE_WINDOW)
+# One account from all networks together: ten free, then at most a minute between tries; only for a
+# network that has failed on the account itself within the window.
+ACROSS_NETWORKS = Throttle(free=10, first=timedelta(seconds=1), longest=timedelta(minutes=1), window=FAILURE_WINDOW)
 
 _hasher = PasswordHasher()
 
@@ -50,8 +61,19 @@ def check_new_password(password: str, *, username: str) -> None:
         raise UserError("auth.password_username", "the password must not contain the username")
 
 
-def lock_after_failure(failed_attempts: int, now: datetime) -> datetime | None:
-    """When the account unlocks after `failed_attempts` consecutive failures, or None."""
-    if failed_attempts >= MAX_FAILED_ATTEMPTS:
-        return now + LOCK_DURATION
-    return None
+def sign_in_wait(*, here: int, last_here: datetime | None, everywhere: int, last_anywhere: datetime | None,
+                 now: datetime) -> timedelta:
+    """How long before this network may try the account's password again.
+
+    `here`: the account's failures from this network within the window (and the last one's time),
+    `everywhere`: from all networks. A network with no failure of its own waits for nothing, so a
+    stranger's failures elsewhere never stop the rightful user.
+    """
+    if not here:
+        return timedelta(0)
+    return max(FROM_NETWORK.remaining(here, last_here, now), ACROSS_NETWORKS.remaining(everywhere, last_anywhere, now))
+
+
+def starts_waiting(*, here: int, everywhere: int) -> bool:
+    """Whether the failure just counted (`here`, `everywhere` include it) is the one that starts a wait."""
+    return here == FROM_NETWORK.free or everywhere == ACROSS_NETWORKS.free

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from core.errors import UserError
 
@@ -96,6 +97,29 @@ def safe_next(path: str | None) -> str:
     return path if path and len(path) <= 100 and _SAFE_PATH.fullmatch(path) else "/"
 
 
+def from_this_site(*, fetch_site: str | None, origin: str | None, referer: str | None, host: str | None) -> bool:
+    """Whether a request to the session endpoint comes from this site's own page (or the address bar).
+
+    Every current browser says where a navigation comes from (Sec-Fetch-Site): only `same-origin`
+    and `none` (typed, bookmarked) pass. An older browser sends no such header; then the Origin, else
+    the Referer, must name this host (as the request reached us: behind a proxy, the Host it passed
+    on); a request that names no site at all is refused.
+    """
+    if fetch_site is not None:
+        return fetch_site.strip().lower() in ("same-origin", "none")
+    named = origin if origin and origin.strip().lower() != "null" else referer
+    if not named or not host:
+        return False
+    try:
+        told, ours = urlsplit(named.strip()), urlsplit(f"//{host.strip()}")
+        # A proxy may pass on the Host without the port the browser used (nginx's $host): compare the
+        # port only when both say one.
+        same_port = told.port is None or ours.port is None or told.port == ours.port
+    except ValueError:  # a port that is not a number
+        return False
+    return told.scheme in ("http", "https") and bool(told.hostname) and told.hostname == ours.hostname and same_port
+
+
 def cookie_header(value: str, *, secure: bool, max_age_s: int) -> str:
     """Set-Cookie for the session: HttpOnly (no script reads it), SameSite=Strict (no other site sends it)."""
     parts = [f"{COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Strict", f"Max-Age={max(0, int(max_age_s))}"]
@@ -106,6 +130,14 @@ def cookie_header(value: str, *, secure: bool, max_age_s: int) -> str:
 
 def clear_cookie_header(*, secure: bool) -> str:
     return cookie_header("", secure=secure, max_age_s=0)
+
+
+def request_host(*, host: str | None, forwarded_host: str | None, trusted_proxies: int) -> str | None:
+    """The host the browser asked for: the Host header, or behind a trusted proxy that says so, the
+    proxy's X-Forwarded-Host (its last entry: the one the trusted proxy wrote)."""
+    if trusted_proxies and forwarded_host:
+        return forwarded_host.split(",")[-1].strip() or host
+    return host
 
 
 def is_https(*, scheme: str, forwarded_proto: str | None, trusted_proxies: int) -> bool:

@@ -178,7 +178,9 @@ class MemberRow:
     reason: str
 
 
-def members(session: Session, *, draw_id: int) -> list[MemberRow]:
+def members(session: Session, *, actor: Actor, draw_id: int) -> list[MemberRow]:
+    """Who a draw took, by name and organisation: personal data, for the administrator only."""
+    require(actor, "admin")
     rows = session.exec(
         select(DrawMember, Reviewer.name, Reviewer.organisation, ReviewerGroup.code)
         .join(Reviewer, DrawMember.reviewer_id == Reviewer.id)

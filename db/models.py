@@ -217,13 +217,15 @@ class SealedBallot(SQLModel, table=True):
 
 
 class Attempt(SQLModel, table=True):
-    """A failed or rate-limited attempt (a wrong ballot code, a refused vote), by salted network hash.
+    """A failed or rate-limited attempt, by keyed hash: a wrong ballot code or receipt (per network, and
+    per device as `….device`: db.wrong_codes), a refused vote, a failed sign-in (`signin:<user id>`
+    per network: db.signin.failures).
 
-    Kept short-lived: enough to rate-limit, never a record of who tried what.
+    Kept short-lived (a day): enough to rate-limit, never an address or a device id.
     """
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(index=True)  # ballot_code, poll_vote, ...
+    kind: str = Field(index=True)  # ballot_code, ballot_code.device, receipt_code, poll_flood, signin:12, ...
     subject_hash: str = Field(index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
 
@@ -539,6 +541,8 @@ class User(SQLModel, table=True):
     unit_code: str | None = None  # a liaison's unit (codes are stable across campaigns)
     password_hash: str
     must_change_password: bool = False
+    # Retired (accounts are no longer locked; failed sign-ins are counted in `attempt`): kept in the
+    # schema so that no migration is needed, always 0 and None.
     failed_attempts: int = 0
     locked_until: datetime | None = None
     active: bool = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Integer, String, bindparam, cast, delete, null, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,7 +22,7 @@ from core import quality
 from core.clock import to_office, utcnow
 from core.errors import UserError
 from core.tokens import entry_hashes, new_ballot_code, token_hash
-from db import ballot_box
+from db import ballot_box, wrong_codes
 from db.access import Actor, require
 from db.audit import record
 from db.campaigns import dimensions, get_campaign, reviewer_groups
@@ -30,7 +30,6 @@ from db.draws import active_draw
 from db.models import (
     Answer,
     AnswerComment,
-    Attempt,
     AuditEvent,
     Campaign,
     Dimension,
@@ -45,8 +44,7 @@ from db.units import UnitRow, list_units
 
 LOG = logging.getLogger(__name__)
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unknown")
-MAX_FAILED_ENTRIES = 10  # per network and window: enough for typos, far too few to guess 128 bits
-FAILED_ENTRY_WINDOW = timedelta(minutes=10)
+ATTEMPT_KIND = "ballot_code"  # wrong codes, counted per device and network (db.wrong_codes)
 COMMENT_LIMIT = 300
 
 
@@ -62,10 +60,11 @@ class Ballot:
     rehearsal: bool
 
 
-def _refuse(session: Session, client: str, key: str, default: str, **params) -> UserError:
-    session.add(Attempt(kind="ballot_code", subject_hash=client))
-    session.commit()  # the attempt counts even though the entry is refused
-    return UserError(key, default, **params)
+def _refuse(session: Session, miss: UserError, *, client: str, device: str, now: datetime) -> UserError:
+    """Count a miss against this device and network (db.wrong_codes) and say why the entry failed."""
+    wait = wrong_codes.count_miss(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
+    session.commit()  # the miss counts even though the entry is refused
+    return wrong_codes.too_many("q.too_many", wait) if wait else miss
 
 
 def _office_time(moment: datetime) -> str:
@@ -85,24 +84,27 @@ def _window_error(campaign: Campaign, now: datetime, *, rehearsal: bool) -> User
     return None
 
 
-def open_questionnaire(session: Session, *, entry: str, client: str, now: datetime | None = None) -> Ballot:
+def open_questionnaire(session: Session, *, entry: str, client: str, device: str,
+                       now: datetime | None = None) -> Ballot:
     """Resolve a link token or a typed ballot code to its questionnaire, starting it if new.
 
-    `client` is a salted hash of the network the request came from: failed entries
-    are counted per network and refused beyond a limit.
+    `client` is the salted hash of the network the request came from, `device` that of the browser
+    (its cookie id, else its session). A code that exists opens whatever others on the same network
+    typed; only a miss is counted, and only a device that missed too often waits (db.wrong_codes).
     """
     now = now or utcnow()
-    failures = session.exec(select(func.count()).select_from(Attempt).where(
-        Attempt.kind == "ballot_code", Attempt.subject_hash == client, Attempt.at > now - FAILED_ENTRY_WINDOW)).one()
-    if failures >= MAX_FAILED_ENTRIES:
-        raise UserError("q.too_many", "too many wrong codes from this network; wait ten minutes and try again")
+    wait = wrong_codes.device_wait(session, kind=ATTEMPT_KIND, device=device, network=client, now=now)
+    if wait:
+        raise wrong_codes.too_many("q.too_many", wait)
     hashes = entry_hashes(entry)
     invitation = session.exec(select(Invitation).where(col(Invitation.token_hash).in_(hashes))).first() \
         if hashes else None
     if invitation is None or invitation.status == "revoked":
-        raise _refuse(session, client, "q.unknown", "this code is not valid; check it and type it again")
+        raise _refuse(session, UserError("q.unknown", "this code is not valid; check it and type it again"),
+                      client=client, device=device, now=now)
     if invitation.status == "used":
-        raise _refuse(session, client, "q.used", "this questionnaire has been submitted already")
+        raise _refuse(session, UserError("q.used", "this questionnaire has been submitted already"),
+                      client=client, device=device, now=now)
     if invitation.expires_at < now:
         raise UserError("q.expired", "this code expired on {expired}", expired=_office_time(invitation.expires_at))
     campaign = session.get(Campaign, invitation.campaign_id)

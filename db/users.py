@@ -1,19 +1,26 @@
-"""Staff accounts: creation, sign-in with lock-out, password changes."""
+"""Staff accounts: creation, sign-in (failures throttled, never locked), password changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
 
 from sqlmodel import Session, select
 
 from core import passwords
 from core.clock import utcnow
 from core.errors import NotFound, UserError
+from core.poll import network_hash
 from core.roles import ROLES, ROLES_BOUND_TO_UNIT
+from core.throttle import whole_seconds
 from db.access import Actor, require
 from db.audit import changes, record
 from db.models import Unit, User
+from db.signin import failures
 from db.signin.ending import end_sessions_of
+
+SIGN_IN_FORM = Actor("sign-in form", "public")  # the audit log's name for whoever types at the form
 
 
 class SignInError(UserError):
@@ -80,35 +87,49 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> SignedIn:
-    """Check a password; count failures and lock the account after too many."""
+def authenticate(session: Session, *, username: str, password: str, ip: str | None, salt: str) -> SignedIn:
+    """Check a password. Failures are counted per account and network and make that network wait
+    longer each time (core.passwords); no account is ever locked, and a network that has not failed
+    on an account is never kept from it.
+
+    `ip` and `salt` give the network's keyed hash (as ui.client computes it); no address is stored.
+    """
     now = utcnow()
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+    username = username.strip()
+    # Locked until this sign-in's transaction ends (PostgreSQL): tries at one account run one after
+    # another, so a crowd of them sent at once cannot all slip through before the first is counted.
+    user = session.exec(select(User).where(User.username == username).with_for_update()).first()
+    key, network = failures.account_key(user, username, salt), network_hash(ip, salt)
+    counted = failures.failures(session, key=key, network=network, now=now)
+    wait = passwords.sign_in_wait(here=counted.here, last_here=counted.last_here, everywhere=counted.everywhere,
+                                  last_anywhere=counted.last_anywhere, now=now)
+    if wait:  # the password is not even checked: a guesser learns nothing while waiting
+        raise SignInError("auth.wait", "too many failed sign-ins from this network; try again in {seconds} s",
+                          seconds=whole_seconds(wait))
     if user is None or not user.active:
         # Hash anyway so that an unknown name takes as long as a wrong password.
         passwords.verify_password(_DUMMY_HASH, password)
-        raise SignInError("auth.failed", "wrong username or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInError("auth.locked", "too many failed attempts: the account is locked until {until}",
-                          until=user.locked_until)
+        _failed(session, user=user, key=key, network=network, now=now)
     if not passwords.verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        user.locked_until = passwords.lock_after_failure(user.failed_attempts, now)
-        session.add(user)
-        if user.locked_until is not None:
-            record(session, actor=Actor(user.username, user.role), action="user.locked", entity="user",
-                   entity_id=user.username, after={"failed_attempts": user.failed_attempts})
-        # The failure count must persist even though sign-in is refused.
-        session.commit()
-        raise SignInError("auth.failed", "wrong username or password")
-    user.failed_attempts = 0
-    user.locked_until = None
+        _failed(session, user=user, key=key, network=network, now=now)
+    failures.forget_network(session, key=key, network=network)
     user.last_sign_in_at = now
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     session.add(user)
     return SignedIn(Actor(user.username, user.role, user.unit_code), user.display_name or user.username,
                     user.must_change_password)
+
+
+def _failed(session: Session, *, user: User | None, key: str, network: str, now: datetime) -> NoReturn:
+    """Count the failure (committed although sign-in is refused), audit the one that starts a wait, refuse."""
+    counted = failures.count_failure(session, key=key, network=network, now=now)
+    if user is not None and passwords.starts_waiting(here=counted.here, everywhere=counted.everywhere):
+        record(session, actor=SIGN_IN_FORM, action="user.sign_in_throttled", entity="user", entity_id=user.username,
+               after={"network": network[:failures.SHOWN], "failures_here": counted.here,
+                      "failures_24h": counted.everywhere})
+    session.commit()
+    raise SignInError("auth.failed", "wrong username or password")
 
 
 _DUMMY_HASH = passwords.hash_password("not a real password")
@@ -134,15 +155,14 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str, k
 
 
 def reset_password(session: Session, *, actor: Actor, username: str) -> str:
-    """Give a user a new one-time password (returned once, to show once) and unlock them."""
+    """Give a user a new one-time password (returned once, to show once); their failed sign-ins are forgotten."""
     require(actor, "admin")
     user = _get(session, username)
     password = passwords.one_time_password(username)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = True
-    user.failed_attempts = 0
-    user.locked_until = None
     session.add(user)
+    failures.forget_account(session, user=user)
     record(session, actor=actor, action="user.password_reset", entity="user", entity_id=username)
     end_sessions_of(session, user=user, reason="password_reset", by=actor)
     return password
@@ -165,8 +185,6 @@ def update_user(
     unit_code = _check_role_and_unit(session, role, unit_code or None)
     before = public_view(user)
     user.role, user.display_name, user.unit_code, user.active = role, display_name.strip(), unit_code, active
-    if active:
-        user.failed_attempts, user.locked_until = 0, None
     session.add(user)
     old, new = changes(before, public_view(user))
     if new:
@@ -178,14 +196,6 @@ def update_user(
     elif role != before["role"] or unit_code != before["unit_code"]:
         end_sessions_of(session, user=user, reason="role_changed", by=actor)
     return user
-
-
-def unlock(session: Session, *, actor: Actor, username: str) -> None:
-    require(actor, "admin")
-    user = _get(session, username)
-    user.failed_attempts, user.locked_until = 0, None
-    session.add(user)
-    record(session, actor=actor, action="user.unlock", entity="user", entity_id=username)
 
 
 def list_users(session: Session, *, actor: Actor) -> list[User]:

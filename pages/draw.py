@@ -59,7 +59,7 @@ def base_url() -> str:
 def show_stored(draw) -> list:
     with session() as s:
         check = verify(s, draw_id=draw.id)
-        rows = members(s, draw_id=draw.id)
+        rows = members(s, actor=actor, draw_id=draw.id)
     if check["verified"]:
         st.success(t("draw.verified"), icon=":material/verified:")
     else:

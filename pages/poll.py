@@ -60,7 +60,7 @@ if done:
 
 chosen = by_code.get(st.session_state.get(UNIT) or "")
 if chosen is None:
-    complaint.receipt_panel()
+    complaint.receipt_panel(device)
     st.header(t("poll.title"))
     if not st.context.is_embedded:  # inside the portal, the portal's own heading says where the visitor is
         st.caption(campaign_names[english])

@@ -29,7 +29,7 @@ from db.questionnaire import (
     submit,
 )
 from db.units import UnitRow
-from ui.client import client_hash
+from ui.client import client_hash, device_key
 from ui.i18n import error_text, language, language_selector, named, t
 from ui.questionnaire import reset_session, structure_at, touch_styles
 from ui.store import fragment_store_errors, session, transact
@@ -40,15 +40,15 @@ if "q_kiosk" not in st.session_state:
     st.session_state["q_kiosk"] = st.query_params.get("kiosk") == "1"
 
 
-def enter(entry: str) -> None:
+def enter(entry: str, device: str) -> None:
     try:
         with session() as s:
-            st.session_state["q_ballot"] = open_questionnaire(s, entry=entry, client=client_hash())
+            st.session_state["q_ballot"] = open_questionnaire(s, entry=entry, client=client_hash(), device=device)
     except UserError as error:
         st.session_state["q_entry_error"] = error_text(error)
 
 
-def code_screen() -> None:
+def code_screen(device: str) -> None:
     st.title(t("q.welcome"))
     if st.session_state.pop("q_thanks", False):
         st.success(t("q.thanks"))
@@ -59,20 +59,23 @@ def code_screen() -> None:
         code = st.text_input(t("q.code"), max_chars=64, placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XX",
                              autocomplete="off")
         if st.form_submit_button(t("q.start"), type="primary", use_container_width=True) and code.strip():
-            enter(code)
+            enter(code, device)
             st.rerun()
 
 
+# Wrong codes are counted per browser (its cookie id, else this session) and per network: a tablet
+# that keeps mistyping waits, the others in the hall do not.
+DEVICE = device_key() if "q_ballot" not in st.session_state else None
 # The link's token is read once on entry; afterwards only its hash is kept in the session.
 if "q_ballot" not in st.session_state and "q_link_tried" not in st.session_state:
     st.session_state["q_link_tried"] = True
     token = st.query_params.get("token")
     if token:
-        enter(token)
+        enter(token, DEVICE)
 
 ballot: Ballot | None = st.session_state.get("q_ballot")
 if ballot is None:
-    code_screen()
+    code_screen(DEVICE)
     st.stop()
 
 ANSWER_KEY = f"a_{ballot.response_id}_"

@@ -1,15 +1,17 @@
-"""Staff accounts: create, change role or unit, reset a password, unlock, deactivate; sessions and display links."""
+"""Staff accounts: create, change role or unit, reset a password, deactivate, see and forget failed sign-ins;
+sessions and display links."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core import passwords
-from core.clock import to_office, utcnow
+from core.clock import to_office
 from core.errors import UserError
 from core.roles import ROLES, ROLES_BOUND_TO_UNIT
+from db.signin.failures import clear_failures, recent_failures
 from db.units import list_units
-from db.users import create_user, list_users, reset_password, unlock, update_user
+from db.users import create_user, list_users, reset_password, update_user
 from ui.auth import guard
 from ui.campaign import require_campaign
 from ui.i18n import error_text, t
@@ -25,25 +27,30 @@ show_flash()
 with session() as s:
     users = list_users(s, actor=actor)
     units = list_units(s, campaign_id=campaign.id, include_inactive=False)
+    failed = recent_failures(s, actor=actor)
 unit_labels = {u.code: f"{u.code} · {u.name}" for u in units}
-now = utcnow()
 
 
-def status(user) -> str:
-    if not user.active:
-        return t("users.inactive")
-    if user.locked_until and user.locked_until > now:
-        return t("users.locked_until", until=to_office(user.locked_until).strftime("%Y-%m-%d %H:%M"))
-    return t("users.active")
+def when(moment) -> str:
+    return to_office(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def failure_columns(username: str) -> dict:
+    recent = failed.get(username)
+    return {t("users.failures"): recent.count if recent else 0,
+            t("users.last_failure"): when(recent.last_at) if recent else "",
+            t("users.failure_networks"): ", ".join(f"{net} × {n}" for net, n in recent.networks) if recent else ""}
 
 
 st.dataframe(
     [{t("users.username"): u.username, t("users.display_name"): u.display_name, t("users.role"): t(f"role.{u.role}"),
-      t("users.unit"): unit_labels.get(u.unit_code, u.unit_code or ""), t("users.status"): status(u),
-      t("users.last_sign_in"): to_office(u.last_sign_in_at).strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at else ""}
+      t("users.unit"): unit_labels.get(u.unit_code, u.unit_code or ""),
+      t("users.status"): t("users.active") if u.active else t("users.inactive"),
+      t("users.last_sign_in"): when(u.last_sign_in_at), **failure_columns(u.username)}
      for u in users],
     hide_index=True, width="stretch",
 )
+st.caption(t("users.failures_help"))
 
 
 def show_password_once(username: str, password: str) -> None:
@@ -103,8 +110,8 @@ with edit_tab:
             with session() as s:
                 password = reset_password(s, actor=actor, username=chosen)
             show_password_once(chosen, password)
-        if right.button(t("users.unlock"), key=f"unlock_{chosen}", disabled=not user.locked_until):
+        if right.button(t("users.clear_failures"), key=f"clear_failures_{chosen}", disabled=chosen not in failed):
             with session() as s:
-                unlock(s, actor=actor, username=chosen)
-            flash(t("users.unlocked"))
+                clear_failures(s, actor=actor, username=chosen)
+            flash(t("users.failures_cleared"))
             st.rerun()

@@ -3,9 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from db.access import Actor
+from db.access import Actor, cli_actor
 from db.engine import session_scope
 from db.models import AuditEvent, Campaign, Unit, User
+from db.users import SignInError, authenticate, create_user
 from tests.support.apptest import app_database, open_app
 
 
@@ -79,3 +80,25 @@ def test_a_liaison_without_a_unit_is_refused(engine):
     at.selectbox(key="new_role").select("liaison")
     submit(at, "新建用户")
     assert "必须绑定一个单位" in messages(at) and not at.code
+
+
+def test_the_admin_sees_failed_sign_ins_per_account_without_addresses_and_forgets_them(engine):
+    with session_scope(engine) as s:
+        create_user(s, actor=cli_actor(), username="zhang", role="inspector", password="correct horse battery")
+    for _ in range(3):  # three failures: a fourth try would have to wait
+        with pytest.raises(SignInError), session_scope(engine) as s:
+            authenticate(s, username="zhang", password="guess guess guess", ip="203.0.113.7", salt="apptest-salt")
+    at = open_page("users")
+    table = at.dataframe[0].value
+    row = table[table["用户名"] == "zhang"].iloc[0]
+    assert row["登录失败(24 小时)"] == 3 and row["最近一次失败"]
+    network, count = row["来源网络(哈希 × 次数)"].split(" × ")
+    assert len(network) == 8 and count == "3" and "203.0.113" not in table.to_string()
+    at.selectbox(key="edit_user").select("zhang")
+    at.run()
+    next(b for b in at.button if b.label == "清除登录失败记录").click()
+    at.run()
+    assert "已清除登录失败记录" in messages(at)
+    assert at.dataframe[0].value.set_index("用户名").loc["zhang", "登录失败(24 小时)"] == 0
+    with session_scope(engine) as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "user.failures_cleared")).one().entity_id == "zhang"

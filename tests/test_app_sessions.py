@@ -17,7 +17,8 @@ ADMIN = Actor("admin", "admin")
 def app_db(tmp_path, monkeypatch):
     engine = app_database_with_leader(tmp_path, monkeypatch)
     with session_scope(engine) as s:
-        started = sessions.sign_in(s, username="wang", password="leader password 1", device="Chrome · iPad")
+        started = sessions.sign_in(s, username="wang", password="leader password 1", ip="192.0.2.1", salt="test salt",
+                                   device="Chrome · iPad")
     engine.started = started
     yield engine
     engine.dispose()

@@ -5,8 +5,14 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from core.clock import office_today
+from core.poll import new_device_id
+from db.access import cli_actor
+from db.campaigns import copy_campaign
+from db.complaints.intake import vote
 from db.engine import make_engine, session_scope
 from db.models import Answer, Dimension, Response, SealedBallot, Unit
+from db.questionnaire import issue_ballots
 from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
 from tests.support.panel import open_panel
 from tests.support.server import AppServer
@@ -220,3 +226,69 @@ def test_quick_taps_are_all_stored_without_waiting_for_the_server(browser, panel
     wait_for_app(page)
     assert checked(page) == [LABELS[taps[(HEADINGS[1], d)]] for d in range(5)]
     context.close()
+
+
+@pytest.fixture
+def hall_app(tmp_path):
+    """The panel open now (with personal links and venue codes) and today's poll with one filed complaint."""
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    server = AppServer(url, tmp_path / "server.log", POLL_SALT="browser-test-salt", NETWORK_SALT="browser-test-salt")
+    issued = open_panel(url, base_url=server.url)
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        codes = issue_ballots(s, actor=cli_actor(), year=2017, group_code="npc_deputy", count=1)
+        campaign = copy_campaign(s, actor=cli_actor(), from_year=2017, to_year=office_today().year)
+    with session_scope(engine) as s:
+        unit = s.exec(select(Unit).where(Unit.campaign_id == campaign.id, Unit.code == "es01")).one()
+        filed = vote(s, campaign_id=campaign.id, unit_id=unit.id, option="dissatisfied", device_id=new_device_id(),
+                     ip="198.51.100.7", comment="窗口人员态度差", salt="browser-test-salt")
+    engine.dispose()
+    server.start()
+    yield server, issued, codes[0], filed.receipt
+    server.stop()
+
+
+def type_wrong(page, label: str, button: str, code: str) -> None:
+    """Type one code into a form and wait for the refusal (the form is cleared or kept; either way refilled)."""
+    page.get_by_label(label).fill(code)
+    page.get_by_role("button", name=button, exact=True).click()
+    wait_for_app(page, settle_ms=0)
+    expect(page.locator("[data-testid='stAlertContentError']").first).to_be_visible(timeout=10_000)
+
+
+def test_one_tablet_typing_wrong_codes_stops_no_other_tablet(browser, hall_app):
+    """Every browser here comes from 127.0.0.1, as every tablet on a venue's wifi comes from one address."""
+    server, issued, code, receipt = hall_app
+    careless = browser.new_context(**TABLET, locale="zh-CN").new_page()
+    careless.goto(f"{server.url}/questionnaire?kiosk=1")
+    wait_for_app(careless)
+    for k in range(30):
+        type_wrong(careless, "评议码", "开始评议", f"AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-{k:02d}")
+    expect(careless.get_by_text("评议码的次数过多")).to_be_visible()  # told to wait
+    careless.goto(f"{server.url}/poll")
+    wait_for_app(careless)
+    for k in range(30):
+        if not careless.get_by_label("回执码").is_visible():
+            careless.get_by_text("查询投诉办理结果").click()
+        type_wrong(careless, "回执码", "查询", f"AAAA-BBBB-CCCC-{k:04d}")
+    expect(careless.get_by_text("回执码的次数过多")).to_be_visible()
+    screenshot(careless, "tablet-wrong-codes-wait")
+
+    linked = browser.new_context(**TABLET, locale="zh-CN").new_page()
+    linked.goto(issued[0].link)
+    wait_for_app(linked)
+    expect(linked.locator("h2").first).to_have_text(HEADINGS[0])
+
+    typed = browser.new_context(**TABLET, locale="zh-CN").new_page()
+    typed.goto(f"{server.url}/questionnaire?kiosk=1")
+    wait_for_app(typed)
+    typed.get_by_label("评议码").fill(code.lower().replace("-", " "))
+    typed.get_by_role("button", name="开始评议", exact=True).click()
+    expect(typed.locator("h2").first).to_have_text(HEADINGS[0], timeout=15_000)
+
+    citizen = browser.new_context(**PHONE, locale="zh-CN").new_page()
+    citizen.goto(f"{server.url}/poll?receipt={receipt}")
+    wait_for_app(citizen)
+    expect(citizen.locator(".st-key-receipt_panel")).to_contain_text("窗口人员态度差", timeout=15_000)
+    for page in (careless, linked, typed, citizen):
+        page.context.close()

@@ -39,6 +39,14 @@ def do(engine, fn, **kw):
         return fn(s, **kw)
 
 
+PHONE, OTHER_PHONE = "a" * 32, "b" * 32  # two browsers' device ids (as ui.device makes them)
+
+
+def ask(engine, fn, device_id=PHONE, **kw):
+    """A citizen's receipt look-up (or call-back, or rating) from a browser, PHONE unless told."""
+    return do(engine, fn, device_id=device_id, **kw)
+
+
 @pytest.fixture
 def es01(scheme_engine):
     return units(scheme_engine)["es01"]
@@ -69,13 +77,13 @@ def test_life_cycle_rectified_then_follow_up(scheme_engine, es01):
     do(scheme_engine, handling.acknowledge, actor=LIAISON, complaint_id=cid, today=date(2017, 6, 2))
     do(scheme_engine, handling.close, actor=LIAISON, complaint_id=cid, found="窗口排队系统故障",
        done="已维修并增派人员", kind="rectified", today=date(2017, 6, 9))
-    reply = do(scheme_engine, intake.look_up, receipt=filed.receipt.lower().replace("-", " "), ip="203.0.113.9",
+    reply = ask(scheme_engine, intake.look_up, receipt=filed.receipt.lower().replace("-", " "), ip="203.0.113.9",
                salt=SALT).reply
     assert reply.state == "closed" and reply.done == "已维修并增派人员" and reply.may_rate
-    rated = do(scheme_engine, intake.rate_handling, receipt=filed.receipt, option="basically_satisfied",
+    rated = ask(scheme_engine, intake.rate_handling, receipt=filed.receipt, option="basically_satisfied",
                ip="203.0.113.9", salt=SALT)
     assert rated.reply.follow_up == "basically_satisfied" and not rated.reply.may_rate
-    again = do(scheme_engine, intake.rate_handling, receipt=filed.receipt, option="satisfied", ip="203.0.113.9",
+    again = ask(scheme_engine, intake.rate_handling, receipt=filed.receipt, option="satisfied", ip="203.0.113.9",
                salt=SALT)
     assert again.refusal.key == "complaints.rated_already"
     figures = {f.unit_code: f for f in do(scheme_engine, handling.unit_figures, actor=ADMIN, campaign_id=1,
@@ -172,16 +180,16 @@ def test_liaison_sees_and_changes_only_their_unit(scheme_engine):
 
 def test_phone_with_consent_masked_for_readers_absent_from_exports_erased_on_schedule(scheme_engine, es01):
     filed = file(scheme_engine, es01)
-    refused = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=False,
+    refused = ask(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=False,
                  ip="1.2.3.4", salt=SALT)
     assert refused.refusal.key == "complaints.consent_needed"
-    bad = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="12345", consent=True, ip="1.2.3.4",
+    bad = ask(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="12345", consent=True, ip="1.2.3.4",
              salt=SALT)
     assert bad.refusal.key == "complaints.bad_phone"
     with session_scope(scheme_engine) as s:
         assert s.get(Complaint, filed.complaint_id).phone is None
-    ok = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="138 1234 5678", consent=True,
-            ip="1.2.3.4", salt=SALT, now=MORNING)
+    ok = ask(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="138 1234 5678", consent=True,
+             ip="1.2.3.4", salt=SALT, now=MORNING)
     assert ok.reply.phone_left
     cid = filed.complaint_id
     assert do(scheme_engine, handling.get_complaint, actor=LIAISON, complaint_id=cid).phone == "13812345678"
@@ -203,7 +211,7 @@ def test_phone_with_consent_masked_for_readers_absent_from_exports_erased_on_sch
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "complaints.phone_erased")).one()
         assert event.after["complaints"] == [cid]
     assert do(scheme_engine, handling.erase_phones, today=date(2017, 8, 1)) == 0
-    late = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=True,
+    late = ask(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=True,
               ip="1.2.3.4", salt=SALT)
     assert late.refusal.key == "complaints.phone_too_late"
 
@@ -217,21 +225,32 @@ def test_erase_days_follow_the_campaign_setting(scheme_engine, es01):
                                                                  "phone_erase_days": 0}}
         s.add(campaign)
     filed = file(scheme_engine, es01)
-    do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=True, ip="1.2.3.4",
-       salt=SALT, now=MORNING)
+    ask(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone="13812345678", consent=True, ip="1.2.3.4",
+        salt=SALT, now=MORNING)
     do(scheme_engine, handling.close, actor=ADMIN, complaint_id=filed.complaint_id, found="x", done="y",
        kind="explained", today=date(2017, 6, 5))
     assert do(scheme_engine, handling.erase_phones, today=date(2017, 6, 5)) == 1
 
 
-def test_wrong_receipts_are_rate_limited_per_network(scheme_engine, es01):
+def test_wrong_receipts_make_only_that_phone_wait_and_longer_each_time(scheme_engine, es01):
     filed = file(scheme_engine, es01)
-    for k in range(10):
-        result = do(scheme_engine, intake.look_up, receipt=f"AAAA-BBBB-CCCC-{k:04d}", ip="192.0.2.1", salt=SALT)
-        assert result.refusal.key == "complaints.unknown_receipt"
-    blocked = do(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.1", salt=SALT)
-    assert blocked.refusal.key == "complaints.too_many"
-    assert do(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.2", salt=SALT).reply is not None
+    wrong = [f"AAAA-BBBB-CCCC-{k:04d}" for k in range(12)]
+    keys = [ask(scheme_engine, intake.look_up, receipt=code, ip="192.0.2.1", salt=SALT, now=MORNING).refusal.key
+            for code in wrong[:10]]
+    assert keys == ["complaints.unknown_receipt"] * 9 + ["complaints.too_many"]  # the tenth starts a wait
+    waiting = ask(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.1", salt=SALT, now=MORNING)
+    assert waiting.refusal.key == "complaints.too_many" and waiting.refusal.params["minutes"] == 1
+    # Another phone behind the same address is not affected; this phone's own receipt opens after the wait.
+    assert ask(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.1", salt=SALT, now=MORNING,
+               device_id=OTHER_PHONE).reply is not None
+    after = MORNING + timedelta(minutes=1)
+    assert ask(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.1", salt=SALT, now=after).reply
+    # Each further miss doubles the wait.
+    again = ask(scheme_engine, intake.look_up, receipt=wrong[10], ip="192.0.2.1", salt=SALT, now=after)
+    assert again.refusal.params["minutes"] == 2
+    with session_scope(scheme_engine) as s:  # nothing but keyed hashes
+        stored = str(s.exec(text("SELECT * FROM attempt")).all())
+    assert "192.0.2.1" not in stored and PHONE not in stored
 
 
 def test_a_flagged_votes_complaint_waits_for_the_ruling(scheme_engine):
@@ -249,7 +268,7 @@ def test_a_flagged_votes_complaint_waits_for_the_ruling(scheme_engine):
     assert len(do(scheme_engine, handling.list_complaints, actor=ADMIN, campaign_id=1)) == 10
     with pytest.raises(NotFound):
         do(scheme_engine, handling.acknowledge, actor=liaison, complaint_id=held)
-    assert do(scheme_engine, intake.look_up, receipt=filed[-1].receipt, ip="1.1.1.1", salt=SALT).reply.state == \
+    assert ask(scheme_engine, intake.look_up, receipt=filed[-1].receipt, ip="1.1.1.1", salt=SALT).reply.state == \
         "submitted"
     with session_scope(scheme_engine) as s:
         votes = list(s.exec(select(PollVote.id).where(PollVote.status == "flagged").order_by(PollVote.id)).all())
@@ -315,3 +334,13 @@ def test_demo_has_complaints_in_every_state_and_purge_removes_exactly_them(engin
     purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert [c.id for c in s.exec(select(Complaint)).all()] == [own]
+
+
+def test_wrong_receipts_from_one_phone_stop_no_other_phone(scheme_engine, es01):
+    filed = file(scheme_engine, es01)
+    for k in range(30):  # one phone behind a carrier's NAT types 30 wrong codes
+        assert ask(scheme_engine, intake.look_up, receipt=f"AAAA-BBBB-CCCC-{k:04d}", ip="192.0.2.1",
+                   salt=SALT).refusal is not None
+    # Another phone behind the same address opens its receipt.
+    assert ask(scheme_engine, intake.look_up, receipt=filed.receipt, ip="192.0.2.1", salt=SALT,
+               device_id=OTHER_PHONE).reply is not None

@@ -178,7 +178,7 @@ def test_no_plain_token_in_the_database_and_every_listed_one_works(loaded):
     assert all(token_hash(e.token) in hashes for e in entries)
     ballot = next(e for e in entries if e.kind == "ballot")
     with session_scope(engine) as s:  # a venue code opens a questionnaire of the running year, today
-        opened = open_questionnaire(s, entry=ballot.token, client="test")
+        opened = open_questionnaire(s, entry=ballot.token, client="test", device="test")
     assert opened.year == today.year
 
 
@@ -264,7 +264,7 @@ def test_make_run_says_what_to_try_and_a_later_day_changes_nothing(tmp_path, cap
     # A link somebody opened is no longer offered.
     engine = make_engine(url)
     with session_scope(engine) as s:
-        open_questionnaire(s, entry=links[0].token, client="t")
+        open_questionnaire(s, entry=links[0].token, client="t", device="t")
     engine.dispose()
     _, said = run_cli(capsys, monkeypatch, url, first, "demo-info", "--base-url", "http://localhost:8599")
     assert links[0].token not in said and links[1].token in said

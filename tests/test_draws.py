@@ -50,7 +50,7 @@ def test_draw_follows_the_reference_allocation_and_is_stored_whole(pooled, admin
     assert stored.algorithm_version == sampling.ALGORITHM_VERSION and stored.operator == "admin"
     assert len(stored.pool_snapshot) == 2000
     with session_scope(pooled) as s:
-        rows = members(s, draw_id=stored.id)
+        rows = members(s, actor=admin, draw_id=stored.id)
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "draw.create")).one()
     assert len(rows) == 200 and len({r.reviewer_id for r in rows}) == 200
     assert rows[0].design_weight == pytest.approx(523 / 52)
@@ -61,7 +61,7 @@ def test_the_published_pool_file_and_seed_reproduce_the_draw(pooled, admin, tmp_
     stored = draw_2017(pooled, admin)
     with session_scope(pooled) as s:
         published = public_pool_csv(s, campaign_id=stored.campaign_id)
-        drawn_ids = {str(r.reviewer_id) for r in members(s, draw_id=stored.id)}
+        drawn_ids = {str(r.reviewer_id) for r in members(s, actor=admin, draw_id=stored.id)}
         assert verify(s, draw_id=stored.id)["verified"]
     import io
 
@@ -78,7 +78,7 @@ def test_preview_shows_the_same_people_the_draw_then_takes(pooled, admin):
         plan, drawn = preview(s, year=2017, seed="abc")
     stored = draw_2017(pooled, admin, seed="abc")
     with session_scope(pooled) as s:
-        assert {str(r.reviewer_id) for r in members(s, draw_id=stored.id)} == set(drawn["id"])
+        assert {str(r.reviewer_id) for r in members(s, actor=admin, draw_id=stored.id)} == set(drawn["id"])
     assert plan.seed_sha256 == stored.seed_sha256
 
 
@@ -123,7 +123,7 @@ def test_a_stratum_below_its_minimum_is_a_clear_message(scheme_engine, admin):
 def test_replacement_comes_from_the_same_group_in_seeded_order(pooled, admin):
     stored = draw_2017(pooled, admin)
     with session_scope(pooled) as s:
-        first = members(s, draw_id=stored.id)[0]
+        first = members(s, actor=admin, draw_id=stored.id)[0]
     with session_scope(pooled) as s:
         new = replace_member(s, actor=admin, draw_id=stored.id, reviewer_id=first.reviewer_id, reason="declined",
                              note="在外地")
@@ -132,7 +132,7 @@ def test_replacement_comes_from_the_same_group_in_seeded_order(pooled, admin):
     expected_first = expected[expected["group"] == first.group_code].iloc[0]["id"]
     assert str(new.reviewer_id) == expected_first
     with session_scope(pooled) as s:
-        rows = {r.reviewer_id: r for r in members(s, draw_id=stored.id)}
+        rows = {r.reviewer_id: r for r in members(s, actor=admin, draw_id=stored.id)}
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "draw.replace")).one()
     assert rows[first.reviewer_id].status == "declined" and rows[new.reviewer_id].replaces == first.member_id
     assert rows[new.reviewer_id].group_code == first.group_code
@@ -162,7 +162,7 @@ def test_replacements_run_out_with_a_clear_message(scheme_engine, admin):
                 s.add(Reviewer(campaign_id=campaign.id, group_id=g.id, person_key=f"{g.code}{i}", name=f"{g.code}{i}"))
     stored = draw_2017(scheme_engine, admin, n=12)
     with session_scope(scheme_engine) as s:
-        someone = members(s, draw_id=stored.id)[0]
+        someone = members(s, actor=admin, draw_id=stored.id)[0]
     with pytest.raises(UserError, match="no one is left"), session_scope(scheme_engine) as s:
         replace_member(s, actor=admin, draw_id=stored.id, reviewer_id=someone.reviewer_id, reason="unreachable")
 
@@ -196,3 +196,10 @@ def test_only_admins_draw(pooled):
     for role in ("inspector", "leader", "analyst", "liaison"):
         with pytest.raises(Forbidden):
             draw_2017(pooled, Actor("x", role))
+
+
+def test_only_admins_read_who_was_drawn(pooled, admin):
+    stored = draw_2017(pooled, admin)
+    for role in ("inspector", "leader", "analyst", "liaison", "visitor"):
+        with pytest.raises(Forbidden), session_scope(pooled) as s:
+            members(s, actor=Actor("x", role, "es01" if role == "liaison" else None), draw_id=stored.id)

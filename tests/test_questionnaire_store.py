@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from core.clock import utcnow
 from core.errors import UserError
+from db import wrong_codes
 from db.campaigns import dimensions, get_campaign
 from db.draws import create_draw, issue_invitations
 from db.engine import session_scope
@@ -28,6 +29,7 @@ from db.units import list_units
 from tests.test_draws import SIZES
 
 CLIENT = "network-hash"
+TABLET = "device-hash"
 
 
 @pytest.fixture
@@ -64,9 +66,9 @@ def answer_all(engine, token, option="satisfied"):
             save_answer(s, token=token, unit_id=unit_id, dimension_id=dim_id, option=option)
 
 
-def open_(engine, entry, client=CLIENT):
+def open_(engine, entry, client=CLIENT, device=TABLET, now=None):
     with session_scope(engine) as s:
-        return open_questionnaire(s, entry=entry, client=client)
+        return open_questionnaire(s, entry=entry, client=client, device=device, now=now)
 
 
 def test_each_answer_is_stored_at_once_and_survives_a_new_session(panel):
@@ -154,14 +156,36 @@ def test_unknown_used_expired_and_closed_codes_get_clear_messages(panel, admin):
         open_(engine, issued[1].token)
 
 
-def test_failed_codes_are_rate_limited_per_network(panel):
+def test_a_device_that_keeps_missing_waits_longer_each_time(panel):
     engine, issued = panel
+    now = utcnow()
+    keys = []
     for _ in range(10):
-        with pytest.raises(UserError, match="not valid"):
-            open_(engine, "guess")
-    with pytest.raises(UserError, match="too many wrong codes"):
-        open_(engine, issued[0].token)
-    assert open_(engine, issued[0].token, client="another network").group_id
+        with pytest.raises(UserError) as caught:
+            open_(engine, WRONG, now=now)
+        keys.append(caught.value.key)
+    assert keys == ["q.unknown"] * 9 + ["q.too_many"]  # the tenth miss in ten minutes starts a wait
+    with pytest.raises(UserError, match="try again in 1 min"):
+        open_(engine, issued[0].token, now=now)  # while it waits, this tablet's entries are not looked up
+    assert open_(engine, issued[0].token, now=now + timedelta(minutes=1)).group_id
+    with pytest.raises(UserError, match="in 2 min"):
+        open_(engine, WRONG, now=now + timedelta(minutes=1))  # each further miss doubles the wait
+    with session_scope(engine) as s:  # and ten minutes after the last miss, the tablet starts afresh
+        assert not wrong_codes.device_wait(s, kind="ballot_code", device=TABLET, network=CLIENT,
+                                           now=now + timedelta(minutes=11))
+
+
+def test_a_network_full_of_misses_still_opens_every_valid_code(panel, admin):
+    engine, issued = panel
+    now = utcnow()
+    with session_scope(engine) as s:  # a guesser opening a new browser session for every few guesses
+        for k in range(wrong_codes.NETWORK_MISSES):
+            wrong_codes.count_miss(s, kind="ballot_code", device=f"fresh-{k // 5}", network=HALL, now=now)
+    assert open_(engine, issued[0].token, client=HALL, device="a tablet", now=now).group_id
+    # Beyond the network's limit a device waits from its first miss; the valid code still opens.
+    with pytest.raises(UserError, match="try again in 1 min"):
+        open_(engine, WRONG, client=HALL, device="another tablet", now=now)
+    assert open_(engine, issued[1].token, client=HALL, device="a third tablet", now=now).group_id
 
 
 def test_venue_ballots_name_nobody_and_work_once(panel, admin):
@@ -313,3 +337,19 @@ def test_the_structure_version_moves_with_every_audited_change(panel, admin):
         assert structure_version(s, campaign_id=cid) > before
         assert structure(s, campaign_id=cid).units[0].name == "区发改局(新名称)"
         assert structure_version(s, campaign_id=cid + 1000) == 0
+
+
+HALL = "the venue's wifi"  # one network for every tablet in the hall
+WRONG = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GG"
+
+
+def test_a_tablet_typing_wrong_codes_stops_no_other_tablet(panel, admin):
+    engine, issued = panel
+    with session_scope(engine) as s:
+        codes = issue_ballots(s, actor=admin, year=2017, group_code="npc_deputy", count=2)
+    for _ in range(30):
+        with pytest.raises(UserError):
+            open_(engine, WRONG, client=HALL, device="tablet 1")
+    # The other tablets in the hall, on the same network: a link and a typed code open at once.
+    assert open_(engine, issued[0].token, client=HALL, device="tablet 2").group_id
+    assert open_(engine, codes[0].lower(), client=HALL, device="tablet 3").group_id

@@ -75,9 +75,13 @@ def server(tmp_path):
     engine.dispose()
 
 
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}  # what a browser sends when our own page sends it here
+
+
 def get(server, query: dict, headers: dict | None = None) -> http.client.HTTPResponse:
+    """A request to the endpoint, as our own page's redirect makes it unless `headers` say otherwise."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.request("GET", f"{ENDPOINT}?{urlencode(query)}", headers=headers or {})
+    connection.request("GET", f"{ENDPOINT}?{urlencode(query)}", headers=SAME_ORIGIN if headers is None else headers)
     answer = connection.getresponse()
     answer.read()
     connection.close()
@@ -86,7 +90,8 @@ def get(server, query: dict, headers: dict | None = None) -> http.client.HTTPRes
 
 def ticket(engine) -> str:
     with session_scope(engine) as s:
-        return sessions.sign_in(s, username="wang", password="leader password 1").ticket
+        return sessions.sign_in(s, username="wang", password="leader password 1", ip="192.0.2.1",
+                                salt="test salt").ticket
 
 
 def test_the_endpoint_sets_an_httponly_cookie_once(server):
@@ -107,9 +112,9 @@ def test_the_endpoint_sets_an_httponly_cookie_once(server):
 
 
 def test_secure_over_https_from_the_trusted_proxy(server):
-    answer = get(server, {"ticket": ticket(server.engine)}, {"X-Forwarded-Proto": "https"})
+    answer = get(server, {"ticket": ticket(server.engine)}, {"X-Forwarded-Proto": "https", **SAME_ORIGIN})
     assert answer.getheader("Set-Cookie").endswith("; Secure")
-    cleared = get(server, {"end": "1"}, {"X-Forwarded-Proto": "https"})
+    cleared = get(server, {"end": "1"}, {"X-Forwarded-Proto": "https", **SAME_ORIGIN})
     assert cleared.getheader("Set-Cookie") == f"{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
 
 
@@ -128,3 +133,29 @@ def test_a_ticket_from_another_site_is_not_exchanged(server):
     # Not spent by the refused attempts: our own page's redirect still works.
     answer = get(server, {"ticket": planted, "next": "/"}, {"Sec-Fetch-Site": "same-origin"})
     assert answer.getheader("Set-Cookie").startswith(f"{COOKIE}=")
+
+
+@pytest.mark.parametrize("named", [{"Origin": "https://evil.example"}, {"Referer": "https://evil.example/x"},
+                                   {"Origin": "null"}, {}])
+def test_without_sec_fetch_site_only_this_site_may_spend_a_ticket_or_clear_the_cookie(server, named):
+    """An older browser sends no Sec-Fetch-Site: then Origin or Referer must name this site."""
+    planted = ticket(server.engine)
+    answer = get(server, {"ticket": planted, "next": "/"}, named)
+    assert answer.status == 303 and answer.getheader("Set-Cookie") is None
+    assert get(server, {"end": "1"}, named).getheader("Set-Cookie") is None  # no sign-out from elsewhere
+    # Not spent: the same ticket from this site's own page still works.
+    here = {"Referer": f"{server.url}/users"}
+    assert get(server, {"ticket": planted, "next": "/"}, here).getheader("Set-Cookie").startswith(f"{COOKIE}=")
+    assert get(server, {"end": "1"}, {"Origin": server.url}).getheader("Set-Cookie").startswith(f"{COOKIE}=;")
+    # Behind the trusted proxy (TRUST_PROXY=1 here), the host the browser asked for is the proxy's word.
+    proxied = {"Host": "127.0.0.1:1", "X-Forwarded-Host": "review.example.gov.cn", "Origin": "https://evil.example"}
+    assert get(server, {"end": "1"}, proxied).getheader("Set-Cookie") is None
+    proxied["Origin"] = "https://review.example.gov.cn"
+    assert get(server, {"end": "1"}, proxied).getheader("Set-Cookie").startswith(f"{COOKIE}=;")
+
+
+def test_a_sign_out_from_another_site_is_refused(server):
+    for origin in ("cross-site", "same-site"):
+        assert get(server, {"end": "1"}, {"Sec-Fetch-Site": origin}).getheader("Set-Cookie") is None
+    assert get(server, {"end": "1"}, {"Sec-Fetch-Site": "same-origin"}).getheader("Set-Cookie").startswith(
+        f"{COOKIE}=;")

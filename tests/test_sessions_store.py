@@ -9,10 +9,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import MetaData, event, func, select
 from sqlmodel import select as sm_select
 
 from core import sessions as rules
@@ -45,7 +46,8 @@ def later(monkeypatch, offset: str) -> None:
 
 def sign_in(engine, username="zhang", password=PASSWORD, device="Chrome · Android"):
     with session_scope(engine) as s:
-        return sessions.sign_in(s, username=username, password=password, device=device)
+        return sessions.sign_in(s, username=username, password=password, ip="192.0.2.1", salt="test salt",
+                                device=device)
 
 
 def cookie_for(engine, started) -> str:
@@ -96,6 +98,45 @@ def test_every_sign_in_is_a_new_session_with_new_secrets(store):
     first, second = sign_in(store), sign_in(store)
     assert first.session_id != second.session_id and first.ticket != second.ticket
     assert cookie_for(store, first) != cookie_for(store, second)
+
+
+def test_two_requests_racing_with_one_ticket_get_one_session(store):
+    """Both requests read the ticket before either spends it (held at their first UPDATE until both
+    are there): exactly one gets a cookie, and it is the one that signs in."""
+    started = sign_in(store)
+    arrived, held, raced = threading.Barrier(2), threading.local(), []
+
+    def hold(_connection, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith("UPDATE USERSESSION") and not getattr(held, "done", False):
+            held.done = True
+            try:
+                arrived.wait(timeout=10)
+                raced.append(True)
+            except threading.BrokenBarrierError:
+                pass  # the other request is already past: no race (asserted below)
+
+    results = []
+
+    def exchange():
+        try:
+            with session_scope(store) as s:
+                results.append(sessions.exchange_ticket(s, ticket=started.ticket))
+        except Exception as error:
+            results.append(error)
+
+    event.listen(store, "before_cursor_execute", hold)
+    try:
+        threads = [threading.Thread(target=exchange) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(store, "before_cursor_execute", hold)
+    issued = [r for r in results if isinstance(r, tuple)]
+    assert raced == [True, True]  # both really were at the ticket together
+    assert len(issued) == 1 and results.count(None) == 1, results
+    assert resume(store, cookie=issued[0][0]).session_id == started.session_id
 
 
 def test_a_ticket_lasts_a_minute(store, monkeypatch):

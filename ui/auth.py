@@ -27,6 +27,7 @@ from db.signin.sessions import sign_in as start_session
 from db.signin.sessions import sign_out as end_own_session
 from db.users import SignInError, change_password
 from ui.campaign import selected_campaign
+from ui.client import client_address, network_salt
 from ui.i18n import error_text, language, language_selector, t
 from ui.store import session
 
@@ -140,8 +141,8 @@ def sign_in_form() -> None:
     if submitted:
         try:
             with session() as s:
-                started = start_session(s, username=username, password=password,
-                                        device=_device())
+                started = start_session(s, username=username, password=password, ip=client_address(),
+                                        salt=network_salt(), device=_device())
         except SignInError as error:
             st.error(error_text(error))
             return

@@ -1,4 +1,5 @@
-"""Who is asking, as far as rate limits need to know: a salted hash of the network, never the address."""
+"""Who is asking, as far as rate limits need to know: salted hashes of the network and the browser,
+never the address or the cookie itself."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import os
 
 import streamlit as st
 
-from core.poll import client_ip, network_hash
+from core.poll import client_ip, device_hash, network_hash
 from db.salt import secret_salt
+from ui.device import device_id
 
 
 def trusted_proxies() -> int:
@@ -28,4 +30,16 @@ def client_address() -> str:
 
 def client_hash() -> str:
     """The caller's network as the poll hashes it (HMAC; an IPv6 /64 counts as one network)."""
-    return network_hash(client_address(), secret_salt("network"))
+    return network_hash(client_address(), network_salt())
+
+
+def network_salt() -> str:
+    """The key of the network and device hashes of sign-ins and the questionnaire (NETWORK_SALT)."""
+    return secret_salt("network")
+
+
+def device_key() -> str:
+    """This browser (ui.device: its cookie id, else a new one for this session), hashed like the network.
+
+    Writes the cookie into the page the first time, so call it where the page may draw."""
+    return device_hash(device_id(), network_salt())

@@ -3,7 +3,8 @@
 Kept out of pages/poll.py so that page stays a small, fast voting screen; it calls three functions:
 `poster_entry` (read ?unit=CODE&src=POSTER and ?receipt=CODE once), `receipt_panel` (the receipt,
 the call-back number, the state, the unit's answer and the follow-up rating) and `receipt_lookup`
-(typing a receipt code on the unit list).
+(typing a receipt code on the unit list). Wrong codes count against the browser's device id and
+the network (db.wrong_codes); a receipt that exists always opens.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ def filed(receipt: str | None) -> None:
         st.session_state[RECEIPT], st.session_state[FRESH] = receipt, True
 
 
-def _call(work) -> Lookup:
+def _call(work, device: str) -> Lookup:
     address, salt = client_address(), poll_salt()
-    return transact(lambda s: work(s, ip=address, salt=salt))
+    return transact(lambda s: work(s, ip=address, salt=salt, device_id=device))
 
 
 def _show_reply(reply) -> None:
@@ -74,12 +75,13 @@ def _show_reply(reply) -> None:
         st.info(t("receipt.excluded", reason=reply.ruling_reason))
 
 
-def _rating(code: str) -> None:
+def _rating(code: str, device: str) -> None:
     st.markdown(f"**{t('receipt.rate')}**")
     with st.container(key="receipt_rating"):
         for option in FOLLOW_UP:
             if st.button(t(f"option.{option}"), key=f"receipt_rate_{option}", width="stretch"):
-                result = _call(lambda s, chosen=option, **kw: rate_handling(s, receipt=code, option=chosen, **kw))
+                result = _call(lambda s, chosen=option, **kw: rate_handling(s, receipt=code, option=chosen, **kw),
+                               device)
                 if result.refusal:
                     st.error(error_text(result.refusal))
                 else:
@@ -87,21 +89,23 @@ def _rating(code: str) -> None:
                     st.rerun()
 
 
-def _phone_form(code: str) -> None:
+def _phone_form(code: str, device: str) -> None:
     with st.form("receipt_phone", border=True, enter_to_submit=False):
         st.markdown(f"**{t('receipt.phone_title')}**")
         phone = st.text_input(t("receipt.phone"), max_chars=20, placeholder="13812345678")
         consent = st.checkbox(t("receipt.consent"))
         if st.form_submit_button(t("receipt.phone_send"), width="stretch"):
-            result = _call(lambda s, **kw: leave_phone(s, receipt=code, phone=phone, consent=consent, **kw))
+            result = _call(lambda s, **kw: leave_phone(s, receipt=code, phone=phone, consent=consent, **kw), device)
             if result.refusal:
                 st.error(error_text(result.refusal))
             else:
                 st.success(t("receipt.phone_kept"))
 
 
-def receipt_panel() -> None:
-    """The receipt just issued, or the one opened by link or typed: state, answer, call back, rating."""
+def receipt_panel(device: str) -> None:
+    """The receipt just issued, or the one opened by link or typed: state, answer, call back, rating.
+
+    `device` is the browser's id (ui.device), against which a wrong code counts."""
     code = st.session_state.get(RECEIPT)
     if not code:
         return
@@ -111,7 +115,7 @@ def receipt_panel() -> None:
             st.markdown(f"**{t('receipt.filed')}**")
             st.code(code, language=None)
             st.caption(t("receipt.keep"))
-        result = _call(lambda s, **kw: look_up(s, receipt=code, **kw))
+        result = _call(lambda s, **kw: look_up(s, receipt=code, **kw), device)
         if result.refusal:
             st.session_state.pop(RECEIPT, None)  # a wrong code is not tried again on every rerun
             st.error(error_text(result.refusal))
@@ -123,11 +127,11 @@ def receipt_panel() -> None:
         if st.session_state.pop("receipt_rated", False):
             st.success(t("receipt.thanks_rating"))
         if reply.may_rate:
-            _rating(code)
+            _rating(code, device)
         elif reply.follow_up:
             st.caption(t("receipt.rated", option=t(f"option.{reply.follow_up}")))
         if reply.may_leave_phone:
-            _phone_form(code)
+            _phone_form(code, device)
         elif reply.phone_left:
             st.caption(t("receipt.phone_on_file"))
         st.button(t("receipt.close"), key="receipt_close", type="tertiary", icon=":material/close:",

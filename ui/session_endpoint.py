@@ -7,7 +7,9 @@ one-time ticket (?ticket=…&next=/page); the ticket is exchanged for a new sess
 back only in `Set-Cookie: review_session=…; HttpOnly; SameSite=Strict; Path=/` (plus `Secure`
 over https, read from X-Forwarded-Proto when TRUST_PROXY says a proxy is in front), and the
 browser is redirected to the page. `?end=1` clears the cookie (sign-out ends the session in the
-database first). A ticket arriving from another site's page (Sec-Fetch-Site: cross-site) is ignored.
+database first). Both only for a request from this site itself (core.sessions.from_this_site: the
+browser's Sec-Fetch-Site, else Origin or Referer naming this host); from anywhere else the ticket is
+left unspent and the cookie untouched.
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ async def session_endpoint(request: Request) -> RedirectResponse:
     # The ticket is in this URL: no cache keeps it, no Referer carries it on.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    # Only our own page sends the browser here. A link on another site carrying the attacker's ticket
+    # would sign the victim in as the attacker (login CSRF), and one with ?end=1 would sign them out:
+    # a request that does not come from this site changes nothing (the ticket stays unspent).
+    headers = request.headers
+    host = rules.request_host(host=headers.get("host"), forwarded_host=headers.get("x-forwarded-host"),
+                              trusted_proxies=trusted_proxies())
+    if not rules.from_this_site(fetch_site=headers.get("sec-fetch-site"), origin=headers.get("origin"),
+                                referer=headers.get("referer"), host=host):
+        return response
     ticket = request.query_params.get("ticket")
-    # Only our own page sends the browser here with a ticket. A link on another site carrying the
-    # attacker's ticket would sign the victim in as the attacker (login CSRF): browsers say where a
-    # navigation comes from, and a cross-site one is refused (the ticket stays unspent).
-    if ticket and request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        ticket = None
     if ticket:
         try:
             issued = await run_in_threadpool(_exchange, ticket)

@@ -232,8 +232,10 @@ class Tab:
     async def follow(self, target: str, *, hops: int = 5) -> str:
         """GET `target` as the browser's window.location would, taking cookies and following redirects
         within this site; returns the path (and query) of the page it ends on."""
+        # A browser says the navigation comes from this site's own page; the endpoint refuses any other.
+        navigation = {**self._headers(), "Sec-Fetch-Site": "same-origin"}
         for _ in range(hops):
-            status, headers, _ = await http_get(f"{self.base_url}{target}", self._headers(), self.timeout)
+            status, headers, _ = await http_get(f"{self.base_url}{target}", navigation, self.timeout)
             self.cookies.take(headers)
             location = next((v for k, v in headers if k.lower() == "location"), None)
             if status not in (301, 302, 303, 307, 308) or not location:

@@ -97,7 +97,7 @@ def mid_hall(url: str, invitations: list[Invitation], *, seed: int, units_total:
         shape = None
         for k, invitation in enumerate(invitations):
             rng = random.Random(f"{seed}-prefill-{k}")
-            ballot = open_questionnaire(s, entry=invitation.token, client="bench-hall")
+            ballot = open_questionnaire(s, entry=invitation.token, client="bench-hall", device=f"bench-{k}")
             shape = shape or structure(s, campaign_id=ballot.campaign_id)
             done = rng.randint(0, min(units_total, len(shape.units)) - 1)
             answers = {(unit.id, dim.id): rng.choice(options) for unit in shape.units[:done]

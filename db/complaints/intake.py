@@ -2,9 +2,10 @@
 
 A 不满意 vote with a comment becomes a complaint in the vote's own transaction. The receipt code
 is shown once and stored only as its hash; whoever holds it may read the unit's answer, leave a
-phone number (with consent) and rate the handling once the complaint is closed. Wrong receipt
-codes are counted per network (salted hash) and refused beyond the ballot codes' limit, so a
-receipt cannot be found by trying.
+phone number (with consent) and rate the handling once the complaint is closed. A receipt that
+exists always opens; wrong ones are counted per device and per network (keyed hashes) under the
+ballot codes' rules (db.wrong_codes), so a receipt cannot be found by trying and one phone's
+typing never shuts out the others behind the same address.
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core import complaints as rules
 from core.clock import to_office, utcnow
 from core.errors import UserError
-from core.poll import network_hash
+from core.poll import device_hash, network_hash, valid_device_id
+from db import wrong_codes
 from db.access import Actor
 from db.audit import record
-from db.models import Attempt, Campaign, Complaint, PollVote, Unit
+from db.models import Campaign, Complaint, PollVote, Unit
 from db.poll import VoteResult, record_vote
-from db.questionnaire import FAILED_ENTRY_WINDOW, MAX_FAILED_ENTRIES
 
 ATTEMPT_KIND = "receipt_code"
+WAIT_KEY = "complaints.too_many"  # a device that must wait: the catalogue entry naming the minutes
 CITIZEN = Actor("citizen", "public")  # the audit log's name for whoever holds a receipt
 
 
@@ -86,28 +87,24 @@ class Lookup:
     refusal: UserError | None = None
 
 
-def _client(ip: str | None, salt: str) -> str:
-    return network_hash(ip, salt)
-
-
-def _too_many(session: Session, client: str, now: datetime) -> bool:
-    failures = session.exec(select(func.count()).select_from(Attempt).where(
-        Attempt.kind == ATTEMPT_KIND, Attempt.subject_hash == client, Attempt.at > now - FAILED_ENTRY_WINDOW)).one()
-    return failures >= MAX_FAILED_ENTRIES
-
-
-def _find(session: Session, receipt: str, ip: str | None, salt: str, now: datetime) -> Complaint | UserError:
-    """The complaint of a receipt, or a refusal (a wrong code is counted against the network)."""
-    client = _client(ip, salt)
-    if _too_many(session, client, now):
-        return UserError("complaints.too_many", "too many wrong codes from this network; wait ten minutes and "
-                                                "try again")
+def _find(session: Session, *, receipt: str, ip: str | None, salt: str, device_id: str,
+          now: datetime) -> Complaint | UserError:
+    """The complaint of a receipt, or a refusal: a receipt that exists is found whatever others behind the
+    same address typed; a wrong one counts against this device and network (db.wrong_codes)."""
+    if not valid_device_id(device_id):
+        return UserError("poll.no_device", "your browser did not keep this site's cookie; allow cookies and reload")
+    network, device = network_hash(ip, salt), device_hash(device_id, salt)
+    wait = wrong_codes.device_wait(session, kind=ATTEMPT_KIND, device=device, network=network, now=now)
+    if wait:
+        return wrong_codes.too_many(WAIT_KEY, wait)
     complaint = None
     if rules.plausible_receipt(receipt):
         complaint = session.exec(select(Complaint).where(
             Complaint.receipt_hash == rules.receipt_hash(receipt))).first()
-    if complaint is None:
-        session.add(Attempt(kind=ATTEMPT_KIND, subject_hash=client, at=now))  # committed with the refusal
+    if complaint is None:  # counted in this transaction, committed with the refusal
+        wait = wrong_codes.count_miss(session, kind=ATTEMPT_KIND, device=device, network=network, now=now)
+        if wait:
+            return wrong_codes.too_many(WAIT_KEY, wait)
         return UserError("complaints.unknown_receipt", "this receipt code is not valid; check it and type it again")
     return complaint
 
@@ -135,17 +132,18 @@ def _reply(session: Session, c: Complaint, now: datetime) -> Reply:
                  rules.may_rate(c.state, c.follow_up), c.phone is not None, may_leave_phone)
 
 
-def look_up(session: Session, *, receipt: str, ip: str | None, salt: str, now: datetime | None = None) -> Lookup:
-    """The state and the unit's answer for a receipt code, or why not (rate-limited per network)."""
+def look_up(session: Session, *, receipt: str, ip: str | None, salt: str, device_id: str,
+            now: datetime | None = None) -> Lookup:
+    """The state and the unit's answer for a receipt code, or why not (wrong codes: db.wrong_codes)."""
     now = now or utcnow()
-    found = _find(session, receipt, ip, salt, now)
+    found = _find(session, receipt=receipt, ip=ip, salt=salt, device_id=device_id, now=now)
     if isinstance(found, UserError):
         return Lookup(refusal=found)
     return Lookup(_reply(session, found, now))
 
 
 def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip: str | None, salt: str,
-                now: datetime | None = None) -> Lookup:
+                device_id: str, now: datetime | None = None) -> Lookup:
     """The citizen asks for a call back: only with the consent box ticked; the number is checked first."""
     if not consent:
         return Lookup(refusal=UserError("complaints.consent_needed",
@@ -155,7 +153,7 @@ def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip
     except UserError as error:
         return Lookup(refusal=error)
     now = now or utcnow()
-    found = _find(session, receipt, ip, salt, now)
+    found = _find(session, receipt=receipt, ip=ip, salt=salt, device_id=device_id, now=now)
     if isinstance(found, UserError):
         return Lookup(refusal=found)
     if found.state in rules.FINISHED_STATES:
@@ -172,14 +170,14 @@ def leave_phone(session: Session, *, receipt: str, phone: str, consent: bool, ip
     return Lookup(_reply(session, found, now))
 
 
-def rate_handling(session: Session, *, receipt: str, option: str, ip: str | None, salt: str,
+def rate_handling(session: Session, *, receipt: str, option: str, ip: str | None, salt: str, device_id: str,
                   now: datetime | None = None) -> Lookup:
     """The citizen's one follow-up rating of a closed complaint's handling."""
     now = now or utcnow()
     if option not in rules.FOLLOW_UP:
         return Lookup(refusal=UserError("poll.unknown_option", "choose one of: satisfied, basically satisfied, "
                                                                "dissatisfied"))
-    found = _find(session, receipt, ip, salt, now)
+    found = _find(session, receipt=receipt, ip=ip, salt=salt, device_id=device_id, now=now)
     if isinstance(found, UserError):
         return Lookup(refusal=found)
     found = session.exec(select(Complaint).where(Complaint.id == found.id).with_for_update()).one()

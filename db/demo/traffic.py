@@ -122,8 +122,9 @@ def _questionnaire_step(engine: Engine, *, actor: Actor, year: int, units: list[
             [code] = issue_ballots(session, actor=actor, year=year, group_code=group, count=1, batch=BATCH)
             session.execute(update(Invitation).where(Invitation.batch == BATCH, col(Invitation.is_demo).is_(False))
                             .values(is_demo=True))
+        tablet = f"demo-traffic-{secrets.token_hex(4)}"  # a made-up tablet on a network of its own
         with session_scope(engine) as session:
-            ballot = open_questionnaire(session, entry=code, client=f"demo-traffic-{secrets.token_hex(4)}")
+            ballot = open_questionnaire(session, entry=code, client=tablet, device=tablet)
         filling.append(_Filling(code, ballot.token_hash))
         report.ballots += 1
     current = filling[int(rng.integers(0, len(filling)))]

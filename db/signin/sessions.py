@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from core import sessions as rules
@@ -86,12 +86,14 @@ def _close_lapsed(session: Session, now: datetime, limits: rules.Lifetimes) -> N
     )
 
 
-def sign_in(session: Session, *, username: str, password: str, device: str = "") -> Started:
-    """Check the password (db.users.authenticate: lock-out and all) and start a new session.
+def sign_in(session: Session, *, username: str, password: str, ip: str | None, salt: str,
+            device: str = "") -> Started:
+    """Check the password (db.users.authenticate: failures throttled per account and network) and start
+    a new session. `ip` and `salt` make the network's keyed hash; `device` is a coarse hint for /users.
 
     Always a new session with new secrets: nothing the browser held before is reused (no fixation).
     """
-    signed_in = authenticate(session, username=username, password=password)
+    signed_in = authenticate(session, username=username, password=password, ip=ip, salt=salt)
     user = session.exec(select(User).where(User.username == signed_in.actor.username)).one()
     now = utcnow()
     _close_lapsed(session, now, lifetimes(session))
@@ -109,15 +111,17 @@ def exchange_ticket(session: Session, *, ticket: str) -> tuple[str, int] | None:
     """The cookie value for a valid ticket, and how many seconds it may live; None for any other ticket.
 
     The ticket is spent whatever happens: a second use, even a second before expiry, gets nothing.
+    Spending it is one conditional UPDATE, the transaction's first statement: of two requests racing
+    with one ticket, the second finds it spent (PostgreSQL re-checks the condition after the first
+    commits; SQLite lets one writer in at a time) and only one session gets a cookie.
     """
     if not ticket or len(ticket) > 100:
         return None
-    row = session.exec(select(UserSession).where(UserSession.ticket_hash == token_hash(ticket))).first()
-    if row is None:
+    spent = session.connection().execute(_SPEND, {"spent": token_hash(ticket)}).first()
+    if spent is None:
         return None
+    row = session.get(UserSession, spent.id)
     now = utcnow()
-    row.ticket_hash = None
-    session.add(row)
     user = session.get(User, row.user_id)
     limits = lifetimes(session)
     if (row.ended_at is not None or row.ticket_expires_at is None or row.ticket_expires_at < now
@@ -126,8 +130,14 @@ def exchange_ticket(session: Session, *, ticket: str) -> tuple[str, int] | None:
     value = secrets.token_urlsafe(rules.ID_BYTES)
     row.id_hash = token_hash(value)
     row.last_seen_at = now
+    session.add(row)
     remaining = row.created_at + limits.absolute - now
     return value, int(remaining.total_seconds())
+
+
+_T = UserSession.__table__.c
+_SPEND = (update(UserSession.__table__).where(_T.ticket_hash == bindparam("spent"))
+          .values(ticket_hash=None).returning(_T.id))
 
 
 def resume(session: Session, *, session_id: int | None = None, cookie: str | None = None) -> Resumed | None:

@@ -17,7 +17,8 @@ def app_database(tmp_path, monkeypatch, **environment: str):
     """Point the app at a new database in `tmp_path` (plus any environment given) and initialise it."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    for name, value in environment.items():
+    # Sign-ins and the questionnaire hash the network with it: never data/network_salt from a test.
+    for name, value in {"NETWORK_SALT": "apptest-salt", **environment}.items():
         monkeypatch.setenv(name, value)
     engine = make_engine(url)
     init_database(engine, actor=cli_actor())

@@ -25,7 +25,9 @@ class AppServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> AppServer:
-        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT), **self.environment)
+        # Sign-ins and the questionnaire hash the network with NETWORK_SALT: never data/network_salt from a test.
+        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT),
+                   **{"NETWORK_SALT": "browser-test-salt", **self.environment})
         command = [sys.executable, "-m", "ui.serve", "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false"]

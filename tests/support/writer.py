@@ -53,7 +53,7 @@ def main(url: str, tag: str, tokens: list[str]) -> None:
 
 
 def _open(session, *, entry: str):
-    return open_questionnaire(session, entry=entry, client="writer")
+    return open_questionnaire(session, entry=entry, client="writer", device="writer")
 
 
 if __name__ == "__main__":

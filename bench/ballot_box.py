@@ -36,7 +36,7 @@ def run(emit) -> None:
         submit_ms = []
         for k, invitation in enumerate(issued):
             with session_scope(engine) as s:
-                token = open_questionnaire(s, entry=invitation.token, client=f"bench-{k}").token_hash
+                token = open_questionnaire(s, entry=invitation.token, client="bench", device=f"bench-{k}").token_hash
             with session_scope(engine) as s:
                 save_answers(s, token=token, answers={c: ("satisfied", "dissatisfied")[(k + c[0]) % 2] for c in cells})
             started = time.perf_counter()

@@ -27,6 +27,7 @@ from db.questionnaire import load_state, open_questionnaire, save_answers, save_
 from db.units import list_units
 
 REVIEWERS = 50
+WIFI = "venue-wifi"  # every tablet behind the venue's one address
 SIZES = [523, 417, 381, 299, 236, 144]
 # Correct guesses by a matching that knows nothing: a random pairing within the groups (the group is on
 # the ballot by design) gets about one right per group, six in all, and the best of a few hundred such
@@ -72,7 +73,7 @@ def run_the_hall(engine, issued, cells, seed=7):
     hashes = {}
     for k in opened:
         with session_scope(engine) as s:
-            hashes[k] = open_questionnaire(s, entry=issued[k].token, client=f"tablet-{k}").token_hash
+            hashes[k] = open_questionnaire(s, entry=issued[k].token, client=WIFI, device=f"tablet-{k}").token_hash
     sittings = [(k, n) for k in who for n in range(3)]
     rng.shuffle(sittings)  # the reviewers' sittings interleave
     for k, n in sorted(sittings, key=lambda s: (s[1], sittings.index(s))):
@@ -245,7 +246,7 @@ def test_drafts_never_submitted_are_cut_from_their_tokens_a_week_after_the_close
     tokens = []
     for k in range(5):
         with session_scope(engine) as s:
-            tokens.append(open_questionnaire(s, entry=issued[k].token, client="t").token_hash)
+            tokens.append(open_questionnaire(s, entry=issued[k].token, client=WIFI, device=f"tablet-{k}").token_hash)
         with session_scope(engine) as s:
             save_answers(s, token=tokens[-1], answers={cells[0]: "satisfied", cells[k + 1]: "dissatisfied"})
     close_window(engine, campaign_id, days_after=1)
@@ -274,7 +275,7 @@ def test_while_the_window_is_open_a_group_is_released_only_in_batches(hall):
     hashes = {}
     for n, k in enumerate(members, start=1):
         with session_scope(engine) as s:
-            hashes[k] = open_questionnaire(s, entry=issued[k].token, client="t").token_hash
+            hashes[k] = open_questionnaire(s, entry=issued[k].token, client=WIFI, device=f"tablet-{k}").token_hash
         for sitting in range(3):
             answer(engine, hashes[k], cells, mark=k, sitting=sitting)
         with session_scope(engine) as s:

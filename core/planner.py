@@ -30,6 +30,7 @@ unit. Without last year's scores it is the planned panel size.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from scipy.special import ndtri
 
 from core import sampling
 from core.estimators import weighted
-from core.grading import min_rank, quota_limit
+from core.grading import quota_limit
 
 SIZES = (100, 150, 200, 250, 300, 400)
 ALLOCATIONS = sampling.METHODS  # proportional, neyman
@@ -144,8 +145,11 @@ def history(
     total = np.asarray(total, dtype=float)
     if np.isnan(total).any():
         notes.append({"code": "new_units", "count": int(np.isnan(total).sum())})
-    return History(spread, answered, total, np.asarray(panel_slope, dtype=float),
-                   np.asarray(other_variance, dtype=float)), notes
+    # A unit without a panel score last year (or new) is given the usual slope: it will have one.
+    slope = np.asarray(panel_slope, dtype=float)
+    usual = float(np.median(slope[slope > 0])) if (slope > 0).any() else 0.0
+    slope = np.where(np.isfinite(slope) & (slope > 0), slope, usual)
+    return History(spread, answered, total, slope, np.nan_to_num(np.asarray(other_variance, dtype=float))), notes
 
 
 def assumed_history(n_groups: int, n_units: int, panel_share: float) -> History:
@@ -204,15 +208,20 @@ def expected_borderline(
         in_category = category == c
         members = np.flatnonzero(in_category & known)
         limit = quota_limit(int(in_category.sum()), float(rules.get("excellent_quota_pct", 0) or 0))
-        if limit and len(members):
+        if limit and limit < len(members):  # with fewer known units than places the quota cannot bind
             excellent = estimate[:, members] >= excellent_min
-            applied = excellent.sum(axis=1) > limit
-            replicated = estimate[:, None, members] + sd[members] * rng.standard_normal(
-                (simulations, replicates, len(members)))
-            ranks = min_rank(replicated)
-            low = np.percentile(ranks, 5, axis=1, method="lower")
-            high = np.percentile(ranks, 95, axis=1, method="higher")
-            flagged[:, members] |= applied[:, None] & excellent & (low <= limit) & (limit < high)
+            applied = np.flatnonzero(excellent.sum(axis=1) > limit)  # the simulations where the quota binds
+            replicated = estimate[applied][:, None, members] + sd[members] * rng.standard_normal(
+                (len(applied), replicates, len(members)))
+            # Its minimum rank ("1, 2, 2, 4", core.grading) is within the quota when it scores at least the
+            # limit-th best of its replicate. Its rank interval (5 % and 95 % ranks, as
+            # core.uncertainty.rank_interval takes them) straddles the quota's last place when the sorted
+            # ranks are within the quota at the 5 % position and beyond it at the 95 % position.
+            kth = np.partition(replicated, len(members) - limit, axis=-1)[..., len(members) - limit]
+            within = (replicated >= kth[..., None]).sum(axis=1)  # (simulations, members) replicates
+            low, high = math.floor(0.05 * (replicates - 1)), math.ceil(0.95 * (replicates - 1))
+            straddles = (within >= low + 1) & (within <= high)
+            flagged[np.ix_(applied, members)] |= excellent[applied] & straddles
         counts[c] = flagged[:, members].sum(axis=1).mean() if len(members) else 0.0
     return counts
 
@@ -263,8 +272,9 @@ def plan(
                 expected = expected_borderline(past.total, total_sd, category, rules, simulations=simulations,
                                                replicates=replicates, seed=seed)
                 borderline = {name: float(expected[c]) for c, name in enumerate(names)}
+            rated = variance > 0  # units expected to get a panel score (the mean is over these)
             designs.append(Design(int(size), method, {g: int(counts[g]) for g in groups},
-                                  float(np.mean(Z * np.sqrt(variance))), float(np.mean(Z * total_sd)), borderline))
+                                  _mean(Z * np.sqrt(variance), rated), _mean(Z * total_sd, rated), borderline))
     if not designs:
         raise ValueError("no panel size fits the pool: it has fewer people than the smallest panel")
     best = _best_per_size(designs)
@@ -272,6 +282,10 @@ def plan(
     larger = next((d for d in best if d.size > recommended.size), None)
     return Plan(tuple(designs), recommended, larger, {g: float(s) for g, s in zip(groups, spreads)},
                 {g: int(population[g]) for g in groups}, tuple(notes), simulations)
+
+
+def _mean(values: np.ndarray, where: np.ndarray) -> float:
+    return float(values[where].mean()) if where.any() else 0.0
 
 
 def _best_per_size(designs: list[Design]) -> list[Design]:

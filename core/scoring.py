@@ -421,8 +421,7 @@ def score(
     draws = int(unc["weight_draws"] if draws is None else draws)
     if replicates < 0 or draws < 0:
         raise UserError("scoring.bad_counts", "replicates and weight draws cannot be negative")
-    categories = list(dict.fromkeys(u.category for u in inputs.units))
-    category = np.array([categories.index(u.category) for u in inputs.units], dtype=int)
+    categories, category = _categories(inputs)
     _check_population(inputs, settings)
     try:
         nominal = _nominal(inputs, settings, category)
@@ -473,6 +472,12 @@ def score(
         "notes": notes,
     }
     return Scoring(units=units, config=jsonable(config), input_hash=inputs.digest(settings), notes=notes)
+
+
+def _categories(inputs: ScoringInputs) -> tuple[list[str], np.ndarray]:
+    """The category codes in order of appearance, and each unit's index into them."""
+    categories = list(dict.fromkeys(u.category for u in inputs.units))
+    return categories, np.array([categories.index(u.category) for u in inputs.units], dtype=int)
 
 
 def _check_population(inputs: ScoringInputs, settings: Mapping) -> None:
@@ -563,6 +568,32 @@ def _fixed_parts(run: _Run) -> dict:
             "complaints": nominal.complaints, "method_w": _vector(settings["method_weights"], METHODS)}
 
 
+def _slopes(run: _Run) -> tuple[np.ndarray, np.ndarray]:
+    """(U,) each, how many points a total moves per point of its panel score and of its poll index.
+
+    A total is linear in each part (its renormalised weight), so one point up gives the slope
+    exactly; 0 for a part the unit does not have.
+    """
+    inputs, settings, nominal = run.inputs, run.settings, run.nominal
+    fixed = _fixed_parts(run)
+    poll = nominal.poll["index"]
+    panel = _totals_from(settings, inputs, dim_means=nominal.dim_means + 1, poll_index_=poll, **fixed)
+    votes = _totals_from(settings, inputs, dim_means=nominal.dim_means, poll_index_=poll + 1, **fixed)
+    return np.nan_to_num(panel - nominal.total), np.nan_to_num(votes - nominal.total)
+
+
+def sensitivity(inputs: ScoringInputs, settings: Mapping) -> dict[str, np.ndarray]:
+    """Per unit, what the precision planner needs of a scored year: the total, the total's slope in the
+    panel score, and the variance the poll adds to the total (core.planner)."""
+    check(settings, inputs)
+    _, category = _categories(inputs)
+    _check_population(inputs, settings)
+    nominal = _nominal(inputs, settings, category)
+    panel_slope, poll_slope = _slopes(_Run(inputs, settings, category, nominal))
+    return {"total": nominal.total, "panel_slope": panel_slope,
+            "other_variance": poll_slope**2 * poll_variance(inputs.votes, settings)}
+
+
 def _studentised(run: _Run, *, values: np.ndarray, draws: PanelReplicates, votes: np.ndarray,
                  estimate: np.ndarray, replicated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap-t intervals for the cells, panel scores and totals (in that order).
@@ -580,12 +611,7 @@ def _studentised(run: _Run, *, values: np.ndarray, draws: PanelReplicates, votes
     present = np.isfinite(nominal.dim_means) * _vector(settings["dimension_weights"], inputs.dimensions)
     with np.errstate(invalid="ignore", divide="ignore"):
         coefficients = np.nan_to_num(present / present.sum(axis=1, keepdims=True))  # (U, D), rows sum to 1
-    fixed = _fixed_parts(run)
-    poll = nominal.poll["index"]
-    panel_slope = np.nan_to_num(_totals_from(settings, inputs, dim_means=nominal.dim_means + 1, poll_index_=poll,
-                                             **fixed) - nominal.total)
-    poll_slope = np.nan_to_num(_totals_from(settings, inputs, dim_means=nominal.dim_means, poll_index_=poll + 1,
-                                            **fixed) - nominal.total)
+    panel_slope, poll_slope = _slopes(run)
 
     def levels(cells: np.ndarray) -> np.ndarray:
         panel = (cells.reshape(len(cells), n_units, n_dims) * coefficients).sum(axis=-1)

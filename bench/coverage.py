@@ -22,7 +22,7 @@ interval covers when its panel part does.
   88-92 accepted; the unit names the number of simulated panels).
 - `run_full` (`python -m bench coverage`): 400 panels for each design below, with the project's
   interval method and with the one it replaced (n_h of n_h resampled with replacement,
-  percentiles), a table on stderr and one line per figure. Takes about 25 minutes here.
+  percentiles), a table on stderr and one line per figure. Takes about 16 minutes here.
 """
 
 from __future__ import annotations

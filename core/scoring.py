@@ -47,6 +47,7 @@ from core.poll import OPTIONS
 from core.uncertainty import (
     INTERVAL_METHODS,
     RESCALED_T,
+    WITH_REPLACEMENT,
     PanelReplicates,
     interval,
     linearised_variance,
@@ -796,6 +797,17 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
         },
         "notes": notes,
     }
+
+
+def interval_method_of(config: Mapping) -> str:
+    """Which method made a stored result's score intervals ("none" without bootstrap replicates).
+
+    Recorded in the config since scoring-v2; results computed before used the with-replacement
+    percentile bootstrap.
+    """
+    if not config.get("bootstrap_replicates"):
+        return "none"
+    return config.get("interval_method") or WITH_REPLACEMENT
 
 
 def option_code(option: str) -> int:

@@ -64,13 +64,15 @@ def show(plan: Plan, group_names: dict[str, str], category_names: dict[str, str]
     for note in plan.notes:
         st.info(_note(note, group_names), icon=":material/info:")
     st.success(advice(plan), icon=":material/recommend:")
+    # What decides first (precision, borderline units), then the draw's numbers per group: on a tablet the
+    # group columns are the ones that scroll out of sight.
     counts = [t("plan.col.borderline", category=category_names.get(c, c)) for c in plan.designs[0].borderline or {}]
     if counts:
-        counts.append(t("plan.col.borderline_total"))
+        counts.insert(0, t("plan.col.borderline_total"))
     rows = [{t("plan.col.size"): d.size, t("plan.col.allocation"): t(f"draw.methods.{d.allocation}"),
-             **{group_names.get(g, g): n for g, n in d.counts.items()},
              t("plan.col.panel"): d.panel_half_width, t("plan.col.total"): d.total_half_width,
-             **dict(zip(counts, [*(d.borderline or {}).values(), d.borderline_total]))} for d in plan.designs]
+             **dict(zip(counts, [d.borderline_total, *(d.borderline or {}).values()])),
+             **{group_names.get(g, g): n for g, n in d.counts.items()}} for d in plan.designs]
     chosen = [d == plan.recommended for d in plan.designs]
     styled = (pd.DataFrame(rows).style
               .apply(lambda r: [RECOMMENDED_STYLE if chosen[r.name] else ""] * len(r), axis=1)

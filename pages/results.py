@@ -196,7 +196,7 @@ def unit_detail(row) -> None:
     panel = e.get("panel", {})
     panel_line = [t("method.panel"), t("results.respondents", n=panel.get("respondents", 0)),
                   t("results.weighting." + panel.get("weighting", "design"))]
-    if panel.get("interval"):  # results before scoring-v2 have none
+    if panel.get("interval") and None not in panel["interval"]:  # none before scoring-v2, or without a panel
         low, high = panel["interval"]
         panel_line.append(t("results.panel_interval", score=number(panel.get("score")), low=number(low),
                             high=number(high)))

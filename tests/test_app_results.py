@@ -138,4 +138,5 @@ def test_every_interval_says_which_method_made_it(engine):
     at = open_app("results", ADMIN)
     assert "组内有放回重抽评议人,百分位区间" in " ".join(str(c.value) for c in at.caption)
     book = openpyxl.load_workbook(io.BytesIO(downloads(at)["下载 Excel 工作簿"]))
-    assert [c.value for c in next(book[n] for n in book.sheetnames[1:4])[1]][8] == "得分区间下限（90%，有放回自助法百分位）"
+    ranking = next(book[name] for name in book.sheetnames[1:4])
+    assert [c.value for c in ranking[1]][8] == "得分区间下限（90%，有放回自助法百分位）"

@@ -66,14 +66,16 @@ def _size(value: object, key: Hashable) -> float:
 
 
 class CellEstimates:
-    """Per cell: mean, se, answers per stratum (H x C), and which strata had one answer only."""
+    """Per cell: mean, se, answers per stratum (H x C), which strata had one answer only, and the
+    share each stratum has in the cell's mean (H x C, 0 for a stratum without an answer)."""
 
-    def __init__(self, mean, se, n, group_mean, lonely_cells):
+    def __init__(self, mean, se, n, group_mean, lonely_cells, *, share=None):
         self.mean: np.ndarray = mean
         self.se: np.ndarray = se
         self.n: np.ndarray = n
         self.group_mean: np.ndarray = group_mean
         self.lonely: np.ndarray = lonely_cells  # H x C booleans: a stratum with exactly one answer
+        self.share: np.ndarray | None = share
 
 
 def cell_estimates(
@@ -125,7 +127,47 @@ def cell_estimates(
             within = within + np.where(alone, fpc * share**2 * (lone_value - np.nan_to_num(mean)) ** 2, 0.0)
         variance = within.sum(axis=0)
     se = np.where(total > 0, np.sqrt(variance), np.nan)
-    return CellEstimates(mean, se, n, group_mean, alone)
+    return CellEstimates(mean, se, n, group_mean, alone, share=np.nan_to_num(share))
+
+
+def cell_influence(
+    values: np.ndarray,
+    strata: np.ndarray,
+    estimates: CellEstimates,
+    population: np.ndarray,
+    *,
+    lonely: str = "adjust",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each respondent's linearised contribution to every cell's estimate (R x C), and the lone answers' part.
+
+    The estimate of a cell is Σ_h share_h ȳ_h over the strata that answered it, ȳ_h the mean of
+    the valid answers of stratum h; its Taylor linearisation (Woodruff 1971; Särndal, Swensson &
+    Wretman 1992, for a ratio over a domain) gives respondent i of stratum h with a valid answer
+    z_i = share_h (y_i - ȳ_h) / n_h (n_h its stratum's valid answers), and 0 for no valid answer.
+    Any linear combination of cells (a unit's panel score, its total) has the contributions
+    z @ coefficients, and its variance is Σ_h (1 - r_h/N_h) r_h/(r_h - 1) Σ_i (z_i - z̄_h)², r_h the
+    stratum's respondents (`core.uncertainty.linearised_variance`).
+
+    The second array carries R's "adjust" rule for a stratum with a single valid answer in a cell
+    (it has no spread of its own): share_h √(1 - 1/N_h) (y_i - estimate); its square is the
+    variance term `cell_estimates` adds. With `lonely="remove"` it is all 0.
+    """
+    values = np.asarray(values, dtype=float)
+    strata = np.asarray(strata, dtype=int)
+    population = np.asarray(population, dtype=float)
+    valid = ~np.isnan(values)
+    filled = np.where(valid, values, 0.0)
+    share = estimates.share[strata]  # R x C
+    count = estimates.n[strata]
+    group_mean = np.nan_to_num(estimates.group_mean)[strata]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(valid & (count >= 2), share * (filled - group_mean) / np.where(count > 0, count, 1), 0.0)
+    lone = np.zeros_like(z)
+    if lonely == "adjust":
+        alone = valid & (count == 1)
+        fpc = np.sqrt(np.clip(1.0 - 1.0 / population[strata], 0.0, None))[:, None]
+        lone = np.where(alone, share * fpc * (filled - np.nan_to_num(estimates.mean)[None, :]), 0.0)
+    return z, lone
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -40,15 +40,31 @@ import numpy as np
 from core import complaints as complaint_rules
 from core import settings as settings_rules
 from core.errors import UserError, ValidationError
-from core.estimators import cell_estimates, stratified_mean, weighted, wilson_interval
+from core.estimators import cell_estimates, cell_influence, stratified_mean, weighted, wilson_interval
 from core.grading import grade_category, min_rank
 from core.media import answer_calendar
 from core.poll import OPTIONS
-from core.uncertainty import interval, perturb, rank_interval, ranks_within, resample_cells, resample_votes
+from core.uncertainty import (
+    INTERVAL_METHODS,
+    RESCALED_T,
+    WITH_REPLACEMENT,
+    PanelReplicates,
+    interval,
+    linearised_variance,
+    perturb,
+    rank_interval,
+    ranks_within,
+    replicate_variance,
+    resample_cells,
+    resample_votes,
+    studentised_interval,
+)
 
 __all__ = ["ENGINE_VERSION", "Scoring", "ScoringInputs", "UnitScore", "score", "stratified_mean", "wilson_interval"]
 
-ENGINE_VERSION = "scoring-v1"  # part of every stored config: a changed rule must change this
+# Part of every stored config: a changed rule must change this. v2: the panel's intervals come from the
+# Rao-Wu rescaled bootstrap, studentised (core.uncertainty); v1 resampled n_h of n_h with replacement.
+ENGINE_VERSION = "scoring-v2"
 METHODS = settings_rules.METHODS  # panel, online, inspection, daily
 PANEL_OPTIONS = (*OPTIONS, "unknown")  # answer codes 0..3 in `ScoringInputs.answers`; -1: not answered
 NO_ANSWER = -1
@@ -58,6 +74,7 @@ ONLINE_PARTS = ("poll", "media", "complaints")
 PANEL_DEFAULTS = {"weighting": "design", "group_weights": {}, "lonely_group": "adjust"}
 WEIGHTINGS = ("design", "policy")
 MIN_PANEL_SHARE = 1e-12
+INTERVAL_LEVEL = 0.90  # of every score interval (cell, panel score, total)
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,8 @@ def option_values(settings: Mapping) -> np.ndarray:
 def panel_values(answers: np.ndarray, settings: Mapping) -> np.ndarray:
     """(R x U*D) points with NaN for 不了解 and for no answer."""
     points = option_values(settings)
-    codes = np.asarray(answers).reshape(len(answers), -1)
+    answers = np.asarray(answers)
+    codes = answers.reshape(len(answers), int(np.prod(answers.shape[1:])))  # also with no questionnaire
     return np.where(codes >= 0, points[np.clip(codes, 0, len(points) - 1)], np.nan)
 
 
@@ -223,6 +241,23 @@ def poll_index(votes: np.ndarray, category: np.ndarray, settings: Mapping) -> di
         shrunk = (sums + prior * np.nan_to_num(category_mean)) / (n + prior)
     known = (n > 0) | ((prior > 0) & np.isfinite(category_mean))
     return {"raw": raw, "category_mean": category_mean, "index": np.where(known, shrunk, np.nan), "n": n}
+
+
+def poll_variance(votes: np.ndarray, settings: Mapping) -> np.ndarray:
+    """Variance of each unit's shrunk poll index from its own votes (any leading replicate axes).
+
+    The votes are a multinomial draw: the raw index has variance σ²/n (σ² the spread of the option
+    scores among the unit's votes), and shrinking multiplies it by (n/(n + k))²; the category mean
+    is taken as fixed. 0 for a unit without votes.
+    """
+    votes = np.asarray(votes, dtype=float)
+    points = np.array([float(settings["option_scores"][o]) for o in OPTIONS])
+    prior = float(settings["poll"]["prior_strength"])
+    n = votes.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = (votes @ points) / n
+        spread = (votes * (points - raw[..., None]) ** 2).sum(axis=-1) / n
+        return np.where(n > 0, n * spread / (n + prior) ** 2, 0.0)
 
 
 def media_parts(cases: tuple[MediaFacts, ...], settings: Mapping, as_of: date) -> dict:
@@ -369,21 +404,25 @@ def score(
     *,
     replicates: int | None = None,
     draws: int | None = None,
+    interval_method: str = RESCALED_T,
 ) -> Scoring:
     """Score, grade and explain every unit; intervals from the bootstrap and the weight draws.
 
     `replicates` and `draws` override the settings' counts (the demo uses fewer); the config
-    records what was used. Raises ValidationError for unusable settings and UserError for a unit
-    that has no component at all or for answers that contradict the reviewer pool.
+    records what was used. `interval_method` is the project's method (core.uncertainty) unless a
+    study asks for the old one to compare (bench.coverage). Raises ValidationError for unusable
+    settings and UserError for a unit that has no component at all or for answers that
+    contradict the reviewer pool.
     """
+    if interval_method not in INTERVAL_METHODS:
+        raise ValueError(f"unknown interval method {interval_method!r}; use one of {', '.join(INTERVAL_METHODS)}")
     check(settings, inputs)
     unc = settings["uncertainty"]
     replicates = int(unc["bootstrap_replicates"] if replicates is None else replicates)
     draws = int(unc["weight_draws"] if draws is None else draws)
     if replicates < 0 or draws < 0:
         raise UserError("scoring.bad_counts", "replicates and weight draws cannot be negative")
-    categories = list(dict.fromkeys(u.category for u in inputs.units))
-    category = np.array([categories.index(u.category) for u in inputs.units], dtype=int)
+    categories, category = _categories(inputs)
     _check_population(inputs, settings)
     try:
         nominal = _nominal(inputs, settings, category)
@@ -400,7 +439,7 @@ def score(
     seed = np.random.SeedSequence(int(unc["seed"]))
     boot_rng, weight_rng = (np.random.default_rng(s) for s in seed.spawn(2))
     run = _Run(inputs, settings, category, nominal)
-    boot = _bootstrap(run, replicates, boot_rng)
+    boot = _bootstrap(run, replicates, boot_rng, interval_method)
     mc = _weight_draws(run, draws, float(unc["weight_noise"]), weight_rng)
 
     units, notes = [], _campaign_notes(inputs, settings, nominal)
@@ -425,6 +464,8 @@ def score(
         "sources": inputs.sources,
         "as_of": inputs.as_of.isoformat(),
         "bootstrap_replicates": replicates,
+        "interval_method": interval_method if replicates else None,
+        "interval_level": INTERVAL_LEVEL,
         "weight_draws": draws,
         "rules": {"missing_component": "renormalise", "quota_ties": "tied_units_alike_within_quota",
                   "rank": "min", "borderline": "interval_crosses_boundary", "precision": 9},
@@ -432,6 +473,12 @@ def score(
         "notes": notes,
     }
     return Scoring(units=units, config=jsonable(config), input_hash=inputs.digest(settings), notes=notes)
+
+
+def _categories(inputs: ScoringInputs) -> tuple[list[str], np.ndarray]:
+    """The category codes in order of appearance, and each unit's index into them."""
+    categories = list(dict.fromkeys(u.category for u in inputs.units))
+    return categories, np.array([categories.index(u.category) for u in inputs.units], dtype=int)
 
 
 def _check_population(inputs: ScoringInputs, settings: Mapping) -> None:
@@ -474,33 +521,111 @@ class _Run:
     nominal: _Nominal
 
 
-def _bootstrap(run: _Run, replicates: int, rng: np.random.Generator) -> dict | None:
+def _bootstrap(run: _Run, replicates: int, rng: np.random.Generator, method: str) -> dict | None:
+    """90 % intervals of every cell, panel score and total, and the bootstrap rank intervals.
+
+    One set of replicates serves all three levels: the panel's cells from the reviewers
+    (core.uncertainty.resample_cells), the poll index from the redrawn votes; media, complaints,
+    inspection and daily scores are fixed. With the project's method the intervals are
+    studentised (`_studentised`); the rank intervals are percentiles of the replicates' ranks.
+    """
     inputs, settings, nominal, category = run.inputs, run.settings, run.nominal, run.category
     if replicates == 0:
         return None
     n_units, n_dims = len(inputs.units), len(inputs.dimensions)
     population, shares = group_weights(inputs, settings)
     values = panel_values(inputs.answers, settings)
-    if values.shape[0]:
-        cells = resample_cells(values, inputs.respondent_groups, population if shares is None else shares,
-                               replicates, rng)
-    else:
-        cells = np.full((replicates, n_units * n_dims), np.nan)
+    draws = resample_cells(values, inputs.respondent_groups, population, replicates, rng, shares=shares,
+                           rescaled=method == RESCALED_T)
     votes = resample_votes(inputs.votes, replicates, rng)
     poll = poll_index(votes, category, settings)["index"]
+    dim_w = _vector(settings["dimension_weights"], inputs.dimensions)
+    dim_means = draws.cells.reshape(replicates, n_units, n_dims)
     totals = _totals_from(
-        settings, inputs, dim_means=cells.reshape(replicates, n_units, n_dims), poll_index_=poll,
-        parts=nominal.media_parts, inspection=nominal.inspection, daily=nominal.daily,
-        dim_w=_vector(settings["dimension_weights"], inputs.dimensions),
-        media_w=_vector(settings["media_weights"], MEDIA_PARTS),
-        online_w=online_vector(settings), complaints=nominal.complaints,
-        method_w=_vector(settings["method_weights"], METHODS))
-    low, high = interval(totals)
+        settings, inputs, dim_means=dim_means, poll_index_=poll, **_fixed_parts(run))
+    estimate = np.concatenate([nominal.cells.mean, nominal.panel, nominal.total])
+    replicated = np.concatenate([draws.cells, weighted(dim_means, dim_w), totals], axis=1)
+    if method == RESCALED_T:
+        low, high = _studentised(run, values=values, draws=draws, votes=votes, estimate=estimate,
+                                 replicated=replicated)
+    else:
+        low, high = interval(replicated)
+    # An interval that misses the point estimate (possible for skewed resamples) is widened to it.
+    low, high = np.fmin(low, estimate), np.fmax(high, estimate)
     rank_low, rank_median, rank_high = rank_interval(ranks_within(totals, category))
-    # A 90 % interval that misses the point estimate (possible for skewed resamples) is widened to it.
-    low, high = np.fmin(low, nominal.total), np.fmax(high, nominal.total)
-    return {"score_low": low, "score_high": high, "rank_low": rank_low, "rank_median": rank_median,
-            "rank_high": rank_high, "replicates": replicates}
+    cells, panel = n_units * n_dims, n_units * n_dims + n_units
+    return {"cell_low": low[:cells], "cell_high": high[:cells], "panel_low": low[cells:panel],
+            "panel_high": high[cells:panel], "score_low": low[panel:], "score_high": high[panel:],
+            "rank_low": rank_low, "rank_median": rank_median, "rank_high": rank_high, "replicates": replicates,
+            "method": method}
+
+
+def _fixed_parts(run: _Run) -> dict:
+    """The parts of a total the bootstrap does not resample, with the nominal weights."""
+    inputs, settings, nominal = run.inputs, run.settings, run.nominal
+    return {"parts": nominal.media_parts, "inspection": nominal.inspection, "daily": nominal.daily,
+            "dim_w": _vector(settings["dimension_weights"], inputs.dimensions),
+            "media_w": _vector(settings["media_weights"], MEDIA_PARTS), "online_w": online_vector(settings),
+            "complaints": nominal.complaints, "method_w": _vector(settings["method_weights"], METHODS)}
+
+
+def _slopes(run: _Run) -> tuple[np.ndarray, np.ndarray]:
+    """(U,) each, how many points a total moves per point of its panel score and of its poll index.
+
+    A total is linear in each part (its renormalised weight), so one point up gives the slope
+    exactly; 0 for a part the unit does not have.
+    """
+    inputs, settings, nominal = run.inputs, run.settings, run.nominal
+    fixed = _fixed_parts(run)
+    poll = nominal.poll["index"]
+    panel = _totals_from(settings, inputs, dim_means=nominal.dim_means + 1, poll_index_=poll, **fixed)
+    votes = _totals_from(settings, inputs, dim_means=nominal.dim_means, poll_index_=poll + 1, **fixed)
+    return np.nan_to_num(panel - nominal.total), np.nan_to_num(votes - nominal.total)
+
+
+def sensitivity(inputs: ScoringInputs, settings: Mapping) -> dict[str, np.ndarray]:
+    """Per unit, what the precision planner needs of a scored year: the total, the total's slope in the
+    panel score, and the variance the poll adds to the total (core.planner)."""
+    check(settings, inputs)
+    _, category = _categories(inputs)
+    _check_population(inputs, settings)
+    nominal = _nominal(inputs, settings, category)
+    panel_slope, poll_slope = _slopes(_Run(inputs, settings, category, nominal))
+    return {"total": nominal.total, "panel_slope": panel_slope,
+            "other_variance": poll_slope**2 * poll_variance(inputs.votes, settings)}
+
+
+def _studentised(run: _Run, *, values: np.ndarray, draws: PanelReplicates, votes: np.ndarray,
+                 estimate: np.ndarray, replicated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap-t intervals for the cells, panel scores and totals (in that order).
+
+    Every statistic is linear in the cells near the estimate, so each respondent's contribution to
+    a panel score is the dimension-weighted sum of their cell contributions, and to a total that
+    times the total's slope in the panel score (its renormalised panel weight). The poll adds its
+    own variance to the totals, from the nominal and from each replicate's votes.
+    """
+    inputs, settings, nominal = run.inputs, run.settings, run.nominal
+    n_units, n_dims = len(inputs.units), len(inputs.dimensions)
+    population, _ = group_weights(inputs, settings)
+    z, lone = cell_influence(values, inputs.respondent_groups, nominal.cells, population,
+                             lonely=panel_settings(settings)["lonely_group"])
+    present = np.isfinite(nominal.dim_means) * _vector(settings["dimension_weights"], inputs.dimensions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coefficients = np.nan_to_num(present / present.sum(axis=1, keepdims=True))  # (U, D), rows sum to 1
+    panel_slope, poll_slope = _slopes(run)
+
+    def levels(cells: np.ndarray) -> np.ndarray:
+        panel = (cells.reshape(len(cells), n_units, n_dims) * coefficients).sum(axis=-1)
+        return np.concatenate([cells, panel, panel * panel_slope], axis=1)
+
+    z, lone = levels(z), levels(lone)
+    fixed_variance = (lone**2).sum(axis=0)  # R's "adjust" term for groups with one answer in a cell
+    variance = linearised_variance(z, draws) + fixed_variance
+    variances = replicate_variance(z, draws) + fixed_variance
+    totals = slice(n_units * n_dims + n_units, None)
+    variance[totals] += poll_slope**2 * poll_variance(inputs.votes, settings)
+    variances[:, totals] += poll_slope**2 * poll_variance(votes, settings)
+    return studentised_interval(estimate, replicated, variance, variances)
 
 
 def _weight_draws(run: _Run, draws: int, noise: float, rng: np.random.Generator) -> dict | None:
@@ -571,6 +696,8 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
     inputs, settings, nominal = run.inputs, run.settings, run.nominal
     n_dims = len(inputs.dimensions)
     cells = slice(k * n_dims, (k + 1) * n_dims)
+    cell_low = boot["cell_low"][cells] if boot else np.full(n_dims, np.nan)
+    cell_high = boot["cell_high"][cells] if boot else np.full(n_dims, np.nan)
     method_w = _vector(settings["method_weights"], METHODS)
     present = ~np.isnan(nominal.components[k])
     used = np.where(present, method_w, 0.0)
@@ -583,6 +710,7 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
         lonely = [inputs.groups[h] for h in np.flatnonzero(nominal.cells.lonely[:, cells][:, d])]
         dimensions[code] = {
             "estimate": _plain(nominal.cells.mean[cells][d]), "se": _plain(nominal.cells.se[cells][d]),
+            "interval": [_plain(cell_low[d]), _plain(cell_high[d])] if boot else None,
             "answers": int((column >= 0).sum()), "valid": int(((column >= 0) & (column < 3)).sum()),
             "unknown": int((column == 3).sum()), "lonely_groups": lonely,
             "options": {o: int((column == i).sum()) for i, o in enumerate(PANEL_OPTIONS)},
@@ -626,6 +754,7 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
                           if present[j]},
         "panel": {
             "score": _plain(nominal.panel[k]), "weighting": panel_settings(settings)["weighting"],
+            "interval": [_plain(boot["panel_low"][k]), _plain(boot["panel_high"][k])] if boot else None,
             "respondents": len(inputs.respondent_groups), "dimensions": dimensions, "groups": groups,
             "lower_groups": lower,
         },
@@ -660,6 +789,7 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
             "score_interval": [_plain(boot["score_low"][k]), _plain(boot["score_high"][k])] if boot else None,
             "bootstrap_rank": [_plain(boot["rank_low"][k]), _plain(boot["rank_high"][k])] if boot else None,
             "bootstrap_replicates": boot["replicates"] if boot else 0,
+            "interval_method": boot["method"] if boot else None,
             "weights_rank": [_plain(mc["low"][k]), _plain(mc["high"][k])] if mc else None,
             "weights_rank_median": _plain(mc["median"][k]) if mc else None,
             "weight_draws": mc["draws"] if mc else 0,
@@ -667,6 +797,17 @@ def _explain(run: _Run, k: int, *, graded: dict, quota: dict, boot: dict | None,
         },
         "notes": notes,
     }
+
+
+def interval_method_of(config: Mapping) -> str:
+    """Which method made a stored result's score intervals ("none" without bootstrap replicates).
+
+    Recorded in the config since scoring-v2; results computed before used the with-replacement
+    percentile bootstrap.
+    """
+    if not config.get("bootstrap_replicates"):
+        return "none"
+    return config.get("interval_method") or WITH_REPLACEMENT
 
 
 def option_code(option: str) -> int:

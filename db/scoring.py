@@ -52,7 +52,7 @@ from db.models import (
     Unit,
     UnitCategory,
 )
-from db.units import list_units
+from db.units import UnitRow, list_units
 from documents.results import ResultDocument
 
 OFFICE = ("admin",)
@@ -93,6 +93,11 @@ def as_of_day(campaign: Campaign, today: date | None = None) -> date:
     return min(today, campaign.ends_on)
 
 
+def scored_units(session: Session, campaign_id: int) -> list[UnitRow]:
+    """The units a result covers: active and not merged into another, in the campaign's order."""
+    return [u for u in list_units(session, campaign_id=campaign_id, include_inactive=False) if u.merged_into is None]
+
+
 def load_inputs(session: Session, campaign_id: int, *, today: date | None = None) -> rules.ScoringInputs:
     """Everything a campaign's result depends on, read with aggregate queries where volumes are large.
 
@@ -101,7 +106,7 @@ def load_inputs(session: Session, campaign_id: int, *, today: date | None = None
     shuffled at each release, and the result, its digest and its bootstrap must not move with them."""
     ballot_box.release_due(session, campaign_id=campaign_id)
     campaign = _campaign(session, campaign_id)
-    units = [u for u in list_units(session, campaign_id=campaign_id, include_inactive=False) if u.merged_into is None]
+    units = scored_units(session, campaign_id)
     unit_index = {u.id: k for k, u in enumerate(units)}
     dims = campaign_dimensions(session, campaign_id)
     dim_index = {d.id: k for k, d in enumerate(dims)}

@@ -13,6 +13,16 @@ METHODS_ZH = {"panel": "集中评议", "online": "大数据评议", "inspection"
 STATUS_ZH = {"provisional": "暂定", "published": "已发布"}
 SEVERITIES_ZH = {"minor": "轻微", "general": "一般", "serious": "严重"}
 OPTIONS_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unknown": "不了解"}
+# How a result's 90 % score intervals were made (core.scoring.interval_method_of): in full, and short for headers.
+INTERVAL_METHODS_ZH = {
+    "rescaled_bootstrap_t": "Rao–Wu 重标度自助法（组内每次抽 n_h−1 名评议人，按有限总体校正缩放），"
+                            "学生化（自助法 t 区间）",
+    "with_replacement_percentile": "组内有放回重抽评议人（n_h 抽 n_h），百分位区间"
+                                   "（scoring-v2 之前的方法，抽样比例大时区间偏宽）",
+    "none": "未计算（自助法重抽 0 次）",
+}
+INTERVAL_SHORT_ZH = {"rescaled_bootstrap_t": "重标度自助法t", "with_replacement_percentile": "有放回自助法百分位",
+                     "none": "未计算"}
 
 INSPECTION_KINDS_ZH = {"open": "明察", "covert": "暗访"}
 # A handed-over finding waits for the unit's answer: the documents say so (the unit reads them).

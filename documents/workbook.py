@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import io
 
-from documents.labels import DEMO_MARK, DEMO_WARNING, GRADES_ZH, METHODS_ZH, SEVERITIES_ZH, STATUS_ZH
+from core.scoring import interval_method_of
+from documents.labels import (
+    DEMO_MARK,
+    DEMO_WARNING,
+    GRADES_ZH,
+    INTERVAL_METHODS_ZH,
+    INTERVAL_SHORT_ZH,
+    METHODS_ZH,
+    SEVERITIES_ZH,
+    STATUS_ZH,
+)
 from documents.results import LONELY_ZH, NOTES_ZH, ResultDocument, by_category, note_text, number_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +50,8 @@ def workbook_bytes(document: ResultDocument) -> bytes:
     weights = settings.get("method_weights", {})
     rules = settings.get("grade_rules", {})
     panel = document.config.get("panel", {})
+    method = interval_method_of(document.config)
+    short = INTERVAL_SHORT_ZH[method]
     lines = [
         (f"{document.campaign_name} 结果", None),
         *([(DEMO_MARK, DEMO_WARNING)] if document.is_demo else []),
@@ -60,10 +72,14 @@ def workbook_bytes(document: ResultDocument) -> bytes:
          else "按固定政策权重：" + "、".join(f"{document.group_names.get(g, g)} {w:g}%"
                                               for g, w in panel.get("group_weights", {}).items())),
         ("单份答卷组别", LONELY_ZH.get(panel.get("lonely_group", "adjust"), "")),
-        ("不确定性", f"自助法 {document.config.get('bootstrap_replicates')} 次（组内重抽评议人、按票数重抽投票），"
+        ("不确定性", f"自助法 {document.config.get('bootstrap_replicates')} 次（{short}；按票数重抽投票），"
                     f"权重模拟 {document.config.get('weight_draws')} 次（扰动幅度 "
                     f"{settings.get('uncertainty', {}).get('weight_noise')}），随机种子 "
                     f"{settings.get('uncertainty', {}).get('seed')}"),
+        ("区间方法", f"得分 90% 区间（各单位×维度、集中评议得分、综合得分）：{INTERVAL_METHODS_ZH[method]}；"
+                    "投票按各单位票数多项分布重抽，媒体、投诉、明察暗访和日常工作得分不变。"
+                    "自助法排名区间：各次重抽排名的 5%–95%。排名区间（权重模拟）：权重扰动后排名的 5%–95%。"
+                    "满意率区间：Wilson 95% 区间。标准误：线性化（泰勒展开）含有限总体校正，同 R survey 的 svymean"),
         ("临界", "不受否决影响，且 90% 得分区间跨越等次分数线，或优秀限额生效时排名区间跨越限额位置"),
     ]
     for note in document.config.get("notes", []):
@@ -74,7 +90,8 @@ def workbook_bytes(document: ResultDocument) -> bytes:
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 110
 
-    header = ["排名", "单位", "等次", "综合得分", *METHODS_ZH.values(), "得分区间下限（90%）", "得分区间上限（90%）",
+    header = ["排名", "单位", "等次", "综合得分", *METHODS_ZH.values(), f"得分区间下限（90%，{short}）",
+              f"得分区间上限（90%，{short}）",
               "排名区间（权重模拟 5%）", "排名区间（权重模拟 95%）", "临界", "说明"]
     for category, rows in by_category(document).items():
         sheet = book.create_sheet(category[:31])
@@ -91,28 +108,33 @@ def workbook_bytes(document: ResultDocument) -> bytes:
         _style(sheet, bold, [6, 40, 8, 10, 10, 10, 10, 12, 14, 14, 14, 14, 6, 60])
 
     detail = book.create_sheet("集中评议明细")
-    _append(detail, ["类别", "单位", "维度", "估计值", "标准误", "有效答卷", "不了解", "满意", "基本满意", "不满意",
-                   "仅 1 份答卷的组别"])
+    _append(detail, ["类别", "单位", "维度", "估计值", "标准误", f"90% 区间下限（{short}）", f"90% 区间上限（{short}）",
+                   "有效答卷", "不了解", "满意", "基本满意", "不满意", "仅 1 份答卷的组别"])
     for row in document.rows:
         for code, cell in row.explanation.get("panel", {}).get("dimensions", {}).items():
             options = cell.get("options", {})
+            low, high = cell.get("interval") or (None, None)  # none in results from before scoring-v2
             _append(detail, [row.category_zh, row.unit_name, document.dimension_names.get(code, code),
-                           _number(cell.get("estimate")), _number(cell.get("se"), 3), cell.get("valid"),
+                           _number(cell.get("estimate")), _number(cell.get("se"), 3), _number(low), _number(high),
+                           cell.get("valid"),
                            cell.get("unknown"), options.get("satisfied"), options.get("basically_satisfied"),
                            options.get("dissatisfied"),
                            "、".join(document.group_names.get(g, g) for g in cell.get("lonely_groups", []))])
-    _style(detail, bold, [22, 40, 26, 10, 10, 10, 8, 8, 10, 8, 24])
+    _style(detail, bold, [22, 40, 26, 10, 10, 14, 14, 10, 8, 8, 10, 8, 24])
 
     groups = book.create_sheet("评议组别")
     group_codes = list(document.group_names)
-    _append(groups, ["类别", "单位", "集中评议得分", *[document.group_names[g] for g in group_codes], "评价偏低的组别"])
+    _append(groups, ["类别", "单位", "集中评议得分", f"90% 区间（{short}）",
+                     *[document.group_names[g] for g in group_codes], "评价偏低的组别"])
     for row in document.rows:
         panel_part = row.explanation.get("panel", {})
         by_group = panel_part.get("groups", {})
+        low, high = panel_part.get("interval") or (None, None)
         _append(groups, [row.category_zh, row.unit_name, _number(panel_part.get("score")),
+                       "—" if low is None else f"{low:.2f}–{high:.2f}",
                        *[_number(by_group.get(g, {}).get("mean")) for g in group_codes],
                        "、".join(document.group_names.get(g, g) for g in panel_part.get("lower_groups", []))])
-    _style(groups, bold, [22, 40, 12, *[12] * len(group_codes), 30])
+    _style(groups, bold, [22, 40, 12, 16, *[12] * len(group_codes), 30])
 
     steps = book.create_sheet("计算过程")
     _append(steps, ["类别", "单位", "实际权重", "各方式贡献", "投票（满意/基本满意/不满意）", "未计入投票",

@@ -29,6 +29,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
+from ui.panel_plan import planner
 from ui.store import session
 
 actor = guard("draw")
@@ -132,6 +133,8 @@ if current is not None:
 st.subheader(t("draw.new") if current is None else t("draw.redraw"))
 if current is not None:
     st.warning(t("draw.redraw_warning"))
+with st.expander(t("plan.title"), icon=":material/straighten:"):
+    planner(campaign, actor, group_names)
 with st.container(border=True):
     mode = st.radio(t("draw.seed_mode"), ["typed", "public"], format_func=lambda m: t(f"draw.mode.{m}"),
                     horizontal=True)

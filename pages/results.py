@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.clock import to_office
 from core.errors import UserError
+from core.scoring import interval_method_of
 from core.settings import LONELY_GROUP_RULES, METHODS, PANEL_WEIGHTINGS
 from db.campaigns import dimensions, reviewer_groups
 from db.scoring import (
@@ -48,6 +49,11 @@ with session() as s:
 
 def number(value, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def span(pair) -> str:
+    """An interval as "low – high", or — when there is none."""
+    return "—" if not pair or None in pair else f"{number(pair[0])} – {number(pair[1])}"
 
 
 def note_text(note: dict) -> str:
@@ -142,8 +148,12 @@ def category_name(row) -> str:
     return row.category_en if st.session_state.get("lang") == "en" else row.category_zh
 
 
+interval_method = t(f"results.interval.{interval_method_of(result.config)}")
+
 with ranking_tab:
     st.caption(t("results.ranking_help"))
+    st.caption(t("results.interval_line", method=interval_method, replicates=result.config.get("bootstrap_replicates"),
+                 draws=result.config.get("weight_draws")))
     categories: dict[str, list] = {}
     for row in rows:
         categories.setdefault(category_name(row), []).append(row)
@@ -184,10 +194,16 @@ def unit_detail(row) -> None:
         t("results.col.contribution"): e["contributions"].get(m)} for m in METHODS]),
         hide_index=True, width="stretch")
     panel = e.get("panel", {})
-    st.markdown(f"**{t('method.panel')}** · {t('results.respondents', n=panel.get('respondents', 0))} · "
-                f"{t('results.weighting.' + panel.get('weighting', 'design'))}")
+    panel_line = [t("method.panel"), t("results.respondents", n=panel.get("respondents", 0)),
+                  t("results.weighting." + panel.get("weighting", "design"))]
+    if panel.get("interval") and None not in panel["interval"]:  # none before scoring-v2, or without a panel
+        low, high = panel["interval"]
+        panel_line.append(t("results.panel_interval", score=number(panel.get("score")), low=number(low),
+                            high=number(high)))
+    st.markdown(f"**{panel_line[0]}** · " + " · ".join(panel_line[1:]))
     st.dataframe(pd.DataFrame([{
         t("results.col.dimension"): dims.get(code, code), t("results.col.estimate"): cell.get("estimate"),
+        t("results.col.cell_interval"): span(cell.get("interval")),
         t("results.col.se"): cell.get("se"), t("results.col.valid"): cell.get("valid"),
         t("option.unknown"): cell.get("unknown"),
         t("results.col.lonely"): "、".join(groups.get(g, g) for g in cell.get("lonely_groups", []))}
@@ -240,6 +256,7 @@ def unit_detail(row) -> None:
     uncertainty = e.get("uncertainty", {})
     boot = uncertainty.get("bootstrap_rank") or [None, None]
     mc = uncertainty.get("weights_rank") or [None, None]
+    st.caption(interval_method)
     st.caption(t("results.uncertainty_line", replicates=uncertainty.get("bootstrap_replicates", 0),
                  boot_low=number(boot[0], 0), boot_high=number(boot[1], 0),
                  draws=uncertainty.get("weight_draws", 0), median=number(uncertainty.get("weights_rank_median"), 0),
@@ -289,6 +306,7 @@ with rules_tab:
                   inspection=weights.get("inspection"), daily=weights.get("daily"),
                   excellent=rules.get("excellent_min"), qualified=rules.get("qualified_min"),
                   quota=rules.get("excellent_quota_pct"), replicates=result.config.get("bootstrap_replicates"),
+                  method=interval_method,
                   draws=result.config.get("weight_draws"), noise=settings.get("uncertainty", {}).get("weight_noise"),
                   seed=settings.get("uncertainty", {}).get("seed"),
                   prior=settings.get("poll", {}).get("prior_strength"),

@@ -113,3 +113,30 @@ def test_a_bad_panel_rule_is_refused_on_the_page(engine):
     next(r for r in at.radio if r.label == "组别加权方式").set_value("policy")
     press(at, "保存")
     assert "panel.group_weights" in shown(at) and "100" in shown(at)
+
+
+def test_every_interval_says_which_method_made_it(engine):
+    """Since scoring-v2 the intervals are the studentised rescaled bootstrap, and the page and workbook say so;
+    a result stored before says it came from the with-replacement percentile bootstrap."""
+    at = open_app("results", ADMIN)
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "Rao–Wu 重标度自助法(含有限总体校正),学生化(自助法 t 区间)" in captions
+    detail = next(d.value for d in at.dataframe if "90% 区间" in d.value.columns)
+    assert all(" – " in text for text in detail["90% 区间"])
+    assert "集中评议得分" in " ".join(str(m.value) for m in at.markdown if "90% 区间" in str(m.value))
+    book = openpyxl.load_workbook(io.BytesIO(downloads(at)["下载 Excel 工作簿"]))
+    about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
+    assert "Rao–Wu 重标度自助法" in about["区间方法"] and "Wilson" in about["区间方法"]
+    ranking = next(book[name] for name in book.sheetnames[1:4])
+    assert [c.value for c in ranking[1]][8] == "得分区间下限（90%，重标度自助法t）"
+    cells = list(book["集中评议明细"].iter_rows(values_only=True))
+    assert cells[0][5] == "90% 区间下限（重标度自助法t）" and all(row[5] <= row[3] <= row[6] for row in cells[1:])
+    with session_scope(engine) as s:  # a version computed before scoring-v2
+        stored = s.exec(select(Result)).one()
+        stored.config = {**{k: v for k, v in stored.config.items() if k != "interval_method"}, "engine": "scoring-v1"}
+        s.add(stored)
+    at = open_app("results", ADMIN)
+    assert "组内有放回重抽评议人,百分位区间" in " ".join(str(c.value) for c in at.caption)
+    book = openpyxl.load_workbook(io.BytesIO(downloads(at)["下载 Excel 工作簿"]))
+    ranking = next(book[name] for name in book.sheetnames[1:4])
+    assert [c.value for c in ranking[1]][8] == "得分区间下限（90%，有放回自助法百分位）"

@@ -29,6 +29,7 @@ COMMANDS = {
     'restore': ['path', '--force'],
     'import-pool': ['file', '--campaign'],
     'export-pool': ['file', '--campaign'],
+    'plan-panel': ['--campaign', '--from'],
     'draw': ['--campaign', '--seed', '--n', '--method', '--minimum', '--sd', '--invitations', '--base-url',
              '--seed-source', '--supersede-reason'],
     'verify-draw': ['--pool', '--seed', '--n', '--method', '--minimum', '--sd'],

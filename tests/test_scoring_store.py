@@ -173,6 +173,7 @@ def test_cli_prints_provisional_results(scored, monkeypatch, capsys):
     assert main(["score", "--campaign", "2018", "--json", "--replicates", "50", "--draws", "50"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["campaign"] == 2018 and len(printed["units"]) == 37 and printed["version"] is None
+    assert printed["config"]["interval_method"] == "rescaled_bootstrap_t"
     assert main(["score", "--campaign", "2018", "--save", "--replicates", "0", "--draws", "0"]) == 0
     assert "stored as provisional version 2" in capsys.readouterr().out
     assert main(["publish", "--campaign", "2018", "--version", "2"]) == 0

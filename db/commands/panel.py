@@ -1,4 +1,4 @@
-"""`python -m db import-pool|export-pool|draw|verify-draw`: the reviewer pool and the panel's draw."""
+"""`python -m db import-pool|export-pool|plan-panel|draw|verify-draw`: the reviewer pool and the panel's draw."""
 
 from __future__ import annotations
 
@@ -40,6 +40,65 @@ def cmd_export_pool(args) -> int:
     Path(args.file).write_bytes(content)
     print(f"pool file for verification written to {args.file} (pool member number and group only)")
     return 0
+
+
+def cmd_plan_panel(args) -> int:
+    from db.planning import plan_panel
+
+    with session_scope(make_engine()) as session:
+        plan = plan_panel(session, actor=cli_actor(), year=args.campaign, from_year=args.from_year)
+    for line in plan_lines(plan, args.campaign):
+        print(line)
+    return 0
+
+
+def plan_lines(plan, year: int) -> list[str]:
+    """The plan as a table in plain text: one row per size and allocation, then the notes and the advice."""
+    groups = list(plan.population)
+    categories = list(plan.designs[0].borderline or {})
+    head = ["size", "allocation", *groups, "±panel", "±total", *[f"borderline {c}" for c in categories]]
+    rows = [[str(d.size), d.allocation, *[str(d.counts[g]) for g in groups], f"{d.panel_half_width:.2f}",
+             f"{d.total_half_width:.2f}", *[f"{d.borderline[c]:.1f}" for c in categories]] for d in plan.designs]
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    pool = ", ".join(f"{g} {n}" for g, n in plan.population.items())
+    lines = [f"panel plan for {year}; pool: {pool}",
+             "90 % half-widths of a unit's panel score and total (points, mean over units); expected borderline "
+             f"units per category ({plan.simulations} simulated results)", ""]
+    lines += ["  ".join(cell.rjust(w) if k != 1 else cell.ljust(w) for k, (cell, w) in enumerate(zip(row, widths)))
+              for row in [head, *rows]]
+    lines += ["", "neyman spreads (points): " + ", ".join(f"{g} {s:.1f}" for g, s in plan.spreads.items())]
+    lines += [f"note: {_note(note)}" for note in plan.notes]
+    lines.append("recommendation: " + _advice(plan))
+    return lines
+
+
+def _note(note: dict) -> str:
+    params = {k: v for k, v in note.items() if k != "code"}
+    texts = {
+        "no_history": "no panel data for {year}: every group's spread assumed {spread:g} points, every reviewer "
+                      "answering every unit, nothing but the panel uncertain; no borderline count expected",
+        "population_previous": "this year's pool is empty: {year}'s group sizes are used",
+        "population_target": "no pool yet: the pool target {target} is split evenly over the groups",
+        "spread_filled": "groups with fewer than two answers for a unit last year take the other groups' spread: "
+                         "{groups}",
+        "new_units": "{count} units have no score from last year and are not counted as borderline",
+        "scores_computed": "{year} has no published result: its scores are recomputed from its data",
+        "size_impossible": "a panel of {size} is not possible from a pool of {pool}",
+    }
+    return texts.get(note["code"], note["code"]).format(**params)
+
+
+def _advice(plan) -> str:
+    best = plan.recommended
+    text = f"{best.size} {best.allocation}: ±{best.total_half_width:.2f} points on a unit's total " \
+           f"(±{best.panel_half_width:.2f} on its panel score)"
+    if best.borderline is None:
+        return text + " (the planned size; without last year's scores no borderline count can be expected)"
+    text += f", {best.borderline_total:.1f} borderline units expected"
+    larger = plan.larger
+    if larger is not None:
+        text += f"; {larger.size} would make it ±{larger.total_half_width:.2f} and {larger.borderline_total:.1f}"
+    return text + "; any size can still be drawn"
 
 
 def _parse_sd(values: list[str] | None) -> dict[str, float] | None:
@@ -114,6 +173,11 @@ def add_commands(command: Callable) -> None:
     exp = command("export-pool", cmd_export_pool, "write the pool file to publish before a draw (number, group)")
     exp.add_argument("file")
     exp.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    plan = command("plan-panel", cmd_plan_panel, "before the draw: the precision and borderline units each panel "
+                   "size and allocation can expect, from last year's panel and results")
+    plan.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    plan.add_argument("--from", type=int, dest="from_year", metavar="YEAR",
+                      help="the year whose panel and results stand for this one (default: the year before)")
 
     def draw_options(sub, *, n_default):
         sub.add_argument("--seed", required=True)

@@ -15,8 +15,8 @@ GRADE_MARKS = {"excellent": "excellent", "qualified": "qualified", "unqualified"
 def _scoring_json(year: int, scoring, version: int | None) -> dict:
     return {"campaign": year, "version": version, "status": "provisional" if version else "not stored",
             "input_hash": scoring.input_hash, "notes": scoring.config["notes"],
-            "config": {k: scoring.config[k] for k in ("engine", "bootstrap_replicates", "weight_draws", "as_of",
-                                                        "population", "rules")},
+            "config": {k: scoring.config[k] for k in ("engine", "bootstrap_replicates", "interval_method",
+                                                        "weight_draws", "as_of", "population", "rules")},
             "units": [{"code": u.code, "name": u.name, "category": u.category, "total": u.total,
                        "components": u.components, "grade": u.grade, "rank": u.rank, "score_low": u.score_low,
                        "score_high": u.score_high, "rank_low": u.rank_low, "rank_high": u.rank_high,
@@ -27,7 +27,8 @@ def _table(year: int, scoring, version: int | None) -> None:
     stored = f"stored as provisional version {version}" if version else "not stored (add --save to keep it)"
     print(f"campaign {year}: provisional results, {stored}")
     print(f"input SHA-256: {scoring.input_hash}")
-    print(f"bootstrap replicates {scoring.config['bootstrap_replicates']}, weight draws "
+    print(f"bootstrap replicates {scoring.config['bootstrap_replicates']} "
+          f"(90 % intervals: {scoring.config['interval_method'] or 'none'}), weight draws "
           f"{scoring.config['weight_draws']}, media deadlines judged on {scoring.config['as_of']}")
     for note in scoring.notes:
         print("note: " + ", ".join(f"{k}={v}" for k, v in note.items()))

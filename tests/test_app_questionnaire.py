@@ -9,7 +9,7 @@ from core.clock import utcnow
 from db.access import cli_actor
 from db.campaigns import get_campaign
 from db.engine import session_scope
-from db.models import Answer, Campaign, Response
+from db.models import Answer, Campaign, Response, SealedBallot
 from db.questionnaire import issue_ballots
 from tests.support.apptest import app_database, open_app
 from tests.support.apptest import shown as everything_shown
@@ -111,9 +111,11 @@ def test_kiosk_returns_to_the_code_screen_showing_nothing_of_the_last_ballot(eng
     assert "问卷已提交" in shown(at)
     assert at.text_input[0].label == "评议码" and not at.header
     assert "q_ballot" not in at.session_state and "q_unit" not in at.session_state
-    with session_scope(engine) as s:
-        assert s.exec(select(func.count()).select_from(Response).where(Response.status == "submitted")).one() == 1
-        assert s.exec(select(func.count()).select_from(Answer)).one() == 185
+    with session_scope(engine) as s:  # in the ballot box, whole; no draft or answer row is left behind
+        [sealed] = s.exec(select(SealedBallot)).all()
+        assert len(sealed.content["answers"]) == 185
+        assert s.exec(select(func.count()).select_from(Response)).one() == 0
+        assert s.exec(select(func.count()).select_from(Answer)).one() == 0
     at = type_code(at, second)
     assert at.header[0].value == "区发改局(区统计局)"
     assert all(group.value is None for group in at.get("button_group"))

@@ -55,7 +55,9 @@ def _fix_comments(s, campaign_id: int) -> None:
                        .order_by(Response.id)).all()
     for response_id, text in zip(submitted, PANEL_TEXTS):
         s.add(AnswerComment(response_id=response_id, unit_id=unit_id, text=text))
-    draft = s.exec(select(Response.id).where(Response.campaign_id == campaign_id, Response.status == "draft")).first()
+    # A questionnaire never submitted (a week after the close the ballot box has cut it from its link).
+    draft = s.exec(select(Response.id).where(Response.campaign_id == campaign_id,
+                                             Response.status.in_(("draft", "abandoned")))).first()
     s.add(AnswerComment(response_id=draft, unit_id=unit_id, text="DRAFT-TEXT"))
     votes = s.exec(select(PollVote.id).where(PollVote.unit_id == unit_id, PollVote.status == "accepted")
                    .order_by(PollVote.id).limit(len(POLL_TEXTS))).all()

@@ -28,9 +28,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sealedballot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sealedballot_campaign_id'), ['campaign_id'], unique=False)
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ballots_final_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('drafts_cut_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column('campaign', sa.Column('ballots_final_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column('campaign', sa.Column('drafts_cut_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     # A submitted ballot's day and duration could be matched to the moment its invitation was used. A plain
     # DROP COLUMN (SQLite >= 3.35 has it): the batch mode's copy of the table would trip the foreign keys of
     # the answers that point at it.
@@ -41,9 +40,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.add_column('response', sa.Column('duration_s', sa.Float(), nullable=True))
     op.add_column('response', sa.Column('submitted_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.drop_column('drafts_cut_at')
-        batch_op.drop_column('ballots_final_at')
+    op.drop_column('campaign', 'drafts_cut_at')  # plain DROP COLUMN: a batch copy of campaign trips its foreign keys
+    op.drop_column('campaign', 'ballots_final_at')
     with op.batch_alter_table('sealedballot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sealedballot_campaign_id'))
     op.drop_table('sealedballot')

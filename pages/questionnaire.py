@@ -29,10 +29,11 @@ from db.questionnaire import (
     submit,
 )
 from db.units import UnitRow
+from ui.auth import fragment
 from ui.client import client_hash
 from ui.i18n import error_text, language, language_selector, named, t
 from ui.questionnaire import reset_session, structure_at, touch_styles
-from ui.store import fragment_store_errors, session, transact
+from ui.store import session, transact
 
 touch_styles()
 language_selector(inline=True)
@@ -165,8 +166,7 @@ def progress(shape: Structure, done: set[str]) -> None:
                           f"{sum(1 for u in units if u.category_code == c)}" for c in categories))
 
 
-@st.fragment
-@fragment_store_errors
+@fragment
 def answer(shape: Structure, index: int, dim_index: int) -> None:
     """One question of one unit: a tap reruns only this control, and is stored at once."""
     unit, dim = shape.units[index], shape.dimensions[dim_index]
@@ -243,8 +243,7 @@ def open_screen() -> tuple[Structure, State]:
     return structure_at(ballot.campaign_id, version), state
 
 
-@st.fragment
-@fragment_store_errors
+@fragment
 def unit_screen() -> None:
     """One unit, or the review: moving between units reruns only this."""
     shape, _ = open_screen()

@@ -140,7 +140,7 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
                                    for lo, hi in zip(frame["rank_low"], frame["rank_high"])],
         t("dash.col.grade"): [t(f"dash.grade.{g}") for g in frame["grade"]],
         t("dash.col.borderline"): [t("dash.yes") if b else "" for b in frame["borderline"]],
-        **{t(f"method.{m}"): frame[m].round(1) for m in ("panel", "online", "inspection", "daily")},
+        **{t(f"method.{m}"): pd.to_numeric(frame[m]).round(1) for m in ("panel", "online", "inspection", "daily")},
     })
 
 

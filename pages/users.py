@@ -14,6 +14,7 @@ from ui.auth import guard
 from ui.campaign import require_campaign
 from ui.i18n import error_text, t
 from ui.notices import flash, show_flash
+from ui.plain import plain
 from ui.signin_admin import display_links_section, sessions_section
 from ui.store import session
 
@@ -47,7 +48,7 @@ st.dataframe(
 
 
 def show_password_once(username: str, password: str) -> None:
-    st.success(t("users.one_time_password", username=username))
+    st.success(t("users.one_time_password", username=plain(username)))
     st.code(password, language=None)
     st.caption(t("users.one_time_password_help"))
 

@@ -34,6 +34,7 @@ from db.signin.sessions import sign_out as end_own_session
 from db.users import SignInError, change_password
 from ui.campaign import selected_campaign
 from ui.i18n import error_text, language, language_selector, t
+from ui.plain import plain
 from ui.store import fragment_store_errors, session
 
 ACTOR_KEY = "actor"
@@ -111,14 +112,14 @@ def recheck_session() -> None:
     st.session_state[CHECKED_KEY] = now
 
 
-def fragment(function: Callable[[], None] | None = None, *, run_every: float | None = None):
+def fragment(function: Callable[..., None] | None = None, *, run_every: float | None = None):
     """`st.fragment` for every page: the session is checked before the body, and a store failure in the
     body is a message (`ui.store.fragment_store_errors`). `@fragment` or `@fragment(run_every=10)`."""
-    def decorate(body: Callable[[], None]):
+    def decorate(body: Callable[..., None]):
         @functools.wraps(body)
-        def checked() -> None:
+        def checked(*args, **kwargs) -> None:
             recheck_session()
-            body()
+            body(*args, **kwargs)
 
         return st.fragment(fragment_store_errors(checked), run_every=run_every)
 
@@ -171,9 +172,9 @@ def sign_in_header() -> None:
     st.markdown(f"## {t('app.title')}")
     if campaign is not None:
         name = campaign.name_en if language() == "en" else campaign.name_zh
-        st.markdown(t("signin.campaign", name=name, start=campaign.starts_on, end=campaign.ends_on))
+        st.markdown(t("signin.campaign", name=plain(name), start=campaign.starts_on, end=campaign.ends_on))
         if campaign.source:
-            st.markdown(f":gray[{t('signin.source', source=campaign.source)}]")
+            st.markdown(f":gray[{t('signin.source', source=plain(campaign.source))}]")
 
 
 def sign_in_form() -> None:

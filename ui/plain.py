@@ -45,3 +45,12 @@ def plain(text: object) -> str:
     lines = str(text).splitlines() or [""]
     # A backslash at the end of a line is a hard line break: the reader sees the lines as typed.
     return "\\\n".join(_line(line) for line in lines)
+
+
+def code(text: object) -> str:
+    """`text` as an inline code span: a fixed-width font and exactly its characters (nothing inside a code span
+    is Markdown, and no invisible joiner spoils a copied seed or hash). One line; the fence is one backtick
+    longer than any run of backticks inside, and the spaces around it are not shown."""
+    line = " ".join(str("" if text is None else text).splitlines())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", line)), default=0) + 1)
+    return f"{fence} {line} {fence}"

@@ -116,7 +116,7 @@ with listing:
                              received=text(row.received_on) or "—", ack_due=text(row.ack_due) or "—",
                              close_due=text(row.close_due) or "—"))
                 if row.phone:
-                    st.markdown(f"**{t('complaints.phone')}** {plain(row.phone)}")
+                    st.markdown(f"**{t('complaints.phone')}** {row.phone}")
                 elif row.phone_erased:
                     st.caption(t("complaints.phone_erased"))
                 if row.ack_overdue or row.close_overdue:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -85,8 +86,8 @@ class Reading:
         page.wait_for_timeout(300)
         found = page.evaluate(LIVE, [MARK, self.probe.url.removeprefix("http://")])
         self.live[name] = found + ["an exception"] * page.locator("[data-testid='stException']").count()
-        # A payload as Markdown shows it (with the invisible joiners plain() puts after a colon), hidden tabs included.
-        if f"{self.probe.url}/".replace(":", ":\u2060") in page.evaluate("document.body.textContent"):
+        # A payload as Markdown shows it (with the invisible joiner plain() puts after the scheme), hidden tabs too.
+        if self.probe.url.replace("http:", "http:\u2060") + "/" in page.evaluate("document.body.textContent"):
             self.read.append(name)
 
 
@@ -142,3 +143,73 @@ def where(text: str) -> str:
     """The field a finding came from: the payload's tag in its URL (/case-title.png → case-title)."""
     match = re.search(r"/([a-z]+(?:-[a-z]+)?\d?)(?:-link|-auto|-bare|-tag)?(?:\.png)?(?:[?\"]|$)", text)
     return match.group(1) if match else text[:60]
+
+
+SHOWCASE = '''
+import json, os
+import streamlit as st
+from ui.plain import plain
+payloads = json.loads(open(os.environ["PAYLOADS"], encoding="utf-8").read())
+for i, text in enumerate(payloads):
+    with st.container(key=f"p{i}"):
+        st.markdown(plain(text))
+    st.caption(plain(text))
+    st.info(plain(text))
+    st.metric(plain(text), plain(text))
+    with st.expander(plain(text)):
+        st.write(plain(text))
+    st.button(plain(text), key=f"b{i}")
+st.radio("r", [plain(text) for text in payloads])
+st.tabs([plain(text) for text in payloads])
+st.table({"c": [plain(text) for text in payloads]})
+'''
+
+
+def test_streamlit_shows_plain_text_as_typed(browser, tmp_path):
+    """ui.plain through Streamlit's own renderer, on every sink kind: the reader sees exactly the characters
+    typed, nothing fetches or links (the payload table of tests/test_plain_text.py, aimed at the probe)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.support.postgres import free_port
+    from tests.test_plain_text import PAYLOADS
+
+    probe = Probe()
+    payloads = [text.replace("https://anywhere.example", probe.url) for text in PAYLOADS.values()]
+    (tmp_path / "payloads.json").write_text(json.dumps(payloads, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "showcase.py").write_text(SHOWCASE, encoding="utf-8")
+    port = free_port()
+    root = str(Path(__file__).resolve().parents[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(tmp_path / "showcase.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=root, env=dict(os.environ, PYTHONPATH=root, PAYLOADS=str(tmp_path / "payloads.json")),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.25)
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        wait_for_app(page)
+        open_everything(page)
+        page.wait_for_timeout(500)
+        for i, text in enumerate(payloads):
+            shown = page.locator(f".st-key-p{i}").inner_text().replace("\u2060", "").replace("\u00a0", " ")
+            assert [line.strip() for line in shown.strip("\n").splitlines()] == [
+                line.strip() for line in text.splitlines()], text
+        assert page.evaluate(LIVE, [MARK, probe.url.removeprefix("http://")]) == []
+        assert page.locator("a[href], img, .katex, strong, em, del, li, blockquote, h1, h2, h3, hr").filter(
+            has_text=re.compile("anywhere|example|粗|斜|任务|标题|列表")).count() == 0
+        page.close()
+        assert probe.requests == []
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=10)
+        probe.stop()

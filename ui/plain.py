@@ -7,35 +7,56 @@ make every reader's browser fetch that address; `[here](javascript:…)`, `<http
 `https://x` or `www.x.cn` (which Streamlit links by itself), HTML tags, `$…$` (KaTeX) and `:smile:`
 would all become something else than text.
 
-`plain(text)` returns Markdown that shows `text` literally: every ASCII punctuation character is
-backslash-escaped (CommonMark allows it for all of them), and an invisible WORD JOINER (U+2060) is put
-where Streamlit's renderer looks at the text once more after parsing (GitHub-style bare links, e-mail
-addresses, emoji and icon shortcodes, `->` arrows), so that nothing there matches either. Line breaks
-stay line breaks; Chinese text and full-width punctuation are left exactly as they are.
+`plain(text)` returns Markdown that shows `text` literally, changing as little as it can (so that names and
+sentences read as they were typed, also in the Markdown source): a backslash goes before every character
+that starts something anywhere in a line (`` \\ ` * ~ [ ] < | $ & ``), before `_` unless it stands inside a
+word (where it cannot make emphasis), and before what starts a block at the beginning of a line (`# > + - =`,
+`1.`); an invisible WORD JOINER (U+2060) goes where Streamlit's renderer looks at the text once more after
+parsing: after a colon before a letter (bare links `https://`, `:emoji:`, `:material/…:`, `:red[…]`), after
+`@` in an e-mail address, between `www` and its dot, and inside `->`, `<-`, `--`, `>=`, `<=`, `~=`. Line
+breaks stay line breaks; leading spaces stay (as no-break spaces, not an indented code block); Chinese text
+and full-width punctuation are left exactly as they are.
 
 Use it only where Markdown is rendered: in a dataframe cell, a selectbox option or a document the
-backslashes would be shown.
+backslashes would be shown. `code(text)` shows a seed or a hash in a code span, without joiners.
 """
 
 from __future__ import annotations
 
 import re
-import string
 
 JOINER = "\u2060"  # WORD JOINER: no width, no line break, not a letter (`\w`) and not whitespace
-_ESCAPED = str.maketrans({c: "\\" + c for c in string.punctuation})
-# After escaping, where a text-node rewrite of Streamlit's renderer would still match:
-# `https://`, `mailto:`, `:emoji:`, `:material/…:`, `:streamlit:` (a colon), `a@b.cn` (an at sign),
-# `www.` (a bare link without a scheme), `->`, `<-`, `--`, `>=`, `<=`, `~=` (arrows and dashes).
-_REWRITTEN = re.compile(r"(?<=[:@])|(?i:(?<=www)(?=\\\.))|(?<=[-<>~])(?=\\[-<>=])")
+ANYWHERE = frozenset("\\`*~[]<|$&")
+LINE_START = frozenset("#>+-=")
+_ORDERED = re.compile(r"\d{1,9}[.)](?=[ \t]|$)")  # an ordered list item: "1. " or "1)" alone
 _INDENT = re.compile(r"^[ \t]+")
 
 
-def _line(text: str) -> str:
-    # Leading spaces would make an indented code block: keep them as no-break spaces.
-    indent = _INDENT.match(text)
-    head = "\u00a0" * len(indent.group(0)) if indent else ""
-    return head + _REWRITTEN.sub(JOINER, text[len(head):].translate(_ESCAPED))
+def _joiner_after(before: str, char: str, after: str, line: str, i: int) -> bool:
+    if char == ":":  # a scheme, an emoji or icon name, a directive; not a time (12:30)
+        return after.isascii() and (after.isalpha() or after in "_+-/" or (after.isdigit() and not before.isdigit()))
+    if char == "@":  # an e-mail address
+        return after.isascii() and (after.isalnum() or after in "-_.")
+    if char in "-<>~":  # typographic arrows and dashes
+        return after in "-<>="
+    return char in "wW" and after == "." and line[max(0, i - 2):i + 1].lower() == "www"
+
+
+def _line(line: str) -> str:
+    indent = _INDENT.match(line)
+    body = line[indent.end():] if indent else line
+    ordered = _ORDERED.match(body)
+    out = ["\u00a0" * indent.end()] if indent else []  # spaces kept, but no indented code block
+    for i, char in enumerate(body):
+        before = body[i - 1] if i else ""
+        after = body[i + 1] if i + 1 < len(body) else ""
+        if (char in ANYWHERE or (i == 0 and char in LINE_START) or (ordered and i == ordered.end() - 1)
+                or (char == "_" and not (before.isalnum() and after.isalnum()))):
+            out.append("\\")
+        out.append(char)
+        if _joiner_after(before, char, after, body, i):
+            out.append(JOINER)
+    return "".join(out)
 
 
 def plain(text: object) -> str:

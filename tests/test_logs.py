@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
+import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -38,15 +41,17 @@ from tests.conftest import unavailable
 from tests.support import postgres
 from tests.test_hall import in_thread
 
+ROOT = Path(__file__).resolve().parents[1]
+
 SECRET_PARAMS = ("token", "ticket", "receipt", "display")
 
 
-def secrets_in(url: str) -> set[str]:
+def secrets_in(url: str) -> dict[str, str]:
     query = parse_qs(urlsplit(url).query)
-    return {value for name in SECRET_PARAMS for value in query.get(name, [])}
+    return {value: name for name in SECRET_PARAMS for value in query.get(name, [])}
 
 
-async def other_visitors(base: str, database_url: str) -> set[str]:
+async def other_visitors(base: str, database_url: str) -> dict[str, str]:
     """A wall screen, a citizen with a receipt and a reviewer with a ballot code, through the proxy."""
     engine = make_engine(database_url)
     try:
@@ -72,11 +77,19 @@ async def other_visitors(base: str, database_url: str) -> set[str]:
     await tab.type(field, ballot)
     await tab.click(submit)
     await tab.close()
-    return {display, filed.receipt, ballot, ballot.replace("-", "")}
+    return {display: "display", filed.receipt: "receipt", ballot: "ballot code", ballot.replace("-", ""): "ballot code"}
 
 
 def stop_one_replica(stage) -> None:
-    os.killpg(stage.pids["app"][0], signal.SIGTERM)  # the stage's stop() reaps it with the others
+    """Stop the first replica and wait until it is gone (its process a zombie: the stage's stop() reaps it)."""
+    pid = stage.pids["app"][0]
+    os.killpg(pid, signal.SIGTERM)
+    stat = Path(f"/proc/{pid}/stat")
+    for _ in range(300):
+        if not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return
+        time.sleep(0.1)
+    raise AssertionError("the replica did not stop")
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +99,14 @@ def logged():
         unavailable("nginx (Debian package nginx-light)")
     if not postgres.can_start():
         unavailable("PostgreSQL (initdb/pg_ctl)")
-    used: set[str] = set()
+    used: dict[str, str] = {}  # secret -> what it is
     original = client.http_get
 
     async def recording(url, headers, timeout=60):
         """Every address the virtual browsers fetch, and every session id the app gives them."""
         used.update(secrets_in(url))
         status, answer, body = await original(url, headers, timeout)
-        used.update(value.split(";")[0].split("=", 1)[1] for name, value in answer
+        used.update((value.split(";")[0].split("=", 1)[1], "session id") for name, value in answer
                     if name.lower() == "set-cookie" and value.startswith(f"{COOKIE}="))
         return status, answer, body
 
@@ -104,8 +117,8 @@ def logged():
         plan = Plan(reviewers=3, citizens=3, live_viewers=1, minutes=0.25, units=2, mid_hall=False,
                     pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1), replicas=2, database="postgresql")
         result = in_thread(drive(plan, stage, {}))
-        used |= {invitation.token for invitation in stage.invitations}
-        used |= in_thread(other_visitors(stage.url, database_url))
+        used.update((invitation.token, "token") for invitation in stage.invitations)
+        used.update(in_thread(other_visitors(stage.url, database_url)))
         stop_one_replica(stage)
         for k, invitation in enumerate(stage.invitations[:8]):  # some of these hash to the stopped replica
             request = urllib.request.Request(f"{stage.url}{urlsplit(invitation.link).path}?"
@@ -125,7 +138,7 @@ def logged():
 def test_the_run_used_every_kind_of_secret(logged):
     result, used, logs = logged
     assert result.record.failures == []
-    assert len(used) >= 3 + 2 + 4  # invitations, a ticket and a session id, display, receipt, ballot code
+    assert {"token", "ticket", "session id", "display", "receipt", "ballot code"} <= set(used.values())
     assert {"access.log", "app0.log", "app1.log"} <= set(logs)
     access = logs["access.log"]
     # The access log is there, with the requests that carried secrets: their paths, no query.
@@ -135,10 +148,22 @@ def test_the_run_used_every_kind_of_secret(logged):
 
 def test_no_log_holds_a_secret(logged):
     _result, used, logs = logged
-    found = {(name, secret[:6] + "…") for name, text in logs.items() for secret in used if secret in text}
+    found = {(name, kind) for name, text in logs.items() for secret, kind in used.items() if secret in text}
     assert found == set()
     leaks = {(name, param) for name, text in logs.items() for param in SECRET_PARAMS if f"{param}=" in text}
     assert leaks == set()
+
+
+def test_the_shipped_log_format_has_no_query_string():
+    """deploy/nginx.conf: the access log's format names the path alone, no Referer; the error log (which
+    quotes request lines and cannot be formatted) keeps critical lines only."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    log_format = re.search(r"log_format review (.*?);", text, re.DOTALL).group(1)
+    assert "$uri" in log_format and "$status" in log_format and "$body_bytes_sent" in log_format
+    assert not re.search(r"\$(request|request_uri|args|query_string|http_referer|arg_\w+)\b", log_format)
+    assert [fmt for path, fmt in re.findall(r"^\s*access_log\s+(\S+)(.*);", text, re.MULTILINE)
+            if path != "off"] == [" review"]
+    assert re.findall(r"^\s*error_log\s+\S+\s+(\w+);", text, re.MULTILINE) == ["crit"]
 
 
 def test_the_apps_own_logging_redacts_query_strings(caplog):
@@ -146,11 +171,16 @@ def test_the_apps_own_logging_redacts_query_strings(caplog):
     it), its query string is not written: ui.serve installs the redaction before Streamlit starts."""
     from ui.serve import quiet_logs
 
-    quiet_logs()
-    with caplog.at_level(logging.INFO):
-        logging.getLogger("anything").warning("GET %s failed", "/questionnaire?token=abc123secret&x=1")
-        logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET /poll?receipt=ABCD-EFGH HTTP/1.1" 200')
-    text = caplog.text
-    assert "abc123secret" not in text and "ABCD-EFGH" not in text
-    assert "GET /questionnaire?… failed" in text
-    assert logging.getLogger("uvicorn.access").disabled
+    factory = logging.getLogRecordFactory()
+    try:
+        quiet_logs()
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("anything").warning("GET %s failed", "/questionnaire?token=abc123secret&x=1")
+            logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET /poll?receipt=ABCD-EFGH HTTP/1.1" 200')
+            logging.getLogger("anything").warning("is this a question? yes=no")
+        assert "abc123secret" not in caplog.text and "ABCD-EFGH" not in caplog.text
+        assert "GET /questionnaire?… failed" in caplog.text and "is this a question? yes=no" in caplog.text
+        assert logging.getLogger("uvicorn.access").disabled
+    finally:
+        logging.setLogRecordFactory(factory)
+        logging.getLogger("uvicorn.access").disabled = False

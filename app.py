@@ -17,6 +17,7 @@ from ui import display
 from ui.auth import current_actor, restore_session, send_cookie, sign_out
 from ui.campaign import campaign_selector
 from ui.i18n import language, language_selector, t
+from ui.plain import plain
 from ui.store import store_errors
 
 HERE = Path(__file__).resolve().parent
@@ -92,7 +93,7 @@ def sidebar() -> None:
     actor = current_actor()
     with st.sidebar:
         campaign_selector()
-        st.caption(t("auth.signed_in_as", name=st.session_state.get("display_name", actor.username),
+        st.caption(t("auth.signed_in_as", name=plain(st.session_state.get("display_name", actor.username)),
                      role=t(f"role.{actor.role}")))
         if st.button(t("auth.sign_out"), icon=":material/logout:"):
             sign_out()

@@ -25,16 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "deploy" / "nginx.conf"
 
 
-def proxy_config(folder: Path, listen: str, upstreams: list[int], *, access_log: bool = False) -> Path:
-    """The shipped config with this run's listen address, upstream ports and files in `folder`."""
+def proxy_config(folder: Path, listen: str, upstreams: list[int]) -> Path:
+    """The shipped config with this run's listen address, upstream ports and files (logs too) in `folder`."""
     text = CONFIG.read_text(encoding="utf-8")
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
     text = re.sub(r"(\s+server 127\.0\.0\.1:\d+ [^\n]*\n)+", "\n" + servers + "\n", text)
     text = text.replace("listen 80;", f"listen {listen};")
     text = text.replace("pid /run/nginx-review.pid;", f"pid {folder}/nginx.pid;")
-    text = text.replace("error_log /var/log/nginx/review-error.log warn;", f"error_log {folder}/error.log warn;")
-    text = text.replace("access_log /var/log/nginx/review-access.log;",
-                        f"access_log {folder}/access.log;" if access_log else "access_log off;")
+    text = text.replace("/var/log/nginx/review-error.log", f"{folder}/error.log")
+    text = text.replace("/var/log/nginx/review-access.log", f"{folder}/access.log")
     path = folder / "nginx.conf"
     path.write_text(text, encoding="utf-8")
     return path

@@ -31,6 +31,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, day, follow_link, label, own_unit_note, styled, unit_filter, units_of
 from ui.i18n import t
 from ui.notices import show_flash
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("cases")
@@ -83,12 +84,12 @@ def detail_tab() -> None:
     with session() as s:
         detail = get_case(s, actor=actor, case_id=chosen)
     case = detail.case
-    st.subheader(f"#{case.id} {case.title}")
-    st.caption(t("cases.summary", unit=case.unit_name, origin=t(f"cases.origins.{case.origin}"),
+    st.subheader(f"#{case.id} {plain(case.title)}")
+    st.caption(t("cases.summary", unit=plain(case.unit_name), origin=t(f"cases.origins.{case.origin}"),
                  severity=t(f"severity.{case.severity}"), state=t(f"cases.states.{case.state}"),
                  opened=case.opened_on, due=case.due_on or "—"))
     if case.description:
-        st.write(case.description)
+        st.markdown(plain(case.description))
     if case.overdue:
         st.error(t("cases.is_overdue", n=case.days_overdue))
     if case.escalated:
@@ -110,7 +111,7 @@ def detail_tab() -> None:
     else:
         st.caption(t("cases.no_people"))
     if case.reply:
-        st.success(t("cases.reply_shown", day=day(case.replied_at) or "—", reply=case.reply))
+        st.success(t("cases.reply_shown", day=day(case.replied_at) or "—", reply=plain(case.reply)))
     if actor.role in ("admin", "liaison") and case.state != "circulated":
         with st.form(f"case_answer_{case.id}"):
             reply = st.text_area(t("cases.reply"), case.reply, max_chars=4000)

@@ -34,6 +34,7 @@ from ui.casework import attempt, day, own_unit_note, styled, unit_filter, units_
 from ui.downloads import file_name, show_table
 from ui.i18n import error_text, t
 from ui.notices import show_flash
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("complaints")
@@ -101,9 +102,9 @@ with listing:
             with session() as s:
                 row = get_complaint(s, actor=actor, complaint_id=picked)
             with st.container(border=True, key="complaint_detail"):
-                st.markdown(f"**#{row.id} · {row.unit_name}** — {state_label(row.state)}")
-                st.markdown(f"**{t('complaints.comment')}** {row.comment}")
-                st.caption(t("complaints.meta", source=row.source or "—", voted=day(row.voted_at).isoformat(),
+                st.markdown(f"**#{row.id} · {plain(row.unit_name)}** — {state_label(row.state)}")
+                st.markdown(f"**{t('complaints.comment')}** {plain(row.comment)}")
+                st.caption(t("complaints.meta", source=plain(row.source or "—"), voted=day(row.voted_at).isoformat(),
                              received=text(row.received_on) or "—", ack_due=text(row.ack_due) or "—",
                              close_due=text(row.close_due) or "—"))
                 if row.phone:
@@ -113,14 +114,14 @@ with listing:
                 if row.ack_overdue or row.close_overdue:
                     st.warning(t("complaints.overdue_note"), icon=":material/schedule:")
                 if row.found or row.done:
-                    st.markdown(f"**{t('complaints.found')}** {row.found}")
+                    st.markdown(f"**{t('complaints.found')}** {plain(row.found)}")
                     if row.done:
-                        st.markdown(f"**{t('complaints.done')}** {row.done}")
+                        st.markdown(f"**{t('complaints.done')}** {plain(row.done)}")
                     st.caption(t("complaints.closed_as", kind=t(f"complaints.kinds.{row.closing_kind}"),
                                  day=text(row.closed_on)))
                 if row.ruling:
                     st.info(t("complaints.ruled", ruling=t(f"complaints.rulings.{row.ruling}"),
-                              reason=row.ruling_reason))
+                              reason=plain(row.ruling_reason)))
                 if row.follow_up:
                     st.caption(t("complaints.follow_up_given", option=t(f"option.{row.follow_up}")))
 

@@ -30,6 +30,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
 from ui.panel_plan import planner
+from ui.plain import code, plain
 from ui.store import session
 
 actor = guard("draw")
@@ -64,14 +65,14 @@ def show_stored(draw) -> list:
     if check["verified"]:
         st.success(t("draw.verified"), icon=":material/verified:")
     else:
-        st.error(t("draw.not_verified", missing=", ".join(check["missing"]) or "—",
-                   extra=", ".join(check["extra"]) or "—"))
+        st.error(t("draw.not_verified", missing=plain(", ".join(check["missing"]) or "—"),
+                   extra=plain(", ".join(check["extra"]) or "—")))
     cols = st.columns(2)
-    cols[0].markdown(f"**{t('draw.seed')}** `{draw.seed}`  \n**{t('draw.seed_sha256')}** `{draw.seed_sha256}`")
-    cols[1].markdown(f"**{t('draw.pool_hash')}** `{draw.pool_hash}`  \n"
-                     f"**{t('draw.algorithm')}** `{draw.algorithm_version}` · {draw.method} · n = {draw.n}")
-    st.caption(t("draw.made_by", operator=draw.operator, at=to_office(draw.created_at).strftime("%Y-%m-%d %H:%M"),
-                 source=draw.seed_source or "—"))
+    cols[0].markdown(f"**{t('draw.seed')}** {code(draw.seed)}  \n**{t('draw.seed_sha256')}** {code(draw.seed_sha256)}")
+    cols[1].markdown(f"**{t('draw.pool_hash')}** {code(draw.pool_hash)}  \n"
+                     f"**{t('draw.algorithm')}** {code(draw.algorithm_version)} · {draw.method} · n = {draw.n}")
+    st.caption(t("draw.made_by", operator=plain(draw.operator),
+                 at=to_office(draw.created_at).strftime("%Y-%m-%d %H:%M"), source=plain(draw.seed_source or "—")))
     st.dataframe(
         [{t("pool.number"): r.reviewer_id, t("pool.name"): r.name, t("pool.organisation"): r.organisation,
           t("pool.group"): group_names.get(r.group_code, r.group_code), t("draw.order"): r.draw_order,
@@ -151,7 +152,7 @@ with st.container(border=True):
                 seed = sampling.seed_from_public_value(value, day.isoformat())
                 source = t("draw.public_source", value=value.strip(), date=day.isoformat())
             except ValueError as error:
-                st.error(str(error))
+                st.error(plain(error))
     cols = st.columns(3)
     method = cols[0].selectbox(t("draw.method"), sampling.METHODS, format_func=lambda m: t(f"draw.methods.{m}"))
     n = cols[1].number_input(t("draw.n"), min_value=1, value=campaign.panel_size)
@@ -160,7 +161,7 @@ with st.container(border=True):
     if method == "neyman":
         st.caption(t("draw.sd_help"))
         sd_cols = st.columns(len(groups))
-        sd = {g.code: sd_cols[k].number_input(named(g), min_value=0.0, value=20.0, key=f"sd_{g.code}")
+        sd = {g.code: sd_cols[k].number_input(plain(named(g)), min_value=0.0, value=20.0, key=f"sd_{g.code}")
               for k, g in enumerate(groups)}
     if seed:
         try:
@@ -171,8 +172,8 @@ with st.container(border=True):
             st.error(error_text(error))
             plan = None
         if plan is not None:
-            st.markdown(f"**{t('draw.seed_sha256')}** `{plan.seed_sha256}`  \n**{t('draw.pool_hash')}** "
-                        f"`{plan.pool_hash}`")
+            st.markdown(f"**{t('draw.seed_sha256')}** {code(plan.seed_sha256)}  \n**{t('draw.pool_hash')}** "
+                        f"{code(plan.pool_hash)}")
             st.dataframe(
                 [{t("pool.group"): group_names[c], t("draw.population"): plan.sizes[c],
                   t("draw.allocated"): plan.allocation[c],

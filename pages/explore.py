@@ -18,6 +18,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.complaint_panels import explore_panel as complaints_over_time
 from ui.downloads import show_chart, show_table
 from ui.i18n import language, t
+from ui.plain import plain
 
 VIEWS = ("unit", "compare", "reliability")
 MAX_COMPARED = 6
@@ -83,7 +84,7 @@ def scores_across_years(history: pd.DataFrame, name: str) -> None:
         t("dash.col.year"): history["year"].astype(str),
         t("dash.col.result"): [status_label(s, v) for s, v in zip(history["status"], history["version"])],
         t("dash.col.total"): history["total"].round(1),
-        **{t(f"method.{m}"): history[m].round(1) for m in methods},
+        **{t(f"method.{m}"): pd.to_numeric(history[m]).round(1) for m in methods},
         t("dash.col.grade"): [t(f"dash.grade.{g}") for g in history["grade"]],
         t("dash.col.rank"): [f"{r} / {n}" for r, n in zip(history["rank"], history["category_size"])],
         t("dash.col.interval"): [f"{fmt(lo)} – {fmt(hi)}" for lo, hi in zip(history["score_low"],
@@ -155,8 +156,8 @@ def reviewer_groups(groups, name: str) -> None:
         t("dash.col.group"): group,
         t("dash.col.responses"): [t("dash.fewer_than", n=SMALL_CELL) if w else ("0" if pd.isna(n) else str(int(n)))
                                   for w, n in zip(overall["withheld"], overall["responses"])],
-        t("dash.col.score"): overall["score"].round(1),
-        t("dash.col.difference"): overall["difference"].round(1),
+        t("dash.col.score"): pd.to_numeric(overall["score"]).round(1),
+        t("dash.col.difference"): pd.to_numeric(overall["difference"]).round(1),
     })
     fig = charts.group_scores(table, group=t("dash.col.group"), score=t("dash.col.score"),
                               reference=groups.unit_score, reference_label=t("explore.unit_mean"),
@@ -169,7 +170,7 @@ def reviewer_groups(groups, name: str) -> None:
         rated = overall.dropna(subset=["difference"])
         if len(rated):
             lowest = rated.loc[rated["difference"].idxmin()]
-            st.markdown(t("explore.lowest_group", group=lowest["name_en" if english else "name_zh"],
+            st.markdown(t("explore.lowest_group", group=plain(lowest["name_en" if english else "name_zh"]),
                           diff=fmt(lowest["difference"])))
         st.caption(t("dash.small_cell", n=SMALL_CELL))
     cells = groups.by_dimension
@@ -203,8 +204,8 @@ def events(timeline: pd.DataFrame, name: str) -> None:
 
 def unit_view() -> None:
     name = unit_names[unit_code]
-    st.header(name)
-    st.caption(t("explore.unit_caption", category=category_of(unit_code), code=unit_code))
+    st.header(plain(name))
+    st.caption(t("explore.unit_caption", category=plain(category_of(unit_code)), code=unit_code))
     found = data.unit_profile(campaign_id, unit_code, actor.role, actor)
     scores_across_years(found["history"], name)
     dimensions(found["profile"], name)
@@ -235,7 +236,7 @@ def compare_view() -> None:
         t("dash.col.category"): side["category_en" if english else "category_zh"],
         t("dash.col.result"): [status_label(s, v) for s, v in zip(side["result_status"], side["result_version"])],
         t("dash.col.total"): side["total"].round(1),
-        **{t(f"method.{m}"): side[m].round(1) for m in methods},
+        **{t(f"method.{m}"): pd.to_numeric(side[m]).round(1) for m in methods},
         t("dash.col.grade"): [t(f"dash.grade.{g}") if isinstance(g, str) else "—" for g in side["grade"]],
         t("dash.col.rank"): side["rank"],
         t("dash.col.interval"): [f"{fmt(lo)} – {fmt(hi)}" for lo, hi in zip(side["score_low"], side["score_high"])],

@@ -21,6 +21,7 @@ from ui.casework import refuse
 from ui.downloads import show_chart, show_table
 from ui.feedback import DOCX, ZIP, all_letters, dimension_chart, one_letter
 from ui.i18n import language, t
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("feedback")
@@ -58,9 +59,9 @@ def fmt(value, digits: int = 1) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
-st.header(found.unit_name)
+st.header(plain(found.unit_name))
 published_on = to_office(found.result.published_at).date() if found.result.published_at else None
-st.caption(t("feedback.caption", category=found.category_en if english else found.category_zh,
+st.caption(t("feedback.caption", category=plain(found.category_en if english else found.category_zh),
              version=found.result.version, day=published_on.isoformat() if published_on else "—"))
 
 cols = st.columns(3)
@@ -90,7 +91,7 @@ st.subheader(t("feedback.required"))
 open_notices = [r for r in found.rectifications if r.state != "verified"]
 for r in found.rectifications:
     talks = "、".join(t(f"rectification.roles.{x}") for x in r.talked_to) or t("feedback.no_talk")
-    text = t("feedback.notice", no=r.notice_no or "—", reason=t(f"rectification.reasons.{r.reason}"),
+    text = t("feedback.notice", no=plain(r.notice_no or "—"), reason=t(f"rectification.reasons.{r.reason}"),
              deadline=chinese_date(r.deadline) if not english else r.deadline.isoformat(),
              state=t(f"rectification.states.{r.state}"), talks=talks)
     if r.state == "verified":
@@ -149,7 +150,8 @@ with tabs[0]:
             t("dash.col.responses"): [t("dash.fewer_than", n=SMALL_CELL) if w else
                                       ("0" if pd.isna(n) else str(int(n)))
                                       for w, n in zip(overall["withheld"], overall["responses"])],
-            t("dash.col.score"): overall["score"].round(1), t("dash.col.difference"): overall["difference"].round(1)})
+            t("dash.col.score"): pd.to_numeric(overall["score"]).round(1),
+            t("dash.col.difference"): pd.to_numeric(overall["difference"]).round(1)})
         show_table(groups, name=f"feedback-groups-{unit_code}", key="fb_groups")
         st.caption(t("dash.small_cell", n=SMALL_CELL))
 
@@ -184,7 +186,7 @@ with tabs[2]:
     if not digest.themes:
         st.info(t("feedback.no_comments"))
     for theme in digest.themes:
-        title = (t("feedback.theme", term=theme.term, n=theme.count) if theme.term
+        title = (t("feedback.theme", term=plain(theme.term), n=theme.count) if theme.term
                  else t("feedback.other", n=theme.count))
         with st.expander(title, expanded=theme is digest.themes[0]):
             for comment in theme.comments:

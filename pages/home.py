@@ -11,13 +11,14 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import language, t
 from ui.notices import repeated_names_notice
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("home")
 campaign = require_campaign()
 
-st.title(campaign.name_en if language() == "en" else campaign.name_zh)
-st.caption(t("home.source", source=campaign.source))
+st.title(plain(campaign.name_en if language() == "en" else campaign.name_zh))
+st.caption(t("home.source", source=plain(campaign.source)))
 demo_notice(campaign)
 if actor.role == "admin":
     repeated_names_notice(campaign)

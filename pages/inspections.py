@@ -32,6 +32,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, day, follow_link, label, own_unit_note, unit_filter, units_of
 from ui.i18n import language, named, t
 from ui.notices import show_flash
+from ui.plain import plain
 from ui.store import session
 
 MAX_FINDINGS = 10
@@ -137,8 +138,9 @@ def findings_tab() -> None:
 def finding_detail(finding_id: int) -> None:
     with session() as s:
         row, files = get_finding(s, actor=actor, finding_id=finding_id)
-    st.markdown(f"**{row.unit_name}** · {row.visited_on} · {t(f'inspections.kinds.{row.kind}')} · {row.site}")
-    st.write(row.description)
+    st.markdown(f"**{plain(row.unit_name)}** · {row.visited_on} · {t(f'inspections.kinds.{row.kind}')} · "
+                f"{plain(row.site)}")
+    st.markdown(plain(row.description))
     st.caption(t("inspections.detail_state", state=t(f"inspections.states.{row.state}"),
                  handed=day(row.handed_over_at) or "—", deduction=row.deduction))
     for evidence in files:
@@ -146,10 +148,10 @@ def finding_detail(finding_id: int) -> None:
             name, kind, content = get_evidence(s, actor=actor, evidence_id=evidence.id)
         if is_image(kind):
             st.image(content, caption=name, width=360)
-        st.download_button(t("inspections.download_file", name=name), content, file_name=name, mime=kind,
+        st.download_button(t("inspections.download_file", name=plain(name)), content, file_name=name, mime=kind,
                            key=f"insp_ev_{evidence.id}")
     if row.reply:
-        st.success(t("inspections.reply_shown", day=day(row.replied_at) or "—", reply=row.reply))
+        st.success(t("inspections.reply_shown", day=day(row.replied_at) or "—", reply=plain(row.reply)))
     if recorder and row.state == "recorded" and st.button(t("inspections.hand_over"), key=f"insp_ho_{row.id}"):
         if attempt(lambda s: hand_over(s, actor=actor, finding_ids=[row.id]), t("inspections.handed_over")):
             st.rerun()

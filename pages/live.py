@@ -14,12 +14,12 @@ import streamlit as st
 from core.clock import office_today, to_office, utcnow
 from core.privacy import SMALL_CELL, small_cell
 from ui import charts, display
+from ui.auth import fragment
 from ui.campaign import demo_notice, require_campaign
 from ui.complaint_panels import live_panel as complaints_panel
 from ui.dashboard_data import live
 from ui.downloads import show_chart, show_table
 from ui.i18n import language, t
-from ui.store import fragment_store_errors
 
 REFRESH_CHOICES = (5, 10, 30, 60)
 DEFAULT_REFRESH = 10
@@ -140,7 +140,7 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
                                    for lo, hi in zip(frame["rank_low"], frame["rank_high"])],
         t("dash.col.grade"): [t(f"dash.grade.{g}") for g in frame["grade"]],
         t("dash.col.borderline"): [t("dash.yes") if b else "" for b in frame["borderline"]],
-        **{t(f"method.{m}"): frame[m].round(1) for m in ("panel", "online", "inspection", "daily")},
+        **{t(f"method.{m}"): pd.to_numeric(frame[m]).round(1) for m in ("panel", "online", "inspection", "daily")},
     })
 
 
@@ -227,8 +227,7 @@ def casework(board) -> None:
             }), name=f"reports-{campaign.year}", key="live_reports", height=320)
 
 
-@st.fragment(run_every=refresh)
-@fragment_store_errors
+@fragment(run_every=refresh)
 def board() -> None:
     display.recheck()  # a revoked or expired display link is refused at this refresh
     today = office_today()

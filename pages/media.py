@@ -29,6 +29,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
+from ui.plain import plain
 from ui.store import session
 
 OVERDUE_STYLE = "background-color: #fde2e1"
@@ -49,7 +50,7 @@ unit_names = {u.code: u.name for u in units}
 calendar = answer_calendar(campaign.settings)
 st.caption(t("media.overdue_note", days=calendar.working_days))
 if actor.role == "liaison":
-    st.info(t("media.liaison_scope", unit=unit_names.get(actor.unit_code or "", actor.unit_code or "—")))
+    st.info(t("media.liaison_scope", unit=plain(unit_names.get(actor.unit_code or "", actor.unit_code or "—"))))
 
 
 def status_label(status: str) -> str:
@@ -157,7 +158,7 @@ def import_tab() -> None:
     if not parsed.ok:
         st.error(t("media.refused", n=len(parsed.problems)))
         st.dataframe([{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
-                       t("pool.problem"): error_text(p.error)} for p in parsed.problems],
+                       t("pool.problem"): error_text(p.error, markdown=False)} for p in parsed.problems],
                      hide_index=True, width="stretch")
         return
     st.success(t("media.checked", n=len(parsed.rows), encoding=parsed.encoding))

@@ -17,11 +17,11 @@ from db.questionnaire import (
     wipe_rehearsal,
 )
 from documents.invitation_sheets import Invitation, invitation_sheet_pdf
-from ui.auth import guard
+from ui.auth import fragment, guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, language, named, t
 from ui.notices import flash, show_flash
-from ui.store import fragment_store_errors, session
+from ui.store import session
 
 actor = guard("panel")
 campaign = require_campaign()
@@ -34,8 +34,7 @@ if campaign.rehearsal:
     st.warning(t("panel.rehearsal_on"))
 
 
-@st.fragment(run_every=10)
-@fragment_store_errors
+@fragment(run_every=10)
 def live_completion() -> None:
     with session() as s:
         progress = completion(s, campaign_id=campaign.id)

@@ -19,6 +19,7 @@ from ui import complaint_receipt as complaint
 from ui.client import client_address
 from ui.device import device_id
 from ui.i18n import error_text, language, language_selector, t
+from ui.plain import plain
 from ui.poll_data import poll_structure
 from ui.store import transact
 
@@ -56,31 +57,32 @@ complaint.poster_entry(by_code, pick)  # ?unit=CODE&src=POSTER from a window pos
 
 done = st.session_state.pop(DONE, None)
 if done:
-    st.success(t("poll.thanks", unit=done[0], option=t(f"option.{done[1]}")), icon=":material/check_circle:")
+    st.success(t("poll.thanks", unit=plain(done[0]), option=t(f"option.{done[1]}")), icon=":material/check_circle:")
 
 chosen = by_code.get(st.session_state.get(UNIT) or "")
 if chosen is None:
     complaint.receipt_panel(device)
     st.header(t("poll.title"))
     if not st.context.is_embedded:  # inside the portal, the portal's own heading says where the visitor is
-        st.caption(campaign_names[english])
+        st.caption(plain(campaign_names[english]))
     st.write(t("poll.intro"))
-    category = st.pills(t("poll.category"), [c for c, _, _ in cats], format_func=category_name.get, key="poll_cat")
+    category = st.pills(t("poll.category"), [c for c, _, _ in cats], format_func=lambda c: plain(category_name[c]),
+                       key="poll_cat")
     query = st.text_input(t("poll.search"), placeholder=t("poll.search_placeholder"), max_chars=30,
                           key="poll_query")
     shown = [u for u in units if category in (None, u.category_code)]
     matches = find_units(query, [(u.code, u.name) for u in shown])
     if not matches:
-        st.info(t("poll.no_match", query=query))
+        st.info(t("poll.no_match", query=plain(query)))
     with st.container(key="poll_units"):
         for code in matches:
-            st.button(by_code[code].name, key=f"poll_pick_{code}", on_click=pick, args=(code,), width="stretch")
+            st.button(plain(by_code[code].name), key=f"poll_pick_{code}", on_click=pick, args=(code,), width="stretch")
     complaint.receipt_lookup()
     st.caption(t("poll.privacy"))
     st.stop()
 
-st.header(t("poll.question", unit=chosen.name))
-st.caption(category_name.get(chosen.category_code, ""))
+st.header(t("poll.question", unit=plain(chosen.name)))
+st.caption(plain(category_name.get(chosen.category_code, "")))
 refusal = st.session_state.get(REFUSAL)
 if refusal:
     st.error(refusal, icon=":material/block:")

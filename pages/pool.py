@@ -51,8 +51,8 @@ with import_tab:
         if parsed is not None and not parsed.ok:
             st.error(t("pool.refused", n=len(parsed.problems)))
             st.dataframe(
-                [{t("pool.row"): p.row or "", t("pool.column"): p.column or "", t("pool.problem"): error_text(p.error)}
-                 for p in parsed.problems],
+                [{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
+                  t("pool.problem"): error_text(p.error, markdown=False)} for p in parsed.problems],
                 hide_index=True, width="stretch",
             )
         elif parsed is not None:

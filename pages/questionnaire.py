@@ -29,10 +29,12 @@ from db.questionnaire import (
     submit,
 )
 from db.units import UnitRow
+from ui.auth import fragment
 from ui.client import client_hash, device_key
 from ui.i18n import error_text, language, language_selector, named, t
+from ui.plain import plain
 from ui.questionnaire import reset_session, structure_at, touch_styles
-from ui.store import fragment_store_errors, session, transact
+from ui.store import session, transact
 
 touch_styles()
 language_selector(inline=True)
@@ -164,12 +166,11 @@ def progress(shape: Structure, done: set[str]) -> None:
     st.progress(len(done) / len(units), text=t("q.progress", done=len(done), total=len(units)))
     categories = list(dict.fromkeys(u.category_code for u in units))
     names = {u.category_code: u.category_en if language() == "en" else u.category_zh for u in units}
-    st.caption(" · ".join(f"{names[c]} {sum(1 for u in units if u.category_code == c and u.code in done)}/"
+    st.caption(" · ".join(f"{plain(names[c])} {sum(1 for u in units if u.category_code == c and u.code in done)}/"
                           f"{sum(1 for u in units if u.category_code == c)}" for c in categories))
 
 
-@st.fragment
-@fragment_store_errors
+@fragment
 def answer(shape: Structure, index: int, dim_index: int) -> None:
     """One question of one unit: a tap reruns only this control, and is stored at once."""
     unit, dim = shape.units[index], shape.dimensions[dim_index]
@@ -177,7 +178,7 @@ def answer(shape: Structure, index: int, dim_index: int) -> None:
     show_error()
     saved = state.answers.get((unit.id, dim.id))
     labels = {option: t(f"option.{option}") for option in OPTIONS}
-    st.segmented_control(named(dim), OPTIONS, default=saved, key=f"{ANSWER_KEY}{unit.id}_{dim.id}",
+    st.segmented_control(plain(named(dim)), OPTIONS, default=saved, key=f"{ANSWER_KEY}{unit.id}_{dim.id}",
                          format_func=labels.get, required=True, width="stretch")  # required: no unselecting
     if saved is None and st.session_state.get("q_checked") == unit.code:
         st.caption(f":red[{t('q.unanswered')}]")
@@ -192,7 +193,7 @@ def review(shape: Structure, state: State, current: str) -> None:
                      units=len(missing)))
         for row in missing:
             mark = "◐" if any((row.id, d.id) in state.answers for d in dims) else "○"
-            st.button(f"{mark} {units.index(row) + 1}. {row.name}", key=f"q_jump_{row.code}", on_click=go_to,
+            st.button(f"{mark} {units.index(row) + 1}. {plain(row.name)}", key=f"q_jump_{row.code}", on_click=go_to,
                       args=(row.code,), use_container_width=True)
     else:
         st.success(t("q.complete"))
@@ -246,8 +247,7 @@ def open_screen() -> tuple[Structure, State]:
     return structure_at(ballot.campaign_id, version), state
 
 
-@st.fragment
-@fragment_store_errors
+@fragment
 def unit_screen() -> None:
     """One unit, or the review: moving between units reruns only this."""
     shape, _ = open_screen()
@@ -256,7 +256,7 @@ def unit_screen() -> None:
     codes = [u.code for u in units]
     per_unit = {u.id: sum((u.id, d.id) in state.answers for d in dims) for u in units}
     done = {u.code for u in units if per_unit[u.id] == len(dims)}
-    st.caption(shape.title_en if language() == "en" else shape.title_zh)
+    st.caption(plain(shape.title_en if language() == "en" else shape.title_zh))
     if ballot.rehearsal:
         st.warning(t("q.rehearsal"))
     current = st.session_state.get("q_unit")
@@ -290,9 +290,9 @@ def unit_screen() -> None:
             go_to(chosen)
 
     st.selectbox(t("q.jump"), codes, index=index, format_func=unit_label, key=nav_key, on_change=jump)
-    st.header(unit.name)
+    st.header(plain(unit.name))
     st.caption(t("q.unit_of", n=index + 1, total=len(units),
-                 category=unit.category_zh if language() == "zh" else unit.category_en))
+                 category=plain(unit.category_zh if language() == "zh" else unit.category_en)))
     for dim_index in range(len(dims)):
         answer(shape, index, dim_index)
     # Not a fragment of its own: comments are few, and every fragment costs each move between units.

@@ -39,6 +39,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, follow_link, label, own_unit_note, styled, unit_filter, units_of
 from ui.i18n import t
 from ui.notices import show_flash
+from ui.plain import plain
 from ui.store import session
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -94,9 +95,10 @@ def detail_tab() -> None:
     with session() as s:
         row, talks = get_rectification(s, actor=actor, rect_id=chosen)
         filename, document = notice_document(s, actor=actor, rect_id=chosen)
-    st.subheader(f"{row.notice_no} · {row.unit_name}")
+    st.subheader(f"{plain(row.notice_no)} · {plain(row.unit_name)}")
     st.caption(t("rectification.summary", reason=t(f"rectification.reasons.{row.reason}"), issued=row.issued_on,
-                 deadline=row.deadline, state=t(f"rectification.states.{row.state}"), office=row.issuing_office))
+                 deadline=row.deadline, state=t(f"rectification.states.{row.state}"),
+                 office=plain(row.issuing_office)))
     st.text(row.problems)
     if row.overdue and row.state != "verified":
         st.error(t("rectification.is_overdue", n=row.days_overdue))
@@ -111,7 +113,7 @@ def detail_tab() -> None:
     if missing:
         st.warning(t("rectification.talks_missing", roles="、".join(t(f"rectification.roles.{r}") for r in missing)))
     if row.reply:
-        st.success(t("rectification.reply_shown", day=row.submitted_on or "—", reply=row.reply))
+        st.success(t("rectification.reply_shown", day=row.submitted_on or "—", reply=plain(row.reply)))
     if office:
         with st.form(f"rect_talk_{row.id}", clear_on_submit=True):
             cols = st.columns(2)
@@ -167,7 +169,7 @@ def issue_tab() -> None:
     with session() as s:
         suggested = suggestions(s, actor=actor, campaign_id=campaign.id)
     for item in suggested:
-        st.warning(t("rectification.suggested", unit=item.unit_name,
+        st.warning(t("rectification.suggested", unit=plain(item.unit_name),
                      reason=t(f"rectification.reasons.{item.reason}")))
     codes = list(names)
     cols = st.columns(2)

@@ -18,6 +18,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, label, own_unit_note, styled, units_of
 from ui.i18n import t
 from ui.notices import show_flash
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("reports")
@@ -41,7 +42,7 @@ def status_frame(rows) -> pd.DataFrame:
 def download(row) -> None:
     with session() as s:
         name, kind, content = download_report(s, actor=actor, report_id=row.report_id)
-    st.download_button(t("reports.download", name=name), content, file_name=name, mime=kind,
+    st.download_button(t("reports.download", name=plain(name)), content, file_name=name, mime=kind,
                        key=f"report_dl_{row.report_id}")
 
 

@@ -29,6 +29,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
+from ui.plain import plain
 from ui.store import session
 
 BORDERLINE_STYLE = "background-color: #fff2cc"
@@ -56,8 +57,9 @@ def span(pair) -> str:
     return "—" if not pair or None in pair else f"{number(pair[0])} – {number(pair[1])}"
 
 
-def note_text(note: dict) -> str:
-    """A note stored with a result, in the interface language (codes in parameters translated too)."""
+def note_text(note: dict, *, markdown: bool = True) -> str:
+    """A note stored with a result, in the interface language (codes in parameters translated too); as
+    Markdown with its names escaped, or as plain text for a table cell (`markdown=False`)."""
     params = {k: v for k, v in note.items() if k != "code"}
     if "method" in params:
         params["method"] = t(f"method.{params['method']}")
@@ -69,6 +71,8 @@ def note_text(note: dict) -> str:
         params["groups"] = "、".join(groups.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
     if "dimensions" in params:
         params["dimensions"] = "、".join(dims.get(d.strip(), d.strip()) for d in str(params["dimensions"]).split(","))
+    if markdown:
+        params = {k: plain(v) for k, v in params.items()}
     return t(f"results.note.{note.get('code')}", **params)
 
 
@@ -110,7 +114,7 @@ chosen_id = st.selectbox(t("results.version"), ids, key="results_version",
                          format_func=lambda i: version_label(next(v for v in versions if v.id == i)))
 result = next(v for v in versions if v.id == chosen_id)
 if result.status == "published":
-    st.success(t("results.published_banner", version=result.version, by=result.published_by or "—",
+    st.success(t("results.published_banner", version=result.version, by=plain(result.published_by or "—"),
                  at=moment(result.published_at)), icon=":material/verified:")
 else:
     st.warning(t("results.provisional_banner", version=result.version), icon=":material/pending:")
@@ -159,7 +163,7 @@ with ranking_tab:
         categories.setdefault(category_name(row), []).append(row)
     for name, members in categories.items():
         quota = result.config.get("quotas", {}).get(members[0].category_code, {})
-        st.subheader(name)
+        st.subheader(plain(name))
         if quota.get("limit") is not None:
             st.caption(t("results.quota_line", limit=quota["limit"], size=quota.get("size", len(members)),
                          candidates=quota.get("candidates", 0)))
@@ -170,7 +174,7 @@ with ranking_tab:
             t("results.col.interval"): f"{number(row.score_low)} – {number(row.score_high)}",
             t("results.col.rank_range"): "—" if row.rank_low is None else f"{row.rank_low} – {row.rank_high}",
             t("results.col.borderline"): t("results.borderline") if row.borderline else "",
-            t("results.col.notes"): "；".join(note_text(n) for n in row.explanation.get("notes", [])),
+            t("results.col.notes"): "；".join(note_text(n, markdown=False) for n in row.explanation.get("notes", [])),
         } for row in members])
         marked = [row.borderline for row in members]
         styled = frame.style.apply(lambda r, marked=marked: [BORDERLINE_STYLE if marked[r.name] else ""] * len(r),
@@ -213,7 +217,7 @@ def unit_detail(row) -> None:
         t("results.col.valid"): value.get("valid")} for code, value in panel.get("groups", {}).items()]),
         hide_index=True, width="stretch")
     lower = panel.get("lower_groups", [])
-    st.caption(t("results.lower_groups", groups="、".join(groups.get(g, g) for g in lower)) if lower
+    st.caption(t("results.lower_groups", groups="、".join(plain(groups.get(g, g)) for g in lower)) if lower
                else t("results.no_lower_groups"))
     online = e.get("online", {})
     poll, media = online.get("poll", {}), online.get("media", {})
@@ -250,9 +254,9 @@ def unit_detail(row) -> None:
     st.markdown(f"**{t('method.daily')}** · {number(e.get('daily', {}).get('score'))}")
     overrides = e.get("overrides", {})
     for title in overrides.get("vetoes", []):
-        st.error(t("results.veto_line", title=title))
+        st.error(t("results.veto_line", title=plain(title)))
     for notice in overrides.get("rejections", []):
-        st.error(t("results.rejection_line", notice=notice))
+        st.error(t("results.rejection_line", notice=plain(notice)))
     uncertainty = e.get("uncertainty", {})
     boot = uncertainty.get("bootstrap_rank") or [None, None]
     mc = uncertainty.get("weights_rank") or [None, None]
@@ -326,7 +330,8 @@ with rules_tab:
             shares = {}
             share_cols = st.columns(len(groups) or 1)
             for col, (code_, name_) in zip(share_cols, groups.items()):
-                shares[code_] = col.number_input(name_, 0.0, 100.0, float(current["group_weights"].get(code_, 0)),
+                shares[code_] = col.number_input(plain(name_), 0.0, 100.0,
+                                                 float(current["group_weights"].get(code_, 0)),
                                                  step=5.0, key=f"share_{code_}_{campaign.year}")
             st.caption(t("results.policy_help"))
             lonely = st.radio(t("results.lonely_label"), LONELY_GROUP_RULES,

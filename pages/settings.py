@@ -18,6 +18,7 @@ from db.campaigns import copy_campaign, dimensions, list_campaigns, update_calen
 from ui.auth import guard
 from ui.campaign import YEAR_KEY, demo_notice, require_campaign
 from ui.i18n import error_text, named, t
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("settings")
@@ -68,7 +69,7 @@ def percent_group(group: str, keys: list[str], labels: dict[str, str], values: d
     cols = st.columns(len(keys))
     out = {}
     for col, key in zip(cols, keys):
-        out[key] = col.number_input(labels[key], min_value=0.0, max_value=100.0, step=1.0,
+        out[key] = col.number_input(plain(labels[key]), min_value=0.0, max_value=100.0, step=1.0,
                                     value=float(values.get(key, 0)), key=f"{group}_{key}_{year}")
     return out
 

@@ -10,6 +10,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, repeated_names_notice, show_flash
+from ui.plain import plain
 from ui.store import session
 
 actor = guard("units")
@@ -70,4 +71,4 @@ with merge_tab:
                 except UserError as error:
                     st.error(error_text(error))
                 else:
-                    st.success(t("units.merged_ok", source=source, target=target))
+                    st.success(t("units.merged_ok", source=plain(source), target=plain(target)))

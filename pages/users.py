@@ -16,6 +16,7 @@ from ui.auth import guard
 from ui.campaign import require_campaign
 from ui.i18n import error_text, t
 from ui.notices import flash, show_flash
+from ui.plain import plain
 from ui.signin_admin import display_links_section, sessions_section
 from ui.store import session
 
@@ -54,7 +55,7 @@ st.caption(t("users.failures_help"))
 
 
 def show_password_once(username: str, password: str) -> None:
-    st.success(t("users.one_time_password", username=username))
+    st.success(t("users.one_time_password", username=plain(username)))
     st.code(password, language=None)
     st.caption(t("users.one_time_password_help"))
 

@@ -16,6 +16,7 @@ from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
 from db.signin.display_links import create_display_link, revoke_display_link
+from db.signin.sessions import end_session, list_active_sessions
 from db.users import create_user, update_user
 from tests.support.browser import TABLET, screenshot, wait_for_app
 from tests.support.server import AppServer
@@ -179,6 +180,51 @@ def test_an_edited_cookie_or_a_deactivated_user_is_signed_out_with_one_sentence(
     expect(page.get_by_text("此登录会话已结束")).to_be_visible()
     expect(page.get_by_role("button", name=SIGN_IN)).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
+    context.close()
+
+
+def metric_count(page) -> int:
+    return page.locator("[data-testid='stMetric']").count()
+
+
+def test_a_deactivated_leaders_open_live_screen_signs_out_within_one_refresh(browser, app):
+    """The /live board refreshes by itself (a fragment's timer, no full run of the app): every refresh checks
+    the session, so the admin's deactivation reaches an open tab without anybody touching it."""
+    context = browser.new_context(**WALL, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, f"{app.url}/live", "leader1", "leader password 1")
+    page.goto(f"{app.url}/live?refresh=5")
+    wait_for_app(page)
+    expect(page.get_by_text("今日投票").first).to_be_visible(timeout=30_000)
+    page.evaluate("window.__no_reload_marker = 'still here'")
+    with session_scope(app.engine) as s:
+        update_user(s, actor=cli_actor(), username="leader1", role="leader", display_name="", unit_code=None,
+                    active=False)
+    # One refresh (5 s) and the app's run: the sign-in form, the reason, and no figures.
+    expect(page.get_by_role("button", name=SIGN_IN, exact=True)).to_be_visible(timeout=5_000 + 10_000)
+    expect(page.get_by_text("此登录会话已结束")).to_be_visible()
+    assert page.evaluate("window.__no_reload_marker") == "still here"  # the tab was not reloaded by anyone
+    page.wait_for_timeout(6_000)  # a further refresh period: nothing comes back
+    wait_for_app(page)
+    assert metric_count(page) == 0 and page.get_by_text("今日投票").count() == 0
+    expect(page.get_by_role("button", name=SIGN_IN, exact=True)).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "live-after-deactivation")
+    context.close()
+
+
+def test_an_admins_session_ended_elsewhere_closes_the_panel_page_at_its_next_refresh(browser, app):
+    """The same for the other timed fragment (/panel), with the session ended on /users → 登录会话."""
+    context = browser.new_context(**TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, f"{app.url}/panel")
+    expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=30_000)
+    with session_scope(app.engine) as s:
+        (mine,) = list_active_sessions(s, actor=cli_actor())
+        end_session(s, actor=cli_actor(), session_id=mine.id)
+    expect(page.get_by_role("button", name=SIGN_IN, exact=True)).to_be_visible(timeout=10_000 + 10_000)
+    wait_for_app(page)
+    assert metric_count(page) == 0
     context.close()
 
 

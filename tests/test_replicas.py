@@ -89,9 +89,9 @@ def proxy_config(folder: Path, listen: int, upstreams: list[int]) -> Path:
     text = re.sub(r"(\s+server 127\.0\.0\.1:\d+ [^\n]*\n)+", "\n" + servers + "\n", text)
     text = text.replace("listen 80;", f"listen 127.0.0.1:{listen};")
     text = text.replace("pid /run/nginx-review.pid;", f"pid {folder}/nginx.pid;")
-    text = text.replace("error_log /var/log/nginx/review-error.log warn;", f"error_log {folder}/error.log warn;")
-    text = text.replace("access_log /var/log/nginx/review-access.log;",
-                        "log_format sticky '$upstream_addr|$cookie_review_replica|$request_uri|$status';\n"
+    text = text.replace("/var/log/nginx/review-error.log", f"{folder}/error.log")
+    text = text.replace("access_log /var/log/nginx/review-access.log review;",
+                        "log_format sticky '$upstream_addr|$cookie_review_replica|$uri|$status';\n"
                         f"    access_log {folder}/access.log sticky;")
     path = folder / "nginx.conf"
     path.write_text(text, encoding="utf-8")

@@ -159,3 +159,23 @@ def test_a_sign_out_from_another_site_is_refused(server):
         assert get(server, {"end": "1"}, {"Sec-Fetch-Site": origin}).getheader("Set-Cookie") is None
     assert get(server, {"end": "1"}, {"Sec-Fetch-Site": "same-origin"}).getheader("Set-Cookie").startswith(
         f"{COOKIE}=;")
+
+
+def test_every_fragment_checks_the_session():
+    """A fragment's rerun skips app.py (and its session check): pages make fragments only with
+    ui.auth.fragment, which checks first. A bare st.fragment anywhere in the interface fails here."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bare, checked = [], []
+    for path in [root / "app.py", *(root / "ui").glob("*.py"), *(root / "pages").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "fragment" and getattr(node.value, "id", "") == "st":
+                bare.append(f"{path.relative_to(root)}:{node.lineno}")
+            if isinstance(node, ast.FunctionDef):
+                names = [ast.unparse(d) for d in node.decorator_list]
+                if any(n == "fragment" or n.startswith("fragment(") for n in names):
+                    checked.append(f"{path.name}:{node.name}")
+    assert [site.split(":")[0] for site in bare] == ["ui/auth.py"], bare  # the one inside ui.auth.fragment
+    assert {"live.py:board", "panel.py:live_completion"} <= set(checked)

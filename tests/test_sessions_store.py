@@ -182,6 +182,22 @@ def test_idle_timeout_and_absolute_lifetime(store, monkeypatch):
     assert expired.value.key == "signin.expired"
 
 
+def test_a_screens_own_refresh_is_not_activity(store, monkeypatch):
+    """/live's timer checks the session every few seconds (touch=False): the check refuses an ended or idle
+    session, and never keeps one alive by itself."""
+    started = sign_in(store)
+    cookie = cookie_for(store, started)
+    for minutes in range(10, 8 * 60, 10):  # a tab refreshing on its own for eight hours
+        later(monkeypatch, f"{minutes}m")
+        assert resume(store, session_id=started.session_id, touch=False).actor == ZHANG
+    later(monkeypatch, "8h")
+    with pytest.raises(sessions.SessionEnded) as idle:
+        resume(store, session_id=started.session_id, touch=False)
+    assert idle.value.key == "signin.idle"
+    with pytest.raises(sessions.SessionEnded):  # and the person's next tap finds it ended as well
+        resume(store, cookie=cookie)
+
+
 def test_last_seen_is_written_at_most_once_a_minute(store, monkeypatch):
     started = sign_in(store)
     cookie = cookie_for(store, started)

@@ -5,6 +5,8 @@ a Streamlit session that signed in keeps its session's row id in its state and i
 against the database on each run (ended elsewhere, expired, deactivated: signed out at the next
 tap); a new Streamlit session (reload, reconnect, another replica, a restarted server) finds
 its session from the HttpOnly cookie that /_review/session set (ui/session_endpoint.py).
+A fragment's rerun (a `run_every` timer, a tap inside it) skips app.py: every page's fragments are
+made with `fragment` below, which checks the session first.
 
 The guard reads the same role table as the navigation (core.roles), so a page
 reached by its URL without the role shows "no access" and nothing else.
@@ -12,7 +14,11 @@ reached by its URL without the role shows "no access" and nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
+import time
+from collections.abc import Callable
 from urllib.parse import urlencode, urlparse
 
 import streamlit as st
@@ -29,13 +35,16 @@ from db.users import SignInError, change_password
 from ui.campaign import selected_campaign
 from ui.client import client_address, network_salt
 from ui.i18n import error_text, language, language_selector, t
-from ui.store import session
+from ui.plain import plain
+from ui.store import fragment_store_errors, session
 
 ACTOR_KEY = "actor"
 SESSION_KEY = "signin_session"  # the session's row id: server-side state, never sent to the browser
 TICKET_KEY = "signin_ticket"  # the one-time ticket, until the browser has been sent to exchange it
 CLEAR_KEY = "signin_clear_cookie"
 ENDED_KEY = "signin_ended"  # why the last session ended, shown once above the sign-in form
+CHECKED_KEY = "signin_checked_at"  # when this session was last found open in the database (time.monotonic)
+RECHECK_SECONDS = 3.0  # a fragment's rerun this soon after a check (a tap right after a full run) reuses it
 
 
 def current_actor() -> Actor | None:
@@ -74,6 +83,48 @@ def restore_session() -> None:
     st.session_state[SESSION_KEY] = resumed.session_id
     st.session_state["display_name"] = resumed.display_name
     st.session_state["must_change_password"] = resumed.must_change_password
+    st.session_state[CHECKED_KEY] = time.monotonic()
+
+
+def recheck_session() -> None:
+    """In a fragment's rerun: is the signed-in session still open? If not, the whole app reruns (and shows
+    the sign-in form with the reason); the fragment draws nothing more.
+
+    Read-only: a timer is not activity, so a screen left open is still signed out when idle too long.
+    """
+    row_id = st.session_state.get(SESSION_KEY)
+    if row_id is None:
+        return  # nobody signed in here (a reviewer, a citizen, a wall screen's link): nothing to end
+    now = time.monotonic()
+    if now - st.session_state.get(CHECKED_KEY, -math.inf) < RECHECK_SECONDS:
+        return
+    try:
+        with session() as s:
+            resumed = resume(s, session_id=row_id, touch=False)
+    except SessionEnded as ended:
+        _forget()
+        st.session_state[ENDED_KEY] = error_text(ended)
+        st.rerun()
+    if resumed is None:
+        _forget()
+        st.rerun()
+    if resumed.actor != current_actor():  # role or unit changed: the app's run takes the new one
+        st.rerun()
+    st.session_state[CHECKED_KEY] = now
+
+
+def fragment(function: Callable[..., None] | None = None, *, run_every: float | None = None):
+    """`st.fragment` for every page: the session is checked before the body, and a store failure in the
+    body is a message (`ui.store.fragment_store_errors`). `@fragment` or `@fragment(run_every=10)`."""
+    def decorate(body: Callable[..., None]):
+        @functools.wraps(body)
+        def checked(*args, **kwargs) -> None:
+            recheck_session()
+            body(*args, **kwargs)
+
+        return st.fragment(fragment_store_errors(checked), run_every=run_every)
+
+    return decorate(function) if function is not None else decorate
 
 
 def _go(query: dict[str, str]) -> None:
@@ -122,9 +173,9 @@ def sign_in_header() -> None:
     st.markdown(f"## {t('app.title')}")
     if campaign is not None:
         name = campaign.name_en if language() == "en" else campaign.name_zh
-        st.markdown(t("signin.campaign", name=name, start=campaign.starts_on, end=campaign.ends_on))
+        st.markdown(t("signin.campaign", name=plain(name), start=campaign.starts_on, end=campaign.ends_on))
         if campaign.source:
-            st.markdown(f":gray[{t('signin.source', source=campaign.source)}]")
+            st.markdown(f":gray[{t('signin.source', source=plain(campaign.source))}]")
 
 
 def sign_in_form() -> None:

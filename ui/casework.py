@@ -13,6 +13,7 @@ from core.errors import UserError
 from db.access import Actor
 from db.units import list_units
 from ui.i18n import error_text, t
+from ui.plain import plain
 from ui.store import session
 
 OVERDUE_STYLE = "background-color: #fde2e1"
@@ -26,7 +27,7 @@ def units_of(campaign_id: int) -> dict[str, str]:
 
 def own_unit_note(actor: Actor, names: dict[str, str]) -> None:
     if actor.role == "liaison":
-        st.info(t("casework.liaison_scope", unit=names.get(actor.unit_code or "", actor.unit_code or "—")))
+        st.info(t("casework.liaison_scope", unit=plain(names.get(actor.unit_code or "", actor.unit_code or "—"))))
 
 
 def unit_filter(actor: Actor, names: dict[str, str], *, key: str, place=st) -> str | None:

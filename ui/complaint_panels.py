@@ -13,6 +13,7 @@ from db.complaints.handling import live_counts, unit_months
 from ui import charts
 from ui.downloads import show_chart, show_table
 from ui.i18n import t
+from ui.plain import plain
 from ui.store import session
 
 LIVE_TTL_S = 5  # shorter than the live screen's refresh
@@ -42,7 +43,7 @@ def live_panel(campaign_id: int, actor: Actor, today: date) -> None:
                    help=t("complaint_panels.waiting_help"))
     cols[3].metric(t("complaint_panels.closed"), counts["closed"])
     if counts["worst"]:
-        st.caption(t("complaint_panels.worst", units="、".join(f"{name} {n}" for name, n in counts["worst"])))
+        st.caption(t("complaint_panels.worst", units="、".join(f"{plain(name)} {n}" for name, n in counts["worst"])))
 
 
 def explore_panel(unit_code: str, name: str, actor: Actor) -> None:

@@ -18,6 +18,7 @@ from db.complaints.intake import Lookup, leave_phone, look_up, rate_handling
 from db.poll import poll_salt
 from ui.client import client_address
 from ui.i18n import error_text, t
+from ui.plain import plain
 from ui.store import transact
 
 RECEIPT, FRESH, SOURCE, ENTRY = "poll_receipt", "poll_receipt_fresh", "poll_src", "poll_entry_read"
@@ -57,8 +58,8 @@ def _call(work, device: str) -> Lookup:
 
 
 def _show_reply(reply) -> None:
-    st.markdown(f"**{t('receipt.unit')}** {reply.unit_name}")
-    st.markdown(f"**{t('receipt.your_comment')}** {reply.comment}")
+    st.markdown(f"**{t('receipt.unit')}** {plain(reply.unit_name)}")
+    st.markdown(f"**{t('receipt.your_comment')}** {plain(reply.comment)}")
     st.markdown(f"**{t('receipt.state')}** {t(f'receipt.states.{reply.state}')}")
     if reply.received_on:
         st.caption(t("receipt.received_on", day=reply.received_on.isoformat()))
@@ -68,11 +69,11 @@ def _show_reply(reply) -> None:
         with st.container(border=True, key="receipt_answer"):
             st.markdown(f"**{t('receipt.answer')}** ({reply.closed_on.isoformat()}, "
                         f"{t(f'complaints.kinds.{reply.closing_kind}')})")
-            st.markdown(f"**{t('complaints.found')}** {reply.found}")
+            st.markdown(f"**{t('complaints.found')}** {plain(reply.found)}")
             if reply.done:
-                st.markdown(f"**{t('complaints.done')}** {reply.done}")
+                st.markdown(f"**{t('complaints.done')}** {plain(reply.done)}")
     if reply.state == "excluded":
-        st.info(t("receipt.excluded", reason=reply.ruling_reason))
+        st.info(t("receipt.excluded", reason=plain(reply.ruling_reason)))
 
 
 def _rating(code: str, device: str) -> None:

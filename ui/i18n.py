@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import UserError, ValidationError
+from ui.plain import plain
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -70,12 +71,17 @@ def t(key: str, **params: object) -> str:
         return text
 
 
-def error_text(error: UserError) -> str:
-    """A refusal in the interface language, with every listed problem."""
+def error_text(error: UserError, *, markdown: bool = True) -> str:
+    """A refusal in the interface language, with every listed problem.
+
+    As Markdown (for st.error and the like) that shows the message as written, since a refusal can quote
+    what someone typed (a name, a cell of an imported file); `markdown=False` for a table cell.
+    """
+    show = plain if markdown else str
     head = t(error.key, **error.params) if error.key in catalogue(language()) else error.english()
     if isinstance(error, ValidationError) and error.problems:
-        return head + "\n" + "\n".join(f"- {error_text(p)}" for p in error.problems)
-    return head
+        return show(head) + "\n" + "\n".join(f"- {error_text(p, markdown=markdown)}" for p in error.problems)
+    return show(head)
 
 
 def named(row: object) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 from db.models import Campaign
 from db.units import repeated_names
 from ui.i18n import t
+from ui.plain import plain
 from ui.store import session
 
 
@@ -15,7 +16,7 @@ def repeated_names_notice(campaign: Campaign) -> None:
     with session() as s:
         repeated = repeated_names(s, campaign_id=campaign.id)
     for base, codes in repeated.items():
-        st.warning(t("units.repeated_notice", name=base, codes=", ".join(codes)), icon=":material/warning:")
+        st.warning(t("units.repeated_notice", name=plain(base), codes=", ".join(codes)), icon=":material/warning:")
 
 
 FLASH_KEY = "flash"

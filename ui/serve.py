@@ -17,7 +17,9 @@ when due, hourly), so that the erasure does not wait for someone to open a page.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,9 +47,27 @@ def add_routes() -> None:
     starlette_app.create_streamlit_routes = with_session_routes
 
 
+# A query string in anything logged: ?token=..., ?receipt=..., ?display=..., ?ticket=... (personal links,
+# receipts, wall-screen links and sign-in tickets travel in addresses).
+_QUERY = re.compile(r"\?[^\s\"'<>?]*=[^\s\"'<>]*")
+
+
+class _RedactedRecord(logging.LogRecord):
+    def getMessage(self) -> str:
+        return _QUERY.sub("?…", super().getMessage())
+
+
+def quiet_logs() -> None:
+    """No address with its query string reaches the app's log, whoever logs it: every log record of the
+    process drops query strings from its message, and uvicorn's access log (off in Streamlit today) stays off."""
+    logging.setLogRecordFactory(_RedactedRecord)
+    logging.getLogger("uvicorn.access").disabled = True
+
+
 def main() -> int:
     PagesManager.uses_pages_directory = False
     add_routes()
+    quiet_logs()
     # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
     set_today_from(os.environ)
     housekeeping.start()  # a daemon thread: it ends with the server

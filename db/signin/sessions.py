@@ -140,12 +140,13 @@ _SPEND = (update(UserSession.__table__).where(_T.ticket_hash == bindparam("spent
           .values(ticket_hash=None).returning(_T.id))
 
 
-def resume(session: Session, *, session_id: int | None = None, cookie: str | None = None) -> Resumed | None:
+def resume(session: Session, *, session_id: int | None = None, cookie: str | None = None,
+           touch: bool = True) -> Resumed | None:
     """Who this session is: by its row id (a Streamlit session that signed in) or by the browser's cookie.
 
     None when there is no session at all (no cookie, or one nobody issued: edited, forged).
     SessionEnded when the session exists but signs nobody in any more. Writes only `last_seen_at`,
-    at most once a minute.
+    at most once a minute, and only when `touch` (someone did something; a screen's timer did not).
     """
     if session_id is not None:
         row = session.get(UserSession, session_id)
@@ -168,7 +169,7 @@ def resume(session: Session, *, session_id: int | None = None, cookie: str | Non
                            "again")
     if reason == "expired":
         raise SessionEnded("signin.expired", "your session reached its maximum length; please sign in again")
-    if rules.needs_touch(row.last_seen_at, now):
+    if touch and rules.needs_touch(row.last_seen_at, now):
         row.last_seen_at = now
         session.add(row)
     return Resumed(row.id, Actor(user.username, user.role, user.unit_code), user.display_name or user.username,

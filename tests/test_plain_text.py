@@ -219,7 +219,11 @@ CHECKED: dict[str, dict[str, str]] = {
                          "row.submitted_on": NUMBER},
     "pages/settings.py": {"label": "moment_inputs' parameter, given catalogue text by its callers",
                           'st.session_state.pop("copied_to")': NUMBER + " (the year copied to)"},
+    "ui/panel_plan.py": {"advice()": CATALOGUE + " with the planner's figures", "_note()": CATALOGUE
+                         + " whose group names it escapes with plain()", "plan.simulations": NUMBER},
     "pages/results.py": {
+        "panel_line[0]": CATALOGUE, "panel_line[1:]": CATALOGUE + " with figures of the stored result",
+        "interval_method": CATALOGUE,
         "result.version": NUMBER, "created.version": NUMBER, "row.rank": NUMBER,
         "result.input_hash": CODE, "number()": NUMBER, "moment()": NUMBER,
         "note_text()": "catalogue text whose parameters it escapes with plain()",

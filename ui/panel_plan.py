@@ -16,6 +16,7 @@ from db.campaigns import list_campaigns
 from db.planning import plan_panel
 from db.units import categories as unit_categories
 from ui.i18n import error_text, named, t
+from ui.plain import plain
 from ui.store import session
 
 RECOMMENDED_STYLE = "background-color: #e2f0d9"
@@ -43,7 +44,8 @@ def planner(campaign, actor, group_names: dict[str, str]) -> None:
 def _note(note: dict, group_names: dict[str, str]) -> str:
     params = {k: v for k, v in note.items() if k != "code"}
     if "groups" in params:
-        params["groups"] = "、".join(group_names.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
+        params["groups"] = "、".join(plain(group_names.get(g.strip(), g.strip()))
+                                    for g in str(params["groups"]).split(","))
     return t(f"plan.note.{note['code']}", **params)
 
 
@@ -80,5 +82,5 @@ def show(plan: Plan, group_names: dict[str, str], category_names: dict[str, str]
               .format(precision=1, subset=counts))
     st.dataframe(styled, hide_index=True, width="stretch")
     st.caption(t("plan.method_line", simulations=plan.simulations))
-    spreads = "、".join(f"{group_names.get(g, g)} {value:.1f}" for g, value in plan.spreads.items())
+    spreads = "、".join(f"{plain(group_names.get(g, g))} {value:.1f}" for g, value in plan.spreads.items())
     st.caption(t("plan.spreads", spreads=spreads))

@@ -18,6 +18,8 @@ from db.engine import session_scope
 from db.models import Unit
 from db.poll import list_votes
 
+CITIZEN_DEVICE = "c" * 32  # the citizen's browser (a device id as ui.device makes it)
+
 SALT = "test-salt"
 MORNING = datetime(2017, 6, 1, 0, 30, tzinfo=UTC)  # Thursday 1 June 2017, 08:30 at the office
 NUMBER, WECHAT, HOME = "13998765432", "wxid_zhang88", "3栋2单元501"
@@ -113,5 +115,5 @@ def test_poll_comments_on_votes_are_masked_for_leadership_and_raw_for_the_office
 
 def test_the_citizen_reads_their_own_comment_as_written(filed):
     engine, _, _, receipt = filed
-    reply = do(engine, intake.look_up, receipt=receipt, ip="203.0.113.9", salt=SALT).reply
+    reply = do(engine, intake.look_up, device_id=CITIZEN_DEVICE, receipt=receipt, ip="203.0.113.9", salt=SALT).reply
     assert reply.comment == COMMENT and reply.found == FOUND

@@ -19,6 +19,8 @@ from db.complaints import handling, intake
 from db.engine import session_scope
 from db.models import AuditEvent, Campaign, Complaint, Unit
 
+CITIZEN_DEVICE = "c" * 32  # the citizen's browser (a device id as ui.device makes it)
+
 SALT = "test-salt"
 MORNING = datetime(2017, 6, 1, 0, 30, tzinfo=UTC)  # Thursday 1 June 2017, 08:30 at the office
 FILED = date(2017, 6, 1)
@@ -44,7 +46,8 @@ def file_with_phone(engine, ip: str, *, number: str = NUMBER) -> tuple[int, str]
         es01 = s.exec(select(Unit.id).where(Unit.campaign_id == 1, Unit.code == "es01")).one()
         filed = intake.vote(s, campaign_id=1, unit_id=es01, option="dissatisfied", device_id=new_device_id(), ip=ip,
                             comment="窗口人员态度差，等了两个小时", salt=SALT, now=MORNING)
-    left = do(engine, intake.leave_phone, receipt=filed.receipt, phone=number, consent=True, ip=ip, salt=SALT,
+    left = do(engine, intake.leave_phone, device_id=CITIZEN_DEVICE,
+              receipt=filed.receipt, phone=number, consent=True, ip=ip, salt=SALT,
               now=MORNING + timedelta(hours=1))
     assert left.reply is not None and left.reply.phone_left
     return filed.complaint_id, filed.receipt
@@ -111,11 +114,13 @@ def test_a_number_is_not_taken_once_the_longest_keeping_time_is_over(scheme_engi
         es01 = s.exec(select(Unit.id).where(Unit.campaign_id == 1, Unit.code == "es01")).one()
         filed = intake.vote(s, campaign_id=1, unit_id=es01, option="dissatisfied", device_id=new_device_id(),
                             ip="198.51.100.7", comment="办事拖拉", salt=SALT, now=MORNING)
-    late = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone=NUMBER, consent=True, ip="1.2.3.4",
+    late = do(scheme_engine, intake.leave_phone, device_id=CITIZEN_DEVICE,
+              receipt=filed.receipt, phone=NUMBER, consent=True, ip="1.2.3.4",
               salt=SALT, now=MORNING + timedelta(days=30))
     assert late.refusal.key == "complaints.phone_expired"
     assert numbers_left(scheme_engine) == {filed.complaint_id: None}
-    ok = do(scheme_engine, intake.leave_phone, receipt=filed.receipt, phone=NUMBER, consent=True, ip="1.2.3.4",
+    ok = do(scheme_engine, intake.leave_phone, device_id=CITIZEN_DEVICE,
+              receipt=filed.receipt, phone=NUMBER, consent=True, ip="1.2.3.4",
             salt=SALT, now=MORNING + timedelta(days=29))
     assert ok.reply.phone_left
 

@@ -137,7 +137,7 @@ def _panel(engine, world: World, probe: Probe, cid: int, year: int) -> None:
     cells = [(u.id, d.id) for u in shape.units for d in shape.dimensions]
     for n, token in enumerate(tokens[:2]):
         with session_scope(engine) as s:
-            ballot = open_questionnaire(s, entry=token, client=f"client{n}")
+            ballot = open_questionnaire(s, entry=token, client=f"client{n}", device=f"tablet{n}")
         with session_scope(engine) as s:
             save_comment(s, token=ballot.token_hash, unit_id=shape.units[0].id, text=probe.long(f"reviewer{n}"))
         if n == 0:  # submitted: its comment reaches the feedback page

@@ -4,9 +4,10 @@ Payloads pointing at a probe server on loopback are planted in every free-text f
 functions (tests/support/payloads.py): poll and complaint comments, the unit's answers (found, done), the
 office's rulings, a reviewer's comment, a finding and its reply, a case's title, description, note,
 person, measure and reply, a media case, a notice, a talk, a report's file name, a user's display name and
-a unit's name. Then every page that shows them is opened as the people who read them: staff of each kind,
-the citizen with a receipt, the reviewer with a link. Every tab is opened and every expander unfolded.
-The probe must get no request, and no link, image, bold run, list or formula may be made of a payload.
+a unit's name (with an HTML link, which Plotly would draw as one on every chart). Then every page that
+shows them is opened as the people who read them: staff of each kind, the citizen with a receipt, the
+reviewer with a link. Every tab is opened and every expander unfolded. The probe must get no request, and
+no link, image, bold run, list or formula may be made of a payload.
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ STAFF_PAGES = {
 # What a payload must never become: an element that fetches or links, or Markdown made live.
 LIVE = """([mark, probe]) => {
   const found = [];
-  for (const el of document.querySelectorAll('a[href], img[src], iframe, source, video, audio, object, embed')) {
-    const url = el.getAttribute('href') || el.getAttribute('src') || el.getAttribute('data') || '';
+  for (const el of document.querySelectorAll('a, img[src], iframe, source, video, audio, object, embed')) {
+    const url = el.getAttribute('href') || el.getAttribute('xlink:href') || el.getAttribute('src')
+      || el.getAttribute('data') || '';
     if (url.includes(probe) || /^\\s*javascript:/i.test(url)) found.push(el.outerHTML.slice(0, 160));
   }
+  // A payload's own **PROBE**, [PROBE链接](…), ![PROBE](…) made live (a page's bold label around a name is not).
   for (const el of document.querySelectorAll('a, img, strong, em, del, li, blockquote, code, .katex, hr')) {
-    if ((el.textContent || '').includes(mark) || (el.getAttribute('alt') || '').includes(mark)) {
+    if ((el.textContent || '').trim().startsWith(mark) || (el.getAttribute('alt') || '').startsWith(mark)) {
       found.push(el.outerHTML.slice(0, 160));
     }
   }
@@ -122,7 +125,7 @@ def test_no_payload_becomes_live_on_any_page(browser, planted):
     page = context.new_page()
     for n, receipt in enumerate(world.receipts):
         reading.visit(page, f"{base}/poll?receipt={receipt}", f"citizen receipt {n}")
-    reading.visit(page, f"{base}/poll?unit=es02&src=POSTER", "citizen /poll?unit=es02")
+    reading.visit(page, f"{base}/poll?unit=es01&src=POSTER", "citizen /poll?unit=es01")
     reading.visit(page, f"{base}/questionnaire?token={world.token}", "reviewer /questionnaire")
     context.close()
 

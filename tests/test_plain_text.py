@@ -106,6 +106,29 @@ def test_plain_of_nothing_and_of_numbers():
     assert plain("") == "" and plain(None) == "" and plain(2024) == "2024" and plain(12.5) == "12.5"
 
 
+def test_charts_show_names_as_written():
+    """Plotly reads <a href>, <b>, <br> and entities in every text it draws: ui.charts.as_text makes them
+    entities (shown as the characters), on every remembered figure and in show_chart; numbers stay."""
+    import json
+
+    import pandas as pd
+
+    from ui import charts
+
+    name = '区教育局<a href="https://anywhere.example/x">链接</a> <b>粗</b> A&B'
+    frame = pd.DataFrame({"unit": [name, "区民政局"], "total": [88.5, 91.0], "low": [85.0, 88.0],
+                          "high": [92.0, 94.0], "grade": ["合格", "优秀"], "code": ["qualified", "excellent"],
+                          "edge": [False, True]})
+    fig = charts.ranking(frame, unit="unit", total="total", low="low", high="high", grade="grade",
+                         grade_code="code", borderline="edge", title=f"{name} 排名")
+    shown = json.dumps(fig.to_plotly_json(), ensure_ascii=False, default=str)
+    assert "<a href" not in shown and "<b>" not in shown and "A&B" not in shown
+    assert html.unescape(fig.layout.title.text) == f"{name} 排名"  # shown as written
+    assert name in [html.unescape(row[0]) for trace in fig.data for row in trace.customdata]
+    assert sorted(float(x) for trace in fig.data for x in trace.x) == [88.5, 91.0]  # numbers untouched
+    assert charts.as_text(fig) is fig  # once
+
+
 # ---------------------------------------------------------------------------------------------
 # Every Streamlit call that renders Markdown gets constant, catalogue or escaped text
 

@@ -28,7 +28,7 @@ from core.casework import DEFAULT_OFFICE
 from core.errors import UserError
 from core.roles import may_open
 from db.access import Actor
-from db.signin.sessions import SessionEnded, resume
+from db.signin.sessions import Resumed, SessionEnded, resume
 from db.signin.sessions import sign_in as start_session
 from db.signin.sessions import sign_out as end_own_session
 from db.users import SignInError, change_password
@@ -57,6 +57,21 @@ def _forget() -> None:
             del st.session_state[key]
 
 
+def _resume(**where) -> Resumed | None:
+    """Who this session is (db.signin.sessions.resume); None when nobody: this Streamlit session is then
+    forgotten, and why its session ended kept for the sign-in form."""
+    try:
+        with session() as s:
+            resumed = resume(s, **where)
+    except SessionEnded as ended:
+        _forget()
+        st.session_state[ENDED_KEY] = error_text(ended)
+        return None
+    if resumed is None and st.session_state.get(SESSION_KEY) is not None:
+        _forget()
+    return resumed
+
+
 def restore_session() -> None:
     """Who is signed in, from the database, at the top of every full run of app.py."""
     row_id = st.session_state.get(SESSION_KEY)
@@ -68,16 +83,8 @@ def restore_session() -> None:
         cookie = st.context.cookies.get(rules.COOKIE)
         if not isinstance(cookie, str) or not cookie:  # (AppTest has no browser: no cookies either)
             return
-    try:
-        with session() as s:
-            resumed = resume(s, session_id=row_id, cookie=cookie)
-    except SessionEnded as ended:
-        _forget()
-        st.session_state[ENDED_KEY] = error_text(ended)
-        return
+    resumed = _resume(session_id=row_id, cookie=cookie)
     if resumed is None:
-        if row_id is not None:
-            _forget()
         return
     st.session_state[ACTOR_KEY] = resumed.actor
     st.session_state[SESSION_KEY] = resumed.session_id
@@ -98,15 +105,8 @@ def recheck_session() -> None:
     now = time.monotonic()
     if now - st.session_state.get(CHECKED_KEY, -math.inf) < RECHECK_SECONDS:
         return
-    try:
-        with session() as s:
-            resumed = resume(s, session_id=row_id, touch=False)
-    except SessionEnded as ended:
-        _forget()
-        st.session_state[ENDED_KEY] = error_text(ended)
-        st.rerun()
+    resumed = _resume(session_id=row_id, touch=False)
     if resumed is None:
-        _forget()
         st.rerun()
     if resumed.actor != current_actor():  # role or unit changed: the app's run takes the new one
         st.rerun()

@@ -60,7 +60,7 @@ def remembered(build):
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
-        fig = localised(build(*args, **kwargs), shown_in)
+        fig = as_text(localised(build(*args, **kwargs), shown_in))
         with lock:
             cache[key] = fig
             while len(cache) > FIGURE_CACHE:
@@ -69,6 +69,46 @@ def remembered(build):
 
     wrapper.cache = cache
     return wrapper
+
+
+# Plotly reads a small HTML in every text it draws (<a href>, <b>, <br>, entities): a unit named
+# `<a href="https://x">区教育局</a>` would be a link on every chart. As entities, plotly shows the characters.
+_PSEUDO_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_TRACE_TEXTS = ("x", "y", "text", "hovertext", "customdata", "name", "labels", "theta")
+
+
+def _as_text(value):
+    if isinstance(value, str):
+        return value.translate(_PSEUDO_HTML)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_text(v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype == object and value.size:
+        return np.vectorize(_as_text, otypes=[object])(value)
+    return value
+
+
+def as_text(fig: go.Figure) -> go.Figure:
+    """The figure with every text it shows (categories, labels, hover data, trace names, titles) as written;
+    numbers and dates untouched. In place, once per figure (show_chart and every remembered figure)."""
+    if getattr(fig, "_as_text", False):
+        return fig
+    for trace in fig.data:
+        for prop in _TRACE_TEXTS:
+            if prop in trace and trace[prop] is not None:
+                trace[prop] = _as_text(trace[prop])
+    layout = fig.layout
+    axes = [layout[k] for k in layout if k.startswith(("xaxis", "yaxis"))]
+    for part in (layout, *axes, layout.legend):
+        if part.title is not None and part.title.text:
+            part.title.text = _as_text(part.title.text)
+    for axis in axes:  # the order and labels of categories name them as the traces do
+        for prop in ("categoryarray", "ticktext", "tickvals"):
+            if axis[prop] is not None:
+                axis[prop] = _as_text(axis[prop])
+    for note in layout.annotations or ():
+        note.text = _as_text(note.text)
+    fig._as_text = True
+    return fig
 
 
 def _layout(fig: go.Figure, *, title: str = "", big: bool = False, height: int | None = None) -> go.Figure:

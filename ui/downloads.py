@@ -108,6 +108,7 @@ def chart_download(fig: go.Figure, *, name: str, key: str) -> None:
 
 
 def show_chart(fig: go.Figure, *, name: str, key: str) -> None:
-    fig = charts.localised(fig, language())  # Chinese date axes in the Chinese interface
+    # Chinese date axes in the Chinese interface; every text shown as written (no link made of a unit's name).
+    fig = charts.as_text(charts.localised(fig, language()))
     st.plotly_chart(fig, width="stretch", key=f"{key}_chart", config={"displaylogo": False})
     chart_download(fig, name=name, key=key)

@@ -120,9 +120,10 @@ def plant(url: str, probe: Probe) -> World:
             result = score_campaign(s, cid, cli_actor(), replicates=20, draws=20, today=today)
             publish(s, result.id, cli_actor(), today=today)
         with session_scope(engine) as s:  # after the result: a renamed unit would change its inputs
-            es02 = next(u for u in list_units(s, campaign_id=cid) if u.code == "es02")
-            update_unit(s, actor=ADMIN, campaign_id=cid, code="es02", name=f"{es02.name}{probe.short('unit')}",
-                        category_code=es02.category_code, active=True)
+            es01 = next(u for u in list_units(s, campaign_id=cid) if u.code == "es01")
+            update_unit(s, actor=ADMIN, campaign_id=cid, code="es01",
+                        name=f'{es01.name}<a href="{probe.url}/unit-a">{MARK}</a>{probe.short("unit")}',
+                        category_code=es01.category_code, active=True)
         return world
     finally:
         engine.dispose()

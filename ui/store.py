@@ -61,7 +61,7 @@ def store_errors() -> Iterator[None]:
 def fragment_store_errors(function: Callable[..., T]) -> Callable[..., T | None]:
     """The same for an `st.fragment` body: its timed reruns run alone, outside the page's `store_errors()`.
 
-    Put it under the fragment decorator: `@st.fragment(run_every=10)` then `@fragment_store_errors`.
+    Pages do not use it directly: `ui.auth.fragment` wraps every fragment with it (and the session check).
     """
     @functools.wraps(function)
     def wrapper(*args, **kwargs):

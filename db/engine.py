@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
 from core.errors import UserError
+from db import metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "review.db"
@@ -107,7 +108,8 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: committed on success, rolled back on any error."""
+    """One transaction: committed on success, rolled back on any error (its time counted: db.metrics)."""
+    started = time.perf_counter()
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -115,6 +117,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            metrics.observe_transaction(time.perf_counter() - started)
 
 
 def describe(engine: Engine) -> str:
@@ -156,9 +160,16 @@ def is_transient(error: BaseException) -> bool:
 
 
 def store_error(error: DBAPIError) -> StoreError:
-    """A clear message for a store failure; the details go to the server log, never to the screen."""
+    """A clear message for a store failure; the details go to the server log, never to the screen (and the
+    failure to review_store_errors_total{kind})."""
     state, message = _sqlstate(error), _message(error)
     log.warning("store error: %s %s %s", type(error.orig).__name__, state, message[:200])
+    found = _classify(error, state, message)
+    metrics.STORE_ERRORS.labels(found.key.removeprefix("store.")).inc()
+    return found
+
+
+def _classify(error: DBAPIError, state: str, message: str) -> StoreError:
     if state == "53100" or "disk is full" in message or "no space left" in message:
         return StoreError("store.full", "the server's disk is full: nothing was saved; please tell the office")
     # SQLite cannot open its file or journal for writing: a read-only file system, file or folder.
@@ -196,5 +207,6 @@ def transaction(work: Callable[[Session], T], *, engine: Engine | None = None, a
             if attempt == attempts or not is_transient(error):
                 raise
             log.info("transient store error, attempt %d of %d: %s", attempt, attempts, _message(error)[:200])
+            metrics.STORE_RETRIES.inc()
             time.sleep(0.05 * 2 ** (attempt - 1) * (1 + random.random()))
     raise AssertionError("unreachable")

@@ -58,6 +58,7 @@ class Ballot:
     year: int
     group_id: int
     rehearsal: bool
+    new: bool = False  # this call started it (db.metrics counts a questionnaire started once it is committed)
 
 
 def _refuse(session: Session, miss: UserError, *, client: str, device: str, now: datetime) -> UserError:
@@ -112,6 +113,7 @@ def open_questionnaire(session: Session, *, entry: str, client: str, device: str
     if problem is not None:
         raise problem
     response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).first()
+    new = response is None
     if response is None:
         # A demo code's questionnaire is demo data too (purge-demo removes it with the code).
         response = Response(campaign_id=campaign.id, group_id=invitation.group_id, token_hash=invitation.token_hash,
@@ -124,8 +126,9 @@ def open_questionnaire(session: Session, *, entry: str, client: str, device: str
             # The same link opened twice at once: the other tab created it; use that one.
             session.rollback()
             response = session.exec(select(Response).where(Response.token_hash == invitation.token_hash)).one()
+            new = False
     return Ballot(invitation.token_hash, response.id, campaign.id, campaign.year, response.group_id,
-                  response.rehearsal)
+                  response.rehearsal, new)
 
 
 @dataclass(frozen=True)

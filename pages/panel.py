@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.clock import to_office
+from core.clock import to_office, utcnow
 from core.errors import UserError
 from core.privacy import SMALL_CELL, small_cell
 from db.campaigns import reviewer_groups
@@ -17,6 +17,7 @@ from db.questionnaire import (
     wipe_rehearsal,
 )
 from documents.invitation_sheets import Invitation, invitation_sheet_pdf
+from ui import hall_now
 from ui.auth import fragment, guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, language, named, t
@@ -32,6 +33,15 @@ st.caption(t("panel.window", opens=to_office(campaign.panel_opens_at).strftime("
              closes=to_office(campaign.panel_closes_at).strftime("%Y-%m-%d %H:%M")))
 if campaign.rehearsal:
     st.warning(t("panel.rehearsal_on"))
+
+
+@fragment(run_every=10)
+def hall_now_strip() -> None:
+    hall_now.strip(actor)
+
+
+if campaign.panel_opens_at <= utcnow() <= campaign.panel_closes_at:
+    hall_now_strip()  # during the window: the hall's tablets, answers per minute, p95, store errors
 
 
 @fragment(run_every=10)

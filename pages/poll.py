@@ -13,7 +13,9 @@ import streamlit as st
 from core.clock import office_today
 from core.errors import UserError
 from core.poll import COMMENT_LIMIT, OPTIONS, find_units
+from db import metrics
 from db.complaints.intake import vote as vote_and_file
+from db.engine import StoreError
 from db.poll import poll_salt
 from ui import complaint_receipt as complaint
 from ui.client import client_address
@@ -104,8 +106,11 @@ if clicked:
         result = filed.vote
         complaint.filed(filed.receipt)  # a 不满意 vote with a comment: its receipt, shown on the next screen
     except UserError as error:
+        if not isinstance(error, StoreError):  # a store failure is counted as one (db.metrics), not as a refusal
+            metrics.VOTES.labels("refused").inc()
         st.session_state[REFUSAL] = error_text(error)
     else:
+        metrics.VOTES.labels(result.status).inc()
         if result.recorded:
             # A vote set aside as part of a burst gets the same thanks: a script learns nothing from the answer.
             finish(chosen.name, clicked[0])

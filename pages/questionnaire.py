@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import UserError
+from db import metrics
 from db.engine import StoreError
 from db.questionnaire import (
     OPTIONS,
@@ -45,9 +46,13 @@ if "q_kiosk" not in st.session_state:
 def enter(entry: str, device: str) -> None:
     try:
         with session() as s:
-            st.session_state["q_ballot"] = open_questionnaire(s, entry=entry, client=client_hash(), device=device)
+            opened = open_questionnaire(s, entry=entry, client=client_hash(), device=device)
     except UserError as error:
         st.session_state["q_entry_error"] = error_text(error)
+    else:
+        st.session_state["q_ballot"] = opened
+        if opened.new:
+            metrics.QUESTIONNAIRES_STARTED.inc()
 
 
 def code_screen(device: str) -> None:
@@ -137,6 +142,7 @@ def sync(shape: Structure, units: list[UnitRow] | None = None) -> State:
         return state
     try:  # retried after a lock or a database restart: saving an answer again changes nothing
         transact(lambda s: save_answers(s, token=ballot.token_hash, answers=answers, comments=comments))
+        metrics.ANSWERS.inc(len(answers))
     except StoreError as error:  # nothing saved: the screen keeps the taps, and the next run tries again
         st.session_state["q_error"] = error_text(error)
         return state
@@ -206,6 +212,7 @@ def review(shape: Structure, state: State, current: str) -> None:
             except UserError as error:
                 st.error(error_text(error))
             else:
+                metrics.QUESTIONNAIRES_SUBMITTED.inc()
                 kiosk = st.session_state.get("q_kiosk")
                 reset_session(keep_kiosk=True)
                 st.session_state["q_link_tried"] = True  # a kiosk must not reopen the link it came with

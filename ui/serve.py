@@ -11,7 +11,9 @@ The launcher also adds one route of its own to Streamlit's Starlette server,
 that Streamlit has no call for. Started any other way (`streamlit run app.py`), the
 app still runs, but sign-in lasts only as long as the browser tab's connection.
 
-It starts the process's housekeeping thread too (db/housekeeping.py: call-back numbers erased
+It adds /_review/metrics and /_review/health (ui/metrics.py, for the office's monitoring: loopback or a
+bearer token only) and starts the thread that publishes this process's last minute for /panel's "hall now"
+strip (ui/hall_now.py). It starts the process's housekeeping thread too (db/housekeeping.py: call-back numbers erased
 when due, hourly), so that the erasure does not wait for someone to open a page.
 """
 
@@ -29,6 +31,7 @@ from streamlit.web.server.starlette import starlette_app
 
 from core.clock import set_today_from
 from db import housekeeping
+from ui import hall_now, metrics
 from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -41,7 +44,7 @@ def add_routes() -> None:
         return
 
     def with_session_routes(runtime):
-        return [*session_routes(), *streamlit_routes(runtime)]
+        return [*session_routes(), *metrics.routes(), *streamlit_routes(runtime)]
 
     with_session_routes.review_routes = True
     starlette_app.create_streamlit_routes = with_session_routes
@@ -71,6 +74,8 @@ def main() -> int:
     # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
     set_today_from(os.environ)
     housekeeping.start()  # a daemon thread: it ends with the server
+    metrics.install()  # every interaction timed (ui/metrics.py: /_review/metrics, /_review/health)
+    hall_now.start()  # a daemon thread: this process's last minute into the database for /panel
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -72,6 +72,7 @@ class Record:
     resume_failures: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     retaps: int = 0
+    reopens: list[float] = field(default_factory=list)  # reviewers' reloads in the window (ms), also under "open"
 
     def time(self, kind: str, seconds: float | None) -> None:
         if seconds is not None:
@@ -175,6 +176,7 @@ async def reviewer(hall: Hall, index: int, token: str, link: str, *, already: di
                 await tab.close()
                 tab = Tab(hall.base_url, link_path(link), cookies=cookies, forwarded_for="10.100.0.1")
                 record.time("open", await tab.open())
+                record.reopens.append(record.latencies["open"][-1])
                 shown = answer_groups(tab)
                 record.resumed += 1
                 if not shown or int(ANSWER_KEY.match(shown[0].key)[2]) != expected:
@@ -274,6 +276,17 @@ async def citizen(hall: Hall, index: int, arrival: float, forwarded_for: str) ->
                 return
     except Exception as error:
         record.failures.append(f"citizen {index}: {type(error).__name__}: {str(error)[:200]}")
+    finally:
+        await tab.close()
+
+
+async def can_watch_live(base_url: str, username: str, password: str) -> bool:
+    """Whether this account signs in on /live and gets its refresh timer (checked once, before a remote run)."""
+    tab = Tab(base_url, "/live", forwarded_for="10.99.0.1", locale="zh-CN")
+    try:
+        await tab.open()
+        tab = await sign_in(tab, username, password)
+        return bool(tab.auto_reruns)
     finally:
         await tab.close()
 

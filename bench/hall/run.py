@@ -8,13 +8,14 @@ import resource
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlmodel import select
 
 from bench.hall import people
 from bench.hall.people import Hall, Pace, Record
+from bench.hall.scrape import compare, scrape
 from bench.hall.stage import Invitation, Stage, cpu_seconds, mid_hall, start
 from core.tokens import token_hash
 from db.engine import make_engine, session_scope
@@ -52,6 +53,7 @@ class Result:
     statuses: Counter = field(default_factory=Counter)
     loop_lag_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)  # /_review/metrics beside the generator (scrape.py)
 
     def interactions(self) -> int:
         return sum(len(v) for k, v in self.record.latencies.items() if k != "open")
@@ -125,6 +127,7 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
     result = Result(plan, stage.label, record)
     record.latencies.pop("open", None)  # page loads before the window are not taps
     record.latencies.pop("live", None)  # the sign-in of the leaders
+    counted = await asyncio.to_thread(scrape, stage.apps) if stage.apps else None
     before = read_cpu(stage)
     started = time.monotonic()
     hall.deadline = started + window
@@ -135,6 +138,9 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
     result.window_s = time.monotonic() - started
     after = read_cpu(stage)
     result.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
+    if counted is not None:
+        result.metrics, problems = compare(counted, await asyncio.to_thread(scrape, stage.apps), record)
+        result.problems += problems
     return result
 
 
@@ -217,6 +223,7 @@ def check_store(url: str, record: Record, prefilled: dict, tokens: list[str]) ->
 def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = None,
              leader: tuple[str, str] | None = None) -> Result:
     """Build the stage (or use the given deployment), drive it, check the store, stop."""
+    notes: list[str] = []
     if url:
         from bench.hall.stage import LEADER
         stage = Stage(url.rstrip("/"), None, read_invitations(invitations) if invitations else [],
@@ -225,6 +232,12 @@ def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = N
             raise SystemExit(f"{plan.reviewers} reviewers asked for, {len(stage.invitations)} invitations given")
         prefilled: dict = {}
         database_url = None
+        if leader is None and plan.live_viewers:
+            plan = replace(plan, live_viewers=0)
+            notes.append("no /live viewers: --leader USERNAME PASSWORD names the account they sign in with")
+        elif plan.live_viewers and not asyncio.run(people.can_watch_live(stage.url, *stage.leader)):
+            raise SystemExit(f"{url}/live: {stage.leader[0]!r} cannot sign in as a leader there (wrong user name or "
+                             "password, or not a leader or admin account): nothing was run")
     else:
         stage, database_url = start(reviewers=plan.reviewers, database=plan.database, replicas=plan.replicas)
         prefilled = {}
@@ -233,6 +246,7 @@ def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = N
     try:
         result = asyncio.run(drive(plan, stage, prefilled))
         result.label = stage.label
+        result.notes += notes
         if database_url:
             result.store, problems = check_store(database_url, result.record, prefilled,
                                                  [i.token for i in stage.invitations])
@@ -271,4 +285,13 @@ def summary(result: Result) -> str:
         f"refused {r.refused}; unknown screens {r.unknown_screens}; 'next' tapped again {r.retaps}",
         f"#   failures {f['failures']}; writes lost or duplicated {f['lost_or_duplicated']}",
     ]
+    m = result.metrics
+    if m:
+        lines.append(
+            f"#   /_review/metrics over the window: {m['server_answers']:.0f} answers, {m['server_submitted']:.0f} "
+            f"submitted, votes {m['server_votes_accepted']:.0f} accepted / {m['server_votes_flagged']:.0f} flagged / "
+            f"{m['server_votes_refused']:.0f} refused, {m['server_store_errors']:.0f} store errors; questionnaire "
+            f"p50 {m['server_p50_ms']:.0f} ms (generator {m['generator_p50_ms']:.0f}), p95 {m['server_p95_ms']:.0f} ms "
+            f"(generator {m['generator_p95_ms']:.0f}), {m['server_questionnaire_interactions']:.0f} interactions "
+            f"(generator {m['generator_questionnaire_interactions']:.0f})")
     return "\n".join(lines)

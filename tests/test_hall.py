@@ -5,7 +5,11 @@
 - a browser and a virtual client doing the same taps store the same rows (questionnaire and poll), and send
   the same rerun messages (page, query, fragment, every widget's value, the browser context's fields);
 - a widget inside an st.fragment reruns only its fragment, and a run_every timer is kept as a browser does;
-- the store check reports a lost and a duplicated write.
+- the store check reports a lost and a duplicated write;
+- the app's own /_review/metrics, scraped before and after the short hall, counts the answers and votes the
+  generator was acknowledged, and its questionnaire latency quantiles agree with the generator's;
+- a rehearsal against a running deployment (--url) runs no /live viewer without --leader and says so, and
+  refuses to start, in one line, with a leader account that cannot sign in.
 """
 
 from __future__ import annotations
@@ -62,8 +66,10 @@ def stored_votes(url: str) -> Counter:
 def hall():
     """A short hall on its own stage (SQLite, one process), kept running for the checks."""
     stage, url = start(reviewers=3, database="sqlite", replicas=1)
+    # Taps 0.1-0.2 s apart: quicker than people, but not back to back, where the generator's next message
+    # would meet TCP's delayed acknowledgement (about 40 ms on the wire that neither end's clock sees).
     plan = Plan(reviewers=3, citizens=3, live_viewers=1, minutes=0.25, units=2, mid_hall=False,
-                pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1))
+                pace=Pace((0.1, 0.2), (0.1, 0.2), (0.05, 0.1), live_every=1))
     try:
         result = in_thread(drive(plan, stage, {}))
         yield stage, url, result
@@ -91,6 +97,52 @@ def test_every_acknowledged_vote_is_stored_once(hall):
     stored = Counter((unit, option, comment) for unit, option, comment, _ in stored_votes(url).elements())
     assert stored == Counter((unit, option, comment) for _, unit, option, comment in record.votes)
     assert all(device for device, *_ in record.votes)  # the page's cookie script gave each phone its id
+
+
+def test_the_apps_metrics_count_what_the_generator_saw(hall):
+    """Scraped before and after the window (bench/hall/scrape.py): answers, submissions and votes equal;
+    the questionnaire's interactions as many, and their p50 and p95 within 20 % of the generator's. The server
+    times a subset of what the generator times (it cannot see the websocket or the generator's own event loop,
+    which a loaded machine makes late), so the generator's measured lateness (p95) is allowed on top."""
+    _stage, _url, result = hall
+    m, record = result.metrics, result.record
+    assert result.problems == []  # compare() found every count equal
+    assert m["server_answers"] == len(record.latencies["answer"]) == 30
+    assert m["server_votes_accepted"] + m["server_votes_flagged"] == len(record.votes) > 0
+    assert m["server_votes_refused"] == record.refused and m["server_submitted"] == len(record.finished) == 0
+    assert m["server_store_errors"] == 0
+    assert m["server_questionnaire_interactions"] == m["generator_questionnaire_interactions"] > 30
+    lag = result.figures()["generator_lag_p95_ms"]
+    for q in ("p50", "p95"):
+        server, generator = m[f"server_{q}_ms"], m[f"generator_{q}_ms"]
+        assert server <= generator * 1.19 + 1, (q, server, generator)  # never slower than what the client saw
+        assert abs(server - generator) <= 0.2 * generator + lag, (q, server, generator, lag)
+
+
+def test_a_rehearsal_without_leader_runs_no_live_viewer_and_says_so(hall):
+    from bench.hall.run import run_hall
+
+    stage, _url, _ = hall
+    plan = Plan(reviewers=0, citizens=0, live_viewers=3, minutes=0.02, units=1, mid_hall=False, reload=False,
+                pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(run_hall, plan, url=stage.url, invitations=None, leader=None).result(300)
+    assert result.record.failures == [] and result.problems == []
+    assert "live" not in result.record.latencies  # no viewer opened /live
+    assert any("no /live viewers" in note and "--leader" in note for note in result.notes)
+
+
+def test_a_rehearsal_with_a_wrong_leader_password_refuses_at_the_start_in_one_line(hall):
+    from bench.hall.run import run_hall
+
+    stage, url, _ = hall
+    plan = Plan(reviewers=0, citizens=1, live_viewers=1, minutes=0.02, units=1, mid_hall=False, reload=False)
+    votes_before = sum(stored_votes(url).values())  # the citizen would vote if the run had started
+    with concurrent.futures.ThreadPoolExecutor(1) as pool, pytest.raises(SystemExit) as refused:
+        pool.submit(run_hall, plan, url=stage.url, invitations=None, leader=(stage.leader[0], "wrong")).result(300)
+    message = str(refused.value.code)
+    assert "\n" not in message and stage.leader[0] in message and "nothing was run" in message
+    assert sum(stored_votes(url).values()) == votes_before  # no citizen was sent
 
 
 def test_the_store_check_finds_a_lost_and_a_duplicated_write(hall):

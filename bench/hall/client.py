@@ -196,6 +196,7 @@ class Tab:
         self.auto_reruns: dict[str, float] = {}  # fragment id -> interval (seconds)
         self.exceptions: list[str] = []
         self.finished = asyncio.Event()
+        self.first_run_s = 0.0
         self.last_status = None
         self.running = False
         self.reader: asyncio.Task | None = None
@@ -226,7 +227,7 @@ class Tab:
             ws_url, subprotocols=protocols, additional_headers=extra, origin=self.base_url, max_size=None,
             open_timeout=self.timeout, ping_interval=None), self.timeout)
         self.reader = asyncio.create_task(self._read())
-        await self.rerun(first=True)
+        self.first_run_s = await self.rerun(first=True)  # the page's first run alone (the app's metrics time it)
         return time.perf_counter() - started
 
     async def follow(self, target: str, *, hops: int = 5) -> str:

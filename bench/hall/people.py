@@ -72,7 +72,7 @@ class Record:
     resume_failures: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     retaps: int = 0
-    reopens: list[float] = field(default_factory=list)  # reviewers' reloads in the window (ms), also under "open"
+    reopens: list[float] = field(default_factory=list)  # first run of the page after a reload in the window (ms)
 
     def time(self, kind: str, seconds: float | None) -> None:
         if seconds is not None:
@@ -176,7 +176,7 @@ async def reviewer(hall: Hall, index: int, token: str, link: str, *, already: di
                 await tab.close()
                 tab = Tab(hall.base_url, link_path(link), cookies=cookies, forwarded_for="10.100.0.1")
                 record.time("open", await tab.open())
-                record.reopens.append(record.latencies["open"][-1])
+                record.reopens.append(tab.first_run_s * 1000)
                 shown = answer_groups(tab)
                 record.resumed += 1
                 if not shown or int(ANSWER_KEY.match(shown[0].key)[2]) != expected:

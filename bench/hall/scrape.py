@@ -43,7 +43,8 @@ def scrape(urls: list[str], timeout: float = 10) -> dict:
 
 
 def questionnaire_latencies(record: Record) -> list[float]:
-    """What the generator timed on /questionnaire in the window (ms): taps, 'next', review and submit, reloads."""
+    """What the generator timed on /questionnaire in the window (ms): taps, 'next', review and submit, and the
+    first run of the page after each reload (without the page load and the websocket's opening before it)."""
     return record.taps() + record.reopens
 
 

@@ -220,6 +220,15 @@ def check_store(url: str, record: Record, prefilled: dict, tokens: list[str]) ->
     return found, problems
 
 
+def _can_watch_live(stage: Stage) -> bool:
+    """The leader account checked once before a remote run; an unreachable server stops it in one line too."""
+    try:
+        return asyncio.run(people.can_watch_live(stage.url, *stage.leader))
+    except (OSError, TimeoutError, people.ProtocolError) as error:
+        raise SystemExit(f"{stage.url}: cannot open /live there ({type(error).__name__}: {str(error)[:200]}): "
+                         "nothing was run") from None
+
+
 def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = None,
              leader: tuple[str, str] | None = None) -> Result:
     """Build the stage (or use the given deployment), drive it, check the store, stop."""
@@ -235,7 +244,7 @@ def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = N
         if leader is None and plan.live_viewers:
             plan = replace(plan, live_viewers=0)
             notes.append("no /live viewers: --leader USERNAME PASSWORD names the account they sign in with")
-        elif plan.live_viewers and not asyncio.run(people.can_watch_live(stage.url, *stage.leader)):
+        elif plan.live_viewers and not _can_watch_live(stage):
             raise SystemExit(f"{url}/live: {stage.leader[0]!r} cannot sign in as a leader there (wrong user name or "
                              "password, or not a leader or admin account): nothing was run")
     else:

@@ -35,6 +35,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--invitations", type=Path, help="with --url: the invitation list `python -m db draw` wrote")
     p.add_argument("--leader", nargs=2, metavar=("USERNAME", "PASSWORD"),
                    help="with --url: the account the live viewers sign in with")
+    p.add_argument("--metrics", nargs="+", metavar="URL",
+                   help="with --url: each app process's own address (http://127.0.0.1:8501 ...), whose "
+                        "/_review/metrics is read before and after the window and compared with the generator's "
+                        "counts (METRICS_TOKEN from the environment is sent as the bearer token)")
     p.add_argument("--curve", action="store_true", help="the knee curve (bench/hall/curve.py) instead of one run")
     p.add_argument("--configs", help="with --curve: some of sqlite,postgresql,replicas2 (default all three)")
     p.add_argument("--redraw", action="store_true", help="with --curve: draw the PNG again from bench/hall_knee.jsonl")
@@ -61,7 +65,7 @@ def main(argv: list[str]) -> int:
         print("--minutes is bounded at 60", file=sys.stderr)
         return 2
     result = run_hall(plan_from(args), url=args.url, invitations=args.invitations,
-                      leader=tuple(args.leader) if args.leader else None)
+                      leader=tuple(args.leader) if args.leader else None, metrics=args.metrics)
     print(summary(result), file=sys.stderr)
     figures = result.figures()
     if args.json:

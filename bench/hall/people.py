@@ -127,6 +127,10 @@ async def reviewer(hall: Hall, index: int, token: str, link: str, *, already: di
     try:
         async with hall.opening:
             record.time("open", await tab.open())
+        if not answer_groups(tab) and tab.widget(prefix="q_to_review_", kind="button") is None:
+            # An expired, used or unknown link, or a window not open: said, not skipped in silence.
+            said = " ".join(tab.element_texts("alert")) or " ".join(tab.texts()[:8])
+            raise ProtocolError(f"the link opens no question: {said[:200]}")
         await hall.go.wait()
         done_units: set[int] = {u for u, _ in given}
         # Midway through what is left of this reviewer's hall (early, so that a short run sees it too).

@@ -5,6 +5,7 @@ sending it to the script_finished it reads, so the websocket and its own parsing
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from collections import defaultdict
 
@@ -25,8 +26,11 @@ def scrape(urls: list[str], timeout: float = 10) -> dict:
     """The counters summed over the processes, and each page's interaction histogram (cumulative, +Inf last)."""
     found: dict = {name: 0.0 for name in COUNTERS}
     pages: dict[str, list[float]] = defaultdict(lambda: [0.0] * (len(INTERACTION_BOUNDS) + 1))
+    token = os.environ.get("METRICS_TOKEN", "").strip()
     for url in urls:
-        with urllib.request.urlopen(f"{url}/_review/metrics", timeout=timeout) as answer:
+        request = urllib.request.Request(f"{url}/_review/metrics",
+                                         headers={"Authorization": f"Bearer {token}"} if token else {})
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             text = answer.read().decode()
         for family in text_string_to_metric_families(text):
             for sample in family.samples:

@@ -12,9 +12,9 @@ from core.complaints import DAY_RANGES as COMPLAINT_DAYS
 from core.complaints import DEFAULT_WEIGHTS as COMPLAINT_WEIGHTS
 from core.complaints import DEFAULTS as COMPLAINT_DEFAULTS
 from core.complaints import PARTS as COMPLAINT_PARTS
+from core.errors import UserError
 from core.objections import WORKING_DAYS_RANGE
 from core.objections import working_days as objection_days
-from core.errors import UserError
 from core.settings import METHODS, OPTIONS, SEVERITIES
 from db.campaigns import copy_campaign, dimensions, list_campaigns, update_calendar, update_settings
 from ui.auth import guard

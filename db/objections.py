@@ -332,9 +332,9 @@ def rule(session: Session, *, actor: Actor, objection_id: int, ruling: str, reas
     row = session.get(Objection, objection_id)
     if row is None:
         raise _objection_not_found(objection_id)
-    ruling, reason = rules.check_ruling(ruling=ruling, reason=reason)
     if row.state != "open":
         raise UserError("objections.already_ruled", "objection {id} was ruled on already", id=objection_id)
+    ruling, reason = rules.check_ruling(ruling=ruling, reason=reason)
     row.state, row.ruling_reason, row.ruled_by, row.ruled_at = ruling, reason, actor.username, utcnow()
     session.add(row)
     session.flush()

@@ -176,7 +176,8 @@ def posted_result(session: Session, *, actor: Actor, campaign_id: int,
 
     Leaders and analysts get None, never an error: for them there is nothing posted, only published.
     """
-    if actor is None or actor.role not in READERS:
+    require(actor, *READERS, "leader", "analyst")
+    if actor.role not in READERS:
         return None
     posted = _posted(session, campaign_id)
     if posted is None:

@@ -36,7 +36,8 @@ def campaign_selector() -> Campaign | None:
 
 def selected_campaign() -> Campaign | None:
     """The campaign chosen in the sidebar (app.py draws the selector before any page runs)."""
-    year = st.session_state.get(YEAR_KEY)
+    # A year a page asked for that the box has not taken yet (it takes it on its next run).
+    year = st.session_state.get(YEAR_REQUEST, st.session_state.get(YEAR_KEY))
     with session() as s:
         campaigns = list_campaigns(s)
     # Newest first: with no choice made yet, the newest campaign is the one people mean.

@@ -57,7 +57,8 @@ def files(row: ObjectionRow, actor, *, key: str) -> None:
     for f in row.files:
         with session() as s:
             name, mime, content = objection_file(s, actor=actor, file_id=f.id)
-        st.download_button(t("objections.file", name=name, size=f"{f.size / MB:.1f}"), content, file_name=name,
+        size = f"{f.size / MB:.1f} MB" if f.size >= MB / 10 else f"{max(1, round(f.size / 1024))} KB"
+        st.download_button(t("objections.file", name=name, size=size), content, file_name=name,
                            mime=mime, key=f"{key}_file_{f.id}", icon=":material/attach_file:", on_click="ignore")
 
 

@@ -29,7 +29,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
-from ui.objections import blockers, office_panel
+from ui.objections import blockers, office_panel, posted_version
 from ui.plain import plain
 from ui.store import session
 
@@ -117,6 +117,8 @@ result = next(v for v in versions if v.id == chosen_id)
 if result.status == "published":
     st.success(t("results.published_banner", version=result.version, by=plain(result.published_by or "—"),
                  at=moment(result.published_at)), icon=":material/verified:")
+elif office and posted_version(actor, campaign.id) == result.version:
+    st.warning(t("objections.posted_office", version=result.version), icon=":material/campaign:")
 else:
     st.warning(t("results.provisional_banner", version=result.version), icon=":material/pending:")
 st.caption(t("results.hash", hash=result.input_hash))

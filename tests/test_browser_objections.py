@@ -84,6 +84,7 @@ def test_a_liaison_objects_the_office_dismisses_and_publishes(browser, posted):
         wait_for_app(liaison)
         open_page(liaison, "feedback")
         expect(liaison.get_by_text("核对记录无误", exact=False)).to_be_visible(timeout=30_000)
+        liaison.get_by_text("核对记录无误", exact=False).scroll_into_view_if_needed()
         screenshot(liaison, "tablet-objection-ruling")
 
         # The office publishes: the period still runs, so only with a reason.

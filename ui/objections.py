@@ -23,6 +23,7 @@ from db.objections import (
     objection_file,
     open_period,
     periods,
+    posted_result,
     rule,
 )
 from db.scoring import publication_blockers
@@ -134,6 +135,13 @@ def office_panel(actor, campaign, result) -> None:
                         st.rerun()
 
 
+def posted_version(actor, campaign_id: int) -> int | None:
+    """The version posted to the units now (for the office's banner), if any."""
+    with session() as s:
+        posted = posted_result(s, actor=actor, campaign_id=campaign_id)
+    return posted[0].version if posted else None
+
+
 def blockers(campaign_id: int) -> list[UserError]:
     with session() as s:
         return publication_blockers(s, campaign_id)
@@ -157,15 +165,16 @@ def unit_panel(actor, campaign, unit_code: str, period: PeriodInfo | None) -> No
     if period is None and not rows:
         return
     st.subheader(t("objections.unit_title"))
-    if actor.role == "liaison" and period is not None and period.running:
-        objection_form(actor, campaign)
     if not rows:
         st.caption(t("objections.none_filed"))
-    for row in rows:
+    for row in rows:  # the rulings first: a liaison coming back comes for them
         with st.container(border=True):
             st.markdown(f"**{objection_header(row)}**")
             objection_body(row, actor)
             show_ruling(row)
+    if actor.role == "liaison" and period is not None and period.running:
+        st.markdown(f"**{t('objections.new')}**")
+        objection_form(actor, campaign)
 
 
 def objection_form(actor, campaign) -> None:

@@ -23,6 +23,7 @@ from core import complaints as complaint_rules
 from core import scoring as rules
 from core import settings as settings_rules
 from core.clock import office_today, utcnow
+from core.deidentify import mask_text
 from core.errors import NotFound, UserError, ValidationError
 from core.poll import COUNTED, OPTIONS
 from db import ballot_box
@@ -344,7 +345,7 @@ def publish(session: Session, result_id: int, actor: Actor, *, today: date | Non
     if blockers:
         record(session, actor=actor, action="result.publish_override", entity="result", entity_id=result.id,
                campaign_id=result.campaign_id,
-               after={"version": result.version, "reason": override, "blockers": [b.key for b in blockers],
+               after={"version": result.version, "reason": mask_text(override), "blockers": [b.key for b in blockers],
                       "blocker_texts": [b.english() for b in blockers]})
     return result
 

@@ -14,6 +14,7 @@ from core.clock import office_today, to_office
 from core.errors import UserError
 from core.evidence import EVIDENCE_MAX_BYTES, MB
 from core.objections import ITEM_KINDS, MAX_FILES, ROW_KINDS, period_from
+from db.objections import READERS as OBJECTION_READERS
 from db.objections import (
     ObjectionRow,
     PeriodInfo,
@@ -159,7 +160,10 @@ def posted_notice(period: PeriodInfo) -> None:
 
 
 def unit_panel(actor, campaign, unit_code: str, period: PeriodInfo | None) -> None:
-    """On /feedback: the unit's objections with their rulings, and (a liaison, while the period runs) the form."""
+    """On /feedback: the unit's objections with their rulings, and (a liaison, while the period runs) the form.
+    Leaders and analysts see no objection (the store would refuse them): nothing is drawn for them."""
+    if actor.role not in OBJECTION_READERS:
+        return
     with session() as s:
         rows = [r for r in list_objections(s, actor=actor, campaign_id=campaign.id) if r.unit_code == unit_code]
     if period is None and not rows:

@@ -11,10 +11,7 @@ from sqlmodel import select
 
 from core.errors import Forbidden, NotFound, UserError, ValidationError
 from db import feedback, objections, scoring
-from db.access import cli_actor
-from db.bootstrap import init_database
-from db.engine import make_engine, session_scope
-from db.migrate import upgrade
+from db.engine import session_scope
 from db.models import AuditEvent, DailyScore, Objection, ObjectionFile, Result, Unit
 from tests.support import postgres
 from tests.support.objections import ADMIN, ANALYST, INSPECTOR, LEADER, LIAISON, OTHER, PDF, YEAR, small_campaign
@@ -24,20 +21,9 @@ EXE = b"MZ\x90\x00" + b"\x00" * 64
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def posted(request, tmp_path_factory):
-    """Version 1 scored and posted for objections today."""
-    if request.param == "sqlite":
-        url, server = f"sqlite:///{tmp_path_factory.mktemp('objections') / 'review.db'}", None
-    else:
-        server = request.getfixturevalue("pg_server")
-        url = postgres.create_database(server)
-    engine = make_engine(url)
-    upgrade(engine)
-    init_database(engine, actor=cli_actor())
-    made = small_campaign(engine)
-    yield engine, made
-    engine.dispose()
-    if server:
-        postgres.drop_database(server, url)
+    """Version 1 scored (posted by the test itself)."""
+    with postgres.module_engine(request, tmp_path_factory, "objections") as engine:
+        yield engine, small_campaign(engine)
 
 
 def call(engine, function, *args, **kwargs):

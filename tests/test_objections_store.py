@@ -5,12 +5,15 @@ refused while the period runs or an objection is unruled unless a reason is give
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
 from core.errors import Forbidden, NotFound, UserError, ValidationError
 from db import feedback, objections, scoring
+from db.commands.results import cmd_objections
 from db.engine import session_scope
 from db.models import AuditEvent, DailyScore, Objection, ObjectionFile, Result, Unit
 from tests.support import postgres
@@ -36,7 +39,7 @@ def count(engine, table) -> int:
         return s.exec(select(func.count()).select_from(table)).one()
 
 
-def test_the_life_of_an_objection_period(posted):
+def test_the_life_of_an_objection_period(posted, monkeypatch, tmp_path, capsys):
     engine, made = posted
     cid, v1 = made["campaign_id"], made["result_id"]
 
@@ -190,3 +193,11 @@ def test_the_life_of_an_objection_period(posted):
              reason="发布后再提异议，应当被拒绝")
     register = objections.objections_csv(call(engine, objections.list_objections, actor=ADMIN, campaign_id=cid))
     assert register.startswith("\ufeffid,version,unit_code") and "dismissed" in register and "签到表.pdf" in register
+
+    # The record: `python -m db objections --campaign YEAR --csv FILE`.
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    out = tmp_path / "objections.csv"
+    assert cmd_objections(argparse.Namespace(campaign=YEAR, csv=str(out))) == 0
+    printed = capsys.readouterr().out
+    assert "version 1 posted" in printed and "2 objections, 1 upheld, 1 dismissed, 0 awaiting a ruling" in printed
+    assert out.read_text(encoding="utf-8-sig").count("\n") == 3 and out.stat().st_mode & 0o777 == 0o600

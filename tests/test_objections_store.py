@@ -6,8 +6,10 @@ refused while the period runs or an objection is unruled unless a reason is give
 from __future__ import annotations
 
 import argparse
+import io
 
 import pytest
+from docx import Document
 from sqlalchemy import func, update
 from sqlmodel import select
 
@@ -16,6 +18,7 @@ from db import feedback, objections, scoring
 from db.commands.results import cmd_objections
 from db.engine import session_scope
 from db.models import AuditEvent, DailyScore, Objection, ObjectionFile, Result, Unit
+from documents.circular import circular_bytes
 from tests.support import postgres
 from tests.support.objections import ADMIN, ANALYST, INSPECTOR, LEADER, LIAISON, OTHER, PDF, YEAR, small_campaign
 
@@ -183,6 +186,8 @@ def test_the_life_of_an_objection_period(posted, monkeypatch, tmp_path, capsys):
     document = call(engine, scoring.result_document, v2, actor=ADMIN)
     assert document.objections["received"] == 2 and document.objections["upheld"] == 1
     assert document.objections["dismissed"] == 1 and document.objections["working_days"] == 5
+    circular = "\n".join(p.text for p in Document(io.BytesIO(circular_bytes(document))).paragraphs)
+    assert "个工作日），共收到异议2件，经审核成立1件、不成立1件。" in circular
 
     # After publication everyone reads the published version; the posted one is gone from /feedback.
     for actor in (LIAISON, LEADER):

@@ -131,7 +131,9 @@ class ScoringInputs:
         """SHA-256 of every input and the settings: equal digests, equal results."""
         hasher = hashlib.sha256()
         plain = {
-            "engine": ENGINE_VERSION, "settings": settings, "units": [list(u.__dict__.values()) for u in self.units],
+            # The objection period's length changes no figure: a version stays publishable when it is set.
+            "engine": ENGINE_VERSION, "settings": {k: v for k, v in settings.items() if k != "objections"},
+            "units": [list(u.__dict__.values()) for u in self.units],
             "dimensions": self.dimensions, "groups": self.groups, "population": self.population,
             "media": [[[m.ref, m.exposed_on, m.answered_on, m.status, m.satisfaction] for m in unit]
                       for unit in self.media],

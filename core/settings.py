@@ -12,6 +12,7 @@ from copy import deepcopy
 
 from core.complaints import settings_problems
 from core.errors import UserError, ValidationError
+from core.objections import settings_problems as objection_problems
 
 METHODS = ("panel", "online", "inspection", "daily")
 OPTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -102,6 +103,7 @@ def validate(settings: dict, *, dimensions: list[str], groups: list[str] | None 
         if any(v is None or v < 0 or v > 100 for v in numbers):
             problems.append(UserError("settings.deductions", "deductions must be numbers between 0 and 100"))
     problems.extend(_complaint_problems(settings))
+    problems.extend(objection_problems(settings))
     problems.extend(_grade_rule_problems(settings.get("grade_rules")))
     problems.extend(_positive_problems(settings))
     problems.extend(_panel_problems(settings.get("panel"), groups))

@@ -1,7 +1,9 @@
 """Each unit's feedback (/feedback and the 评议意见反馈函): what the review found, in a form the unit can act on.
 
 Nothing is shown before the campaign's result is published: every function here raises
-`feedback.not_published` until then, whoever asks. Who sees what:
+`feedback.not_published` until then, with one exception: while a provisional result is posted for
+objections (公示, db/objections.py) the office and each unit's liaison see it, marked as posted;
+leaders and analysts still see nothing until publication, and letters wait for it. Who sees what:
 - a liaison reads only their own unit (db/scope.py, as for casework): another unit is "not found";
 - the office (admin), leaders and analysts open any unit;
 - comments (reviewers' and the poll's) are masked (core.deidentify) and merged before anything
@@ -42,6 +44,7 @@ from db.dashboard import ResultInfo, newest_published
 from db.inspections import list_findings
 from db.media import list_cases as list_media_cases
 from db.models import AnswerComment, Campaign, Dimension, PollVote, Response, Result, ResultUnit, Unit, UnitCategory
+from db.objections import PeriodInfo, posted_result
 from db.rectifications import list_rectifications
 from db.scope import visible_unit
 from documents.feedback_data import CommentDigest, SourceCount, UnitFeedback
@@ -83,6 +86,34 @@ def _published(session: Session, campaign_id: int) -> ResultInfo:
 def is_published(session: Session, *, actor: Actor, campaign_id: int) -> bool:
     require(actor, *READERS)
     return newest_published(session, campaign_id=campaign_id) is not None
+
+
+def shown_result(session: Session, *, actor: Actor, campaign_id: int,
+                 today: date | None = None) -> tuple[ResultInfo, PeriodInfo | None] | None:
+    """The result /feedback shows this actor: the posted one (公示) with its period for the office and the
+    liaisons while there is one, else the newest published; None when there is nothing for them yet."""
+    require(actor, *READERS)
+    posted = posted_result(session, actor=actor, campaign_id=campaign_id, today=today)
+    if posted is not None:
+        return posted
+    published = newest_published(session, campaign_id=campaign_id)
+    return (published, None) if published is not None else None
+
+
+def years_with_results(session: Session, *, actor: Actor, today: date | None = None) -> list[int]:
+    """The years, newest first, for which /feedback has something to show this actor (published, or posted
+    for objections to the office and the liaisons): the year box opens on the first of them."""
+    require(actor, *READERS)
+    campaigns = session.exec(select(Campaign.id, Campaign.year).order_by(col(Campaign.year).desc())).all()
+    return [year for campaign_id, year in campaigns
+            if shown_result(session, actor=actor, campaign_id=campaign_id, today=today) is not None]
+
+
+def _shown(session: Session, actor: Actor, campaign_id: int, today: date | None) -> ResultInfo:
+    shown = shown_result(session, actor=actor, campaign_id=campaign_id, today=today)
+    if shown is None:
+        raise _not_published()
+    return shown[0]
 
 
 def feedback_units(session: Session, *, actor: Actor, campaign_id: int) -> list[UnitChoice]:
@@ -205,10 +236,11 @@ def _is_demo(session: Session, campaign: Campaign, result: ResultInfo) -> bool:
 
 
 def unit_feedback(session: Session, *, actor: Actor, campaign_id: int, unit_code: str,
-                  today: date | None = None) -> UnitFeedback:
-    """What the published review found about one unit (see the module doc for who may read it)."""
+                  today: date | None = None, published_only: bool = False) -> UnitFeedback:
+    """What the review found about one unit: the published result, or for the office and the unit the
+    posted one during its objection period (see the module doc for who may read it)."""
     unit = _checked_unit(session, actor, campaign_id, unit_code)
-    result = _published(session, campaign_id)
+    result = _published(session, campaign_id) if published_only else _shown(session, actor, campaign_id, today)
     campaign = session.get(Campaign, campaign_id)
     registers = _registers(session, actor, campaign_id, unit_code, today)
     return _feedback(session, campaign, result, unit, registers=registers, demo=_is_demo(session, campaign, result),
@@ -269,7 +301,7 @@ def _digests(session: Session, campaign_id: int, unit_codes: Sequence[str], *, o
 def unit_comments(session: Session, *, actor: Actor, campaign_id: int, unit_code: str) -> CommentDigest:
     """What reviewers and the public said about the unit: masked, merged, grouped by theme."""
     _checked_unit(session, actor, campaign_id, unit_code)
-    _published(session, campaign_id)
+    _shown(session, actor, campaign_id, None)
     return _digests(session, campaign_id, [unit_code], office=actor.role in OFFICE)[unit_code]
 
 
@@ -298,7 +330,8 @@ def feedback_letter(session: Session, *, actor: Actor, campaign_id: int, unit_co
                     today: date | None = None) -> tuple[str, bytes]:
     """One unit's 评议意见反馈函 (Word). A liaison downloads their own; the comments in it follow the
     unit's rule (a small source is left out) whoever downloads it, so every copy is the same letter."""
-    feedback = unit_feedback(session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, today=today)
+    feedback = unit_feedback(session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, today=today,
+                             published_only=True)
     digest = _digests(session, campaign_id, [unit_code], office=False)[unit_code]
     return _letter(feedback, digest, _office_name(session.get(Campaign, campaign_id)), _all_names(session, campaign_id))
 

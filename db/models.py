@@ -632,3 +632,52 @@ class Complaint(SQLModel, table=True):
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ObjectionPeriod(SQLModel, table=True):
+    """公示: a provisional result posted to the units for objections, for a number of working days.
+
+    While it runs (`opens_on` to `closes_on`, office days) each liaison sees their own unit's posted
+    figures on /feedback and may file objections; nobody outside the office and that unit sees them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    result_id: int = Field(foreign_key="result.id", index=True)
+    opens_on: date
+    closes_on: date  # the last day objections are taken (the n-th working day after opens_on)
+    working_days: int
+    opened_by: str
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class Objection(SQLModel, table=True):
+    """异议: a liaison's objection to one item of their unit's posted result, and the office's ruling."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    period_id: int = Field(foreign_key="objectionperiod.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    item_kind: str  # core.objections.ITEM_KINDS
+    item_ref: str = ""  # the contested row's number (a finding, a media case, ...), when there is one
+    item_label: str = ""  # what the liaison saw when they chose it, kept as it was
+    reason: str
+    state: str = Field(default="open", index=True)  # open, upheld, dismissed
+    filed_by: str
+    filed_at: datetime = Field(default_factory=utcnow)
+    ruling_reason: str = ""
+    ruled_by: str | None = None
+    ruled_at: datetime | None = None
+
+
+class ObjectionFile(SQLModel, table=True):
+    """Evidence filed with an objection: the upload rules of inspection evidence (core.evidence)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    objection_id: int = Field(foreign_key="objection.id", index=True)
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -23,6 +23,7 @@ from core import complaints as complaint_rules
 from core import scoring as rules
 from core import settings as settings_rules
 from core.clock import office_today, utcnow
+from core.deidentify import mask_text
 from core.errors import NotFound, UserError, ValidationError
 from core.poll import COUNTED, OPTIONS
 from db import ballot_box
@@ -42,6 +43,8 @@ from db.models import (
     Finding,
     Inspection,
     MediaCase,
+    Objection,
+    ObjectionPeriod,
     PollVote,
     Rectification,
     Response,
@@ -281,11 +284,38 @@ def current_hash(session: Session, campaign_id: int, *, today: date | None = Non
     return load_inputs(session, campaign_id, today=today).digest(campaign.settings)
 
 
-def publish(session: Session, result_id: int, actor: Actor, *, today: date | None = None) -> Result:
+def running_period(session: Session, campaign_id: int, today: date) -> ObjectionPeriod | None:
+    """The objection period (公示, db.objections) that takes objections today, if one does."""
+    return session.exec(select(ObjectionPeriod).where(
+        ObjectionPeriod.campaign_id == campaign_id, ObjectionPeriod.opens_on <= today,
+        ObjectionPeriod.closes_on >= today).order_by(col(ObjectionPeriod.id).desc())).first()
+
+
+def publication_blockers(session: Session, campaign_id: int, *, today: date | None = None) -> list[UserError]:
+    """Why the campaign should not be published now: an objection period runs, objections await a ruling."""
+    today = today or office_today()
+    found: list[UserError] = []
+    running = running_period(session, campaign_id, today)
+    if running is not None:
+        found.append(UserError("objections.block_running", "the objection period runs until {day}",
+                               day=running.closes_on.isoformat()))
+    unruled = session.exec(select(func.count()).select_from(Objection).where(
+        Objection.campaign_id == campaign_id, Objection.state == "open")).one()
+    if unruled:
+        found.append(UserError("objections.block_unruled", "{n} objections have no ruling yet", n=unruled))
+    return found
+
+
+OVERRIDE_MIN = 10  # an override reason says why the office publishes anyway: more than a word
+
+
+def publish(session: Session, result_id: int, actor: Actor, *, today: date | None = None,
+            override_reason: str | None = None) -> Result:
     """Freeze a provisional version: it becomes the published result of its campaign; audited.
 
     Refused when the data or the settings changed after the version was computed: the published
-    figures must be the ones today's inputs give.
+    figures must be the ones today's inputs give. Refused while an objection period runs or an
+    objection awaits its ruling, unless `override_reason` says why (kept in the audit event).
     """
     require(actor, *OFFICE)
     result = _result(session, result_id)
@@ -295,6 +325,12 @@ def publish(session: Session, result_id: int, actor: Actor, *, today: date | Non
     if current_hash(session, result.campaign_id, today=today) != result.input_hash:
         raise UserError("scoring.stale", "the data or settings changed after version {version} was computed; "
                         "score again and publish the new version", version=result.version)
+    blockers = publication_blockers(session, result.campaign_id, today=today)
+    override = (override_reason or "").strip()
+    if blockers and len(override) < OVERRIDE_MIN:
+        raise ValidationError("objections.publish_blocked", "version {version} cannot be published yet; give a reason "
+                              "of at least {n} characters to publish anyway", version=result.version, n=OVERRIDE_MIN,
+                              problems=blockers)
     previous = latest_result(session, result.campaign_id, published_only=True)
     result.status = "published"
     result.published_at = utcnow()
@@ -306,6 +342,11 @@ def publish(session: Session, result_id: int, actor: Actor, *, today: date | Non
            before={"status": "provisional", "published_version": previous.version if previous else None},
            after={"status": "published", "version": result.version, "input_hash": result.input_hash,
                   "published_at": result.published_at.isoformat()})
+    if blockers:
+        record(session, actor=actor, action="result.publish_override", entity="result", entity_id=result.id,
+               campaign_id=result.campaign_id,
+               after={"version": result.version, "reason": mask_text(override), "blockers": [b.key for b in blockers],
+                      "blocker_texts": [b.english() for b in blockers]})
     return result
 
 
@@ -435,4 +476,20 @@ def result_document(session: Session, result_id: int, *, actor: Actor | None = N
         published_by=result.published_by, config=dict(result.config), rows=result_rows(session, result.id),
         dimension_names={d.code: d.name_zh for d in campaign_dimensions(session, campaign.id)},
         group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)},
-        is_demo=result.is_demo or holds_demo(session, campaign.id))
+        is_demo=result.is_demo or holds_demo(session, campaign.id), objections=objection_summary(session, campaign.id))
+
+
+def objection_summary(session: Session, campaign_id: int) -> dict | None:
+    """For the 通报: the campaign's objection periods (first day to last) and the objections they brought."""
+    bounds = session.exec(select(func.min(ObjectionPeriod.opens_on), func.max(ObjectionPeriod.closes_on),
+                                 func.count(ObjectionPeriod.id))
+                          .where(ObjectionPeriod.campaign_id == campaign_id)).one()
+    if not bounds[2]:
+        return None
+    newest = session.exec(select(ObjectionPeriod.working_days).where(ObjectionPeriod.campaign_id == campaign_id)
+                          .order_by(col(ObjectionPeriod.id).desc())).first()
+    counts = dict(session.exec(select(Objection.state, func.count()).where(Objection.campaign_id == campaign_id)
+                               .group_by(Objection.state)).all())
+    return {"opens_on": bounds[0], "closes_on": bounds[1], "working_days": newest, "periods": bounds[2],
+            "received": sum(counts.values()), "upheld": counts.get("upheld", 0),
+            "dismissed": counts.get("dismissed", 0), "open": counts.get("open", 0)}

@@ -53,6 +53,8 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
               "并约谈单位主要负责人和分管负责人。"
               + (f"本年度涉及：{'、'.join(unqualified)}。" if unqualified else "本年度无不合格单位。")
               + "督促检查结果纳入各单位绩效考核，并报区领导。")
+    if document.objections:
+        paragraph(objection_paragraph(document.objections))
     paragraph(f"本通报依据结果第{document.version}版（{STATUS_ZH.get(document.status, document.status)}），"
               f"输入数据校验码（SHA-256）前16位：{document.input_hash[:16]}。", size=12)
     paragraph("")
@@ -61,3 +63,13 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def objection_paragraph(o: dict) -> str:
+    """What the circular says about the objection period (公示) and the objections it brought."""
+    text = (f"结果已于{chinese_date(o['opens_on'])}至{chinese_date(o['closes_on'])}在被评议单位范围内公示"
+            f"（{o['working_days']}个工作日），共收到异议{o['received']}件，"
+            f"经审核成立{o['upheld']}件、不成立{o['dismissed']}件")
+    if o.get("open"):
+        text += f"，尚未处理{o['open']}件"
+    return text + "。" + ("成立的异议已据实更正并重新计分。" if o["upheld"] else "")

@@ -62,6 +62,9 @@ class ResultDocument:
     dimension_names: dict[str, str]
     group_names: dict[str, str]
     is_demo: bool = False  # made from demo data: every document says so
+    # The objection period (公示) before publication: opens_on, closes_on (dates), working_days, received,
+    # upheld, dismissed, open; None when the result was never posted for objections.
+    objections: dict | None = None
 
 
 def number_text(value) -> str:

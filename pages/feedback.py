@@ -12,15 +12,18 @@ import streamlit as st
 from core.clock import to_office
 from core.errors import UserError
 from core.privacy import SMALL_CELL
-from db.feedback import feedback_units, is_published, unit_comments, unit_feedback
+from db.campaigns import list_campaigns
+from db.feedback import feedback_units, shown_result, unit_comments, unit_feedback, years_with_results
 from documents.word import chinese_date
 from ui import charts
 from ui.auth import guard
-from ui.campaign import demo_notice, require_campaign
+from ui.campaign import demo_notice, request_year, require_campaign
 from ui.casework import refuse
 from ui.downloads import show_chart, show_table
 from ui.feedback import DOCX, ZIP, all_letters, dimension_chart, one_letter
 from ui.i18n import language, t
+from ui.notices import show_flash
+from ui.objections import posted_notice, unit_panel
 from ui.plain import plain
 from ui.store import session
 
@@ -30,12 +33,33 @@ st.title(t("feedback.title", year=campaign.year))
 demo_notice(campaign)
 english = language() == "en"
 
+show_flash()
+
 with session() as s:
-    published = is_published(s, actor=actor, campaign_id=campaign.id)
+    shown = shown_result(s, actor=actor, campaign_id=campaign.id)
     choices = feedback_units(s, actor=actor, campaign_id=campaign.id)
-if not published:
+    with_results = years_with_results(s, actor=actor)
+    running_year = list_campaigns(s)[0].year
+# The year box: on the first visit, the newest year with something to show (published, or posted for
+# objections); the running year, or that year, one tap away.
+if not st.session_state.get("feedback_year_set"):
+    st.session_state["feedback_year_set"] = True
+    if shown is None and with_results and with_results[0] != campaign.year:
+        request_year(with_results[0])
+        st.rerun()
+if campaign.year != running_year:
+    if st.button(t("feedback.to_running_year", year=running_year), icon=":material/arrow_forward:",
+                 key="feedback_running_year"):
+        request_year(running_year)
+        st.rerun()
+if shown is None:
     st.info(t("feedback.not_published", year=campaign.year), icon=":material/schedule:")
+    if with_results and st.button(t("feedback.to_year_with_result", year=with_results[0]), type="primary",
+                                  icon=":material/arrow_back:", key="feedback_result_year"):
+        request_year(with_results[0])
+        st.rerun()
     st.stop()
+period = shown[1]
 if not choices:
     st.info(t("feedback.no_unit"))
     st.stop()
@@ -60,9 +84,14 @@ def fmt(value, digits: int = 1) -> str:
 
 
 st.header(plain(found.unit_name))
-published_on = to_office(found.result.published_at).date() if found.result.published_at else None
-st.caption(t("feedback.caption", category=plain(found.category_en if english else found.category_zh),
-             version=found.result.version, day=published_on.isoformat() if published_on else "—"))
+if period is not None:  # posted for objections (公示): provisional figures, for the office and this unit only
+    posted_notice(period)
+    st.caption(t("objections.caption", category=plain(found.category_en if english else found.category_zh),
+                 version=found.result.version))
+else:
+    published_on = to_office(found.result.published_at).date() if found.result.published_at else None
+    st.caption(t("feedback.caption", category=plain(found.category_en if english else found.category_zh),
+                 version=found.result.version, day=published_on.isoformat() if published_on else "—"))
 
 cols = st.columns(3)
 cols[0].metric(t("dash.col.grade"), t(f"dash.grade.{found.grade}"))
@@ -74,11 +103,15 @@ if found.rank_low is not None and found.rank_high is not None:
 if found.borderline:
     st.caption(t("feedback.borderline"))
 
+unit_panel(actor, campaign, unit_code, period)
+
 buttons = st.columns(2)
-buttons[0].download_button(t("feedback.letter"), one_letter(actor, campaign.id, unit_code),
-                           file_name=f"feedback-{found.year}-{unit_code}.docx", mime=DOCX, key="feedback_letter",
-                           icon=":material/description:", on_click="ignore", width="stretch")
-if actor.role == "admin":
+if period is None:  # letters go out with the published result
+    buttons[0].download_button(t("feedback.letter"), one_letter(actor, campaign.id, unit_code),
+                               file_name=f"feedback-{found.year}-{unit_code}.docx", mime=DOCX,
+                               key="feedback_letter", icon=":material/description:", on_click="ignore",
+                               width="stretch")
+if actor.role == "admin" and period is None:
     buttons[1].download_button(t("feedback.all_letters"), all_letters(actor, campaign.id),
                                file_name=f"feedback-letters-{found.year}.zip", mime=ZIP, key="feedback_all",
                                icon=":material/folder_zip:", on_click="ignore", width="stretch")

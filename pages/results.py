@@ -29,6 +29,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
+from ui.objections import blockers, office_panel, posted_version
 from ui.plain import plain
 from ui.store import session
 
@@ -116,13 +117,25 @@ result = next(v for v in versions if v.id == chosen_id)
 if result.status == "published":
     st.success(t("results.published_banner", version=result.version, by=plain(result.published_by or "—"),
                  at=moment(result.published_at)), icon=":material/verified:")
+elif office and posted_version(actor, campaign.id) == result.version:
+    st.warning(t("objections.posted_office", version=result.version), icon=":material/campaign:")
 else:
     st.warning(t("results.provisional_banner", version=result.version), icon=":material/pending:")
 st.caption(t("results.hash", hash=result.input_hash))
 
+if office:
+    office_panel(actor, campaign, result)  # the objection period (公示) and the units' objections
+
 if office and result.status == "provisional":
+    waiting = blockers(campaign.id)
     with st.form(f"publish_{result.id}"):
         st.write(t("results.publish_help"))
+        for blocker in waiting:
+            st.warning(error_text(blocker), icon=":material/front_hand:")
+        override = ""
+        if waiting:
+            override = st.text_area(t("objections.override_reason"), max_chars=1000,
+                                    key=f"publish_override_{result.id}", help=t("objections.override_help"))
         sure = st.checkbox(t("results.publish_confirm", version=result.version))
         if st.form_submit_button(t("results.publish_button"), type="primary"):
             if not sure:
@@ -130,7 +143,7 @@ if office and result.status == "provisional":
             else:
                 try:
                     with session() as s:
-                        publish(s, result.id, actor)
+                        publish(s, result.id, actor, override_reason=override or None)
                 except UserError as error:
                     st.error(error_text(error))
                 else:

@@ -13,6 +13,8 @@ from core.complaints import DEFAULT_WEIGHTS as COMPLAINT_WEIGHTS
 from core.complaints import DEFAULTS as COMPLAINT_DEFAULTS
 from core.complaints import PARTS as COMPLAINT_PARTS
 from core.errors import UserError
+from core.objections import WORKING_DAYS_RANGE
+from core.objections import working_days as objection_days
 from core.settings import METHODS, OPTIONS, SEVERITIES
 from db.campaigns import copy_campaign, dimensions, list_campaigns, update_calendar, update_settings
 from ui.auth import guard
@@ -106,6 +108,9 @@ with scoring_tab:
                                              {k: t(f"settings.media.{k}") for k in media_keys},
                                              settings["media_weights"])
         new.update(complaint_settings(settings))
+        new["objections"] = {"working_days": int(st.number_input(
+            t("objections.working_days"), *WORKING_DAYS_RANGE, objection_days(settings), step=1,
+            key=f"objections_days_{year}", help=t("objections.working_days_help")))}
         new["dimension_weights"] = percent_group("dimension_weights", [d.code for d in dims],
                                                  {d.code: named(d) for d in dims}, settings["dimension_weights"])
         new["option_scores"] = percent_group("option_scores", list(OPTIONS),

@@ -45,6 +45,7 @@ def test_weights_that_do_not_sum_to_100_are_refused_with_the_total(engine):
     with session_scope(engine) as s:
         weights = s.exec(select(Campaign)).one().settings["method_weights"]
         assert (weights["panel"], weights["daily"]) == (45, 10)
+        assert s.exec(select(Campaign)).one().settings["objections"] == {"working_days": 5}  # the default, saved
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "campaign.settings")).one()
 
 

@@ -60,7 +60,7 @@ def opened(actor, year=2017, **state):
 
 @pytest.mark.parametrize("actor", [ADMIN, LEADER, ANALYST, LIAISON], ids=lambda a: a.role)
 def test_before_publication_only_a_plain_not_yet_published(app, downloads, actor):
-    at = opened(actor, 2018)
+    at = opened(actor, 2018, feedback_year_set=True)  # chosen in the year box (else it opens on 2017)
     assert "2018 年度评议结果尚未发布" in shown(at)
     assert not at.header and not at.metric and not at.dataframe and not at.get("expander")
     assert downloads.files == {}

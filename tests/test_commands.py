@@ -34,9 +34,10 @@ COMMANDS = {
              '--seed-source', '--supersede-reason'],
     'verify-draw': ['--pool', '--seed', '--n', '--method', '--minimum', '--sd'],
     'score': ['--campaign', '--json', '--save', '--replicates', '--draws'],
-    'publish': ['--campaign', '--version'],
+    'publish': ['--campaign', '--version', '--override-reason'],
     'export-results': ['--campaign', '--xlsx', '--docx', '--provisional'],
     'export-feedback': ['--campaign', '--out'],
+    'objections': ['--campaign', '--csv'],
     'posters': ['--campaign', '--out', '--place', '--src', '--base-url', '--lang'],
     'erase-complaint-phones': [],
 }

@@ -74,22 +74,12 @@ def _fix_comments(s, campaign_id: int) -> None:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def loaded(request, tmp_path_factory):
     """Two demo years: 2017 published (with the fixed comments), 2018 scored but not published."""
-    if request.param == "sqlite":
-        url, server = f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'review.db'}", None
-    else:
-        server = request.getfixturevalue("pg_server")
-        url = postgres.create_database(server)
-    engine = make_engine(url)
-    upgrade(engine)
-    init_database(engine, actor=cli_actor())
-    load_demo(engine, actor=cli_actor(), years=(2017, 2018), votes_per_year=600)
-    with session_scope(engine) as s:
-        years = dict(s.exec(select(Campaign.year, Campaign.id)).all())
-        _fix_comments(s, years[2017])
-    yield engine, years
-    engine.dispose()
-    if server:
-        postgres.drop_database(server, url)
+    with postgres.module_engine(request, tmp_path_factory, "feedback") as engine:
+        load_demo(engine, actor=cli_actor(), years=(2017, 2018), votes_per_year=600)
+        with session_scope(engine) as s:
+            years = dict(s.exec(select(Campaign.year, Campaign.id)).all())
+            _fix_comments(s, years[2017])
+        yield engine, years
 
 
 def read(engine, function, **kwargs):

@@ -12,6 +12,12 @@ from ui.i18n import t
 from ui.store import session
 
 YEAR_KEY = "campaign_year"
+YEAR_REQUEST = "campaign_year_request"  # a page asks for another year; applied before the box is drawn
+
+
+def request_year(year: int) -> None:
+    """Switch the year box to `year` on the next run (a widget's value cannot change after it is drawn)."""
+    st.session_state[YEAR_REQUEST] = year
 
 
 def campaign_selector() -> Campaign | None:
@@ -20,6 +26,8 @@ def campaign_selector() -> Campaign | None:
     if not campaigns:
         return None
     years = [c.year for c in campaigns]
+    if st.session_state.get(YEAR_REQUEST) in years:
+        st.session_state[YEAR_KEY] = st.session_state.pop(YEAR_REQUEST)
     if st.session_state.get(YEAR_KEY) not in years:
         st.session_state[YEAR_KEY] = years[0]
     year = st.sidebar.selectbox(t("common.campaign"), years, key=YEAR_KEY)
@@ -28,7 +36,8 @@ def campaign_selector() -> Campaign | None:
 
 def selected_campaign() -> Campaign | None:
     """The campaign chosen in the sidebar (app.py draws the selector before any page runs)."""
-    year = st.session_state.get(YEAR_KEY)
+    # A year a page asked for that the box has not taken yet (it takes it on its next run).
+    year = st.session_state.get(YEAR_REQUEST, st.session_state.get(YEAR_KEY))
     with session() as s:
         campaigns = list_campaigns(s)
     # Newest first: with no choice made yet, the newest campaign is the one people mean.

@@ -1,4 +1,4 @@
-"""`python -m db score|publish|export-results|export-feedback`: results and what is sent out from them."""
+"""`python -m db score|publish|export-results|export-feedback|objections`: results and what is sent out from them."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def cmd_publish(args) -> int:
         if result is None:
             raise NotFound("scoring.no_version", "campaign {year} has no result version {version}",
                            year=args.campaign, version=args.version)
-        publish(session, result.id, cli_actor())
+        publish(session, result.id, cli_actor(), override_reason=args.override_reason)
         print(f"campaign {args.campaign}: version {args.version} published (input SHA-256 {result.input_hash})")
     return 0
 
@@ -124,6 +124,32 @@ def cmd_export_feedback(args) -> int:
     return 0
 
 
+def cmd_objections(args) -> int:
+    from db.campaigns import get_campaign
+    from db.objections import list_objections, objections_csv, periods
+    from db.private_files import write_owner_only
+
+    actor = cli_actor()
+    with session_scope(make_engine()) as session:
+        campaign = get_campaign(session, args.campaign)
+        found = periods(session, actor=actor, campaign_id=campaign.id)
+        rows = list_objections(session, actor=actor, campaign_id=campaign.id)
+    if not found:
+        print(f"campaign {args.campaign}: no result was posted for objections")
+    for p in reversed(found):
+        print(f"campaign {args.campaign}: version {p.version} posted {p.opens_on} to {p.closes_on} "
+              f"({p.working_days} working days{', running' if p.running else ''}) by {p.opened_by}: "
+              f"{p.received} objections, {p.upheld} upheld, {p.dismissed} dismissed, {p.unruled} awaiting a ruling")
+    for r in reversed(rows):
+        print(f"#{r.id} v{r.version} {r.unit_code} {r.item_kind}{' ' + r.item_ref if r.item_ref else ''} "
+              f"filed {r.filed_at:%Y-%m-%d} by {r.filed_by}, {len(r.files)} files: {r.state}"
+              + (f" by {r.ruled_by} on {r.ruled_at:%Y-%m-%d}: {r.ruling_reason}" if r.ruled_at else ""))
+    if args.csv:
+        write_owner_only(Path(args.csv), objections_csv(rows).encode("utf-8"), replace=True)
+        print(f"{len(rows)} objections written to {args.csv}")
+    return 0
+
+
 def add_commands(command) -> None:
     score = command("score", cmd_score, "compute and print the provisional results of a campaign")
     score.add_argument("--campaign", type=int, required=True, metavar="YEAR")
@@ -134,6 +160,8 @@ def add_commands(command) -> None:
     publish = command("publish", cmd_publish, "publish a stored provisional version (frozen from then on)")
     publish.add_argument("--campaign", type=int, required=True, metavar="YEAR")
     publish.add_argument("--version", type=int, required=True)
+    publish.add_argument("--override-reason", metavar="TEXT",
+                         help="publish although the objection period runs or objections await a ruling (audited)")
     export = command("export-results", cmd_export_results, "write the results workbook and/or circular draft")
     export.add_argument("--campaign", type=int, required=True, metavar="YEAR")
     export.add_argument("--xlsx", metavar="FILE.xlsx")
@@ -143,3 +171,7 @@ def add_commands(command) -> None:
                      "write every unit's feedback letter (Word, one per unit) and a zip of them all")
     feedback.add_argument("--campaign", type=int, required=True, metavar="YEAR")
     feedback.add_argument("--out", required=True, metavar="DIR", help="folder for the letters (created if missing)")
+    objections = command("objections", cmd_objections,
+                         "list a campaign's objection periods and objections with their rulings, for the record")
+    objections.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    objections.add_argument("--csv", metavar="FILE", help="also write them to a CSV file (UTF-8, owner only)")

@@ -27,6 +27,9 @@ from db.models import (
     Inspection,
     Invitation,
     MediaCase,
+    Objection,
+    ObjectionFile,
+    ObjectionPeriod,
     PollVote,
     Rectification,
     ResponsiblePerson,
@@ -112,6 +115,9 @@ def delete_demo_rows(session: Session) -> dict[str, int]:
     demo[DrawMember] = or_(DrawMember.draw_id.in_(ids(Draw)), DrawMember.reviewer_id.in_(ids(Reviewer)))
     demo[Invitation] = or_(flagged(Invitation), Invitation.draw_member_id.in_(ids(DrawMember)))
     demo[ResultUnit] = ResultUnit.result_id.in_(ids(Result))
+    demo[ObjectionPeriod] = ObjectionPeriod.result_id.in_(ids(Result))  # posted demo figures, and what was
+    demo[Objection] = Objection.period_id.in_(ids(ObjectionPeriod))  # filed against them
+    demo[ObjectionFile] = ObjectionFile.objection_id.in_(ids(Objection))
     demo[Talk] = Talk.rectification_id.in_(ids(Rectification))
     demo[Finding] = or_(Finding.is_demo, Finding.inspection_id.in_(ids(Inspection)))
     demo[Evidence] = Evidence.finding_id.in_(ids(Finding))

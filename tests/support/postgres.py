@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -80,3 +80,28 @@ def drop_database(server_url: str, url: str) -> None:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def module_engine(request, tmp_path_factory, name: str):
+    """A migrated, initialised database (the 2017 scheme) for a module fixture parametrized
+    "sqlite" / "postgresql": an engine, disposed and its database dropped afterwards."""
+    from db.access import cli_actor
+    from db.bootstrap import init_database
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    if request.param == "sqlite":
+        url, server = f"sqlite:///{tmp_path_factory.mktemp(name) / 'review.db'}", None
+    else:
+        server = request.getfixturevalue("pg_server")
+        url = create_database(server)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        init_database(engine, actor=cli_actor())
+        yield engine
+    finally:
+        engine.dispose()
+        if server:
+            drop_database(server, url)

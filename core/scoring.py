@@ -75,6 +75,9 @@ PANEL_DEFAULTS = {"weighting": "design", "group_weights": {}, "lonely_group": "a
 WEIGHTINGS = ("design", "policy")
 MIN_PANEL_SHARE = 1e-12
 INTERVAL_LEVEL = 0.90  # of every score interval (cell, panel score, total)
+# Settings groups that decide nothing a score reads (who may download the bundle): left out of the digest,
+# so switching them does not make a computed version stale.
+NOT_SCORING = ("bundle",)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,8 @@ class ScoringInputs:
         """SHA-256 of every input and the settings: equal digests, equal results."""
         hasher = hashlib.sha256()
         plain = {
-            "engine": ENGINE_VERSION, "settings": settings, "units": [list(u.__dict__.values()) for u in self.units],
+            "engine": ENGINE_VERSION, "settings": {k: v for k, v in settings.items() if k not in NOT_SCORING},
+            "units": [list(u.__dict__.values()) for u in self.units],
             "dimensions": self.dimensions, "groups": self.groups, "population": self.population,
             "media": [[[m.ref, m.exposed_on, m.answered_on, m.status, m.satisfaction] for m in unit]
                       for unit in self.media],

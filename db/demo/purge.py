@@ -31,6 +31,7 @@ from db.models import (
     Rectification,
     ResponsiblePerson,
     Result,
+    ResultBundle,
     ResultUnit,
     Reviewer,
     ReviewerGroup,
@@ -112,6 +113,7 @@ def delete_demo_rows(session: Session) -> dict[str, int]:
     demo[DrawMember] = or_(DrawMember.draw_id.in_(ids(Draw)), DrawMember.reviewer_id.in_(ids(Reviewer)))
     demo[Invitation] = or_(flagged(Invitation), Invitation.draw_member_id.in_(ids(DrawMember)))
     demo[ResultUnit] = ResultUnit.result_id.in_(ids(Result))
+    demo[ResultBundle] = ResultBundle.result_id.in_(ids(Result))
     demo[Talk] = Talk.rectification_id.in_(ids(Rectification))
     demo[Finding] = or_(Finding.is_demo, Finding.inspection_id.in_(ids(Inspection)))
     demo[Evidence] = Evidence.finding_id.in_(ids(Finding))

@@ -83,7 +83,7 @@ def _newest_published(session: Session, campaign_id: int) -> Result | None:
 def bundle_for(session: Session, *, actor: Actor | None, year: int, version: int | None = None) -> Download:
     """A version's bundle for `actor` (None: the public), or a refusal (see the module's rules).
 
-    Without `version`: the newest published version (the office: the newest version of any status)."""
+    Without `version`: the newest published version (only the office may name a provisional one)."""
     campaign = get_campaign(session, year)
     if actor is None:
         if not is_public(campaign):
@@ -96,7 +96,7 @@ def bundle_for(session: Session, *, actor: Actor | None, year: int, version: int
         query = select(Result).where(Result.campaign_id == campaign.id)
         if version is not None:
             query = query.where(Result.version == version)
-        if actor.role not in OFFICE:
+        if actor.role not in OFFICE or version is None:
             query = query.where(Result.status == "published")
         result = session.exec(query.order_by(col(Result.version).desc())).first()
     if result is None:

@@ -459,4 +459,5 @@ def result_document(session: Session, result_id: int, *, actor: Actor | None = N
         published_by=result.published_by, config=dict(result.config), rows=result_rows(session, result.id),
         dimension_names={d.code: d.name_zh for d in campaign_dimensions(session, campaign.id)},
         group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)},
-        is_demo=result.is_demo or holds_demo(session, campaign.id))
+        is_demo=result.is_demo or holds_demo(session, campaign.id),
+        bundle_sha256=session.exec(select(ResultBundle.sha256).where(ResultBundle.result_id == result.id)).first())

@@ -62,6 +62,7 @@ class ResultDocument:
     dimension_names: dict[str, str]
     group_names: dict[str, str]
     is_demo: bool = False  # made from demo data: every document says so
+    bundle_sha256: str | None = None  # the version's verification bundle (documents.bundle), printed on the 通报
 
 
 def number_text(value) -> str:

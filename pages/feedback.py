@@ -16,6 +16,7 @@ from db.feedback import feedback_units, is_published, unit_comments, unit_feedba
 from documents.word import chinese_date
 from ui import charts
 from ui.auth import guard
+from ui.bundle import bundle_download
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import refuse
 from ui.downloads import show_chart, show_table
@@ -73,6 +74,7 @@ if found.rank_low is not None and found.rank_high is not None:
     cols[2].caption(t("feedback.rank_range", low=found.rank_low, high=found.rank_high))
 if found.borderline:
     st.caption(t("feedback.borderline"))
+bundle_download(actor, campaign.year, version=found.result.version, key="feedback_bundle")
 
 buttons = st.columns(2)
 buttons[0].download_button(t("feedback.letter"), one_letter(actor, campaign.id, unit_code),

@@ -37,6 +37,7 @@ COMMANDS = {
     'publish': ['--campaign', '--version'],
     'export-results': ['--campaign', '--xlsx', '--docx', '--provisional'],
     'export-feedback': ['--campaign', '--out'],
+    'export-bundle': ['--campaign', '--out', '--version'],
     'posters': ['--campaign', '--out', '--place', '--src', '--base-url', '--lang'],
     'erase-complaint-phones': [],
 }

@@ -329,3 +329,22 @@ def test_a_version_scored_before_bundles_gets_one_only_while_its_inputs_are_unch
     assert caught.value.key == "bundle.stale"
     with session_scope(scheme_engine) as s:
         assert s.exec(select(Result)).one().status == "published"
+
+
+def test_verify_page_offers_only_what_the_office_made_public(demo_db, monkeypatch):
+    from tests.support.apptest import open_app, shown
+
+    monkeypatch.setenv("DATABASE_URL", str(demo_db.url))
+    monkeypatch.setenv("NETWORK_SALT", "apptest-salt")
+    hidden = open_app("verify")
+    assert not hidden.exception and "目前没有公开的验证包" in shown(hidden)
+    assert not hidden.get("download_button")
+    with session_scope(demo_db) as s:
+        set_public(s, actor=ADMIN, year=2017, public=True)
+    try:
+        offered = open_app("verify")
+        assert not offered.exception and "2017 年度 · 结果第 1 版" in shown(offered)
+        assert [b.proto.label for b in offered.get("download_button")] == ["下载验证包"]
+    finally:
+        with session_scope(demo_db) as s:
+            set_public(s, actor=ADMIN, year=2017, public=False)

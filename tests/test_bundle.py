@@ -298,6 +298,12 @@ def test_a_public_bundle_is_the_published_one_and_switching_it_leaves_the_versio
         set_public(s, actor=ADMIN, year=2017, public=False)
     with session_scope(demo_db) as s, pytest.raises(NotFound):
         bundle_for(s, actor=None, year=2017)
+    with session_scope(demo_db) as s:  # switched after 2018 v1 was scored: v1 is not stale, it publishes
+        provisional = bundle_for(s, actor=ADMIN, year=2018, version=1)
+        publish(s, latest_result(s, get_campaign(s, 2018).id).id, ADMIN)
+    with session_scope(demo_db) as s:
+        assert bundle_for(s, actor=None, year=2018).content == provisional.content  # the bytes do not change
+        set_public(s, actor=ADMIN, year=2018, public=False)
 
 
 def test_a_version_scored_before_bundles_gets_one_only_while_its_inputs_are_unchanged(scheme_engine):

@@ -40,7 +40,7 @@ def ensure_bundle(session: Session, result: Result) -> ResultBundle:
         return bundle
     as_of = date.fromisoformat(result.config["as_of"])
     inputs = load_inputs(session, result.campaign_id, today=as_of)
-    if inputs.digest(session.get(Campaign, result.campaign_id).settings) != result.input_hash:
+    if inputs.digest(result.config["settings"]) != result.input_hash:  # the settings it used, whatever today's
         raise UserError("bundle.stale", "version {version} was scored before bundles were kept and its data has "
                         "changed since: no bundle can reproduce it", version=result.version)
     return store_bundle(session, result, inputs)

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = [
     ("public", "questionnaire", "questionnaire.py", "questionnaire", ":material/edit_note:"),
     ("public", "poll", "poll.py", "poll", ":material/how_to_vote:"),
+    ("public", "verify", "verify.py", "verify", ":material/verified:"),
     ("overview", "home", "home.py", "home", ":material/dashboard:"),
     ("panel", "pool", "pool.py", "pool", ":material/groups:"),
     ("panel", "draw", "draw.py", "draw", ":material/casino:"),

@@ -15,6 +15,7 @@ ROLES_BOUND_TO_UNIT = frozenset({"liaison"})
 PAGE_ROLES: dict[str, frozenset[str] | None] = {
     "questionnaire": None,
     "poll": None,
+    "verify": None,  # the verification bundles the office made public (db.bundles checks the setting)
     "home": frozenset(ROLES),
     "account": frozenset(ROLES),
     "settings": frozenset({"admin"}),

@@ -75,6 +75,10 @@ PANEL_DEFAULTS = {"weighting": "design", "group_weights": {}, "lonely_group": "a
 WEIGHTINGS = ("design", "policy")
 MIN_PANEL_SHARE = 1e-12
 INTERVAL_LEVEL = 0.90  # of every score interval (cell, panel score, total)
+# Settings groups that decide nothing a score reads (who may download the bundle, the objection period's
+# length): left out of the digest,
+# so switching them does not make a computed version stale.
+NOT_SCORING = ("bundle", "objections")
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,7 @@ class ScoringInputs:
         """SHA-256 of every input and the settings: equal digests, equal results."""
         hasher = hashlib.sha256()
         plain = {
-            # The objection period's length changes no figure: a version stays publishable when it is set.
-            "engine": ENGINE_VERSION, "settings": {k: v for k, v in settings.items() if k != "objections"},
+            "engine": ENGINE_VERSION, "settings": {k: v for k, v in settings.items() if k not in NOT_SCORING},
             "units": [list(u.__dict__.values()) for u in self.units],
             "dimensions": self.dimensions, "groups": self.groups, "population": self.population,
             "media": [[[m.ref, m.exposed_on, m.answered_on, m.status, m.satisfaction] for m in unit]

@@ -531,6 +531,18 @@ class ResultUnit(SQLModel, table=True):
     explanation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class ResultBundle(SQLModel, table=True):
+    """A result version's verification bundle (documents.bundle), kept as built when the version was scored:
+    its bytes, and so its SHA-256 on the 通报, never change, whatever later happens to the data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    result_id: int = Field(foreign_key="result.id", unique=True, index=True)
+    sha256: str
+    code_version: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class User(SQLModel, table=True):
     """A staff account. Citizens and reviewers have none."""
 

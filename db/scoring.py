@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from core import complaints as complaint_rules
 from core import scoring as rules
 from core import settings as settings_rules
+from core.bundle import sha256
 from core.clock import office_today, utcnow
 from core.deidentify import mask_text
 from core.errors import NotFound, UserError, ValidationError
@@ -49,13 +50,16 @@ from db.models import (
     Rectification,
     Response,
     Result,
+    ResultBundle,
     ResultUnit,
     Reviewer,
     ReviewerGroup,
     Unit,
     UnitCategory,
 )
+from db.release import code_version
 from db.units import UnitRow, list_units
+from documents.bundle import bundle_bytes
 from documents.results import ResultDocument
 
 OFFICE = ("admin",)
@@ -250,7 +254,8 @@ def score_campaign(
     """Score the campaign and keep it as the next provisional version; audited."""
     require(actor, *OFFICE)
     campaign = _campaign(session, campaign_id)
-    scoring = compute(session, campaign_id, replicates=replicates, draws=draws, today=today)
+    inputs = load_inputs(session, campaign_id, today=today)
+    scoring = rules.score(inputs, campaign.settings, replicates=replicates, draws=draws)
     version = (session.exec(select(func.max(Result.version)).where(Result.campaign_id == campaign_id)).one() or 0) + 1
     result = Result(campaign_id=campaign_id, version=version, status="provisional", config=scoring.config,
                     input_hash=scoring.input_hash, created_at=utcnow(), is_demo=is_demo or campaign.is_demo)
@@ -264,12 +269,31 @@ def score_campaign(
             rank_low=unit.rank_low, rank_high=unit.rank_high, borderline=unit.borderline,
             explanation=unit.explanation))
     session.flush()
+    store_bundle(session, result, inputs)
     grades = {g: sum(u.grade == g for u in scoring.units) for g in ("excellent", "qualified", "unqualified")}
     record(session, actor=actor, action="result.score", entity="result", entity_id=result.id,
            campaign_id=campaign_id, after={"version": version, "input_hash": scoring.input_hash, "grades": grades,
                                            "bootstrap_replicates": scoring.config["bootstrap_replicates"],
                                            "weight_draws": scoring.config["weight_draws"]})
     return result
+
+
+def store_bundle(session: Session, result: Result, inputs: rules.ScoringInputs) -> ResultBundle:
+    """Build and keep the verification bundle of `result` from the inputs it was scored from (db.bundles)."""
+    campaign = _campaign(session, result.campaign_id)
+    categories = {u.code: u.category for u in inputs.units}
+    rows = session.exec(select(ResultUnit, Unit.code).join(Unit, Unit.id == ResultUnit.unit_id)
+                        .where(ResultUnit.result_id == result.id)).all()
+    units = [{"code": code, "category": categories.get(code, ""), "components": dict(ru.components),
+              "total": ru.total, "grade": ru.grade, "rank": ru.rank, "rank_low": ru.rank_low,
+              "rank_high": ru.rank_high, "score_low": ru.score_low, "score_high": ru.score_high,
+              "borderline": ru.borderline} for ru, code in rows]
+    data = bundle_bytes(year=campaign.year, version=result.version, input_hash=result.input_hash, inputs=inputs,
+                        config=result.config, units=units, code_version=code_version())
+    bundle = ResultBundle(result_id=result.id, sha256=sha256(data), code_version=code_version(), content=data)
+    session.add(bundle)
+    session.flush()
+    return bundle
 
 
 def _result(session: Session, result_id: int) -> Result:
@@ -476,7 +500,8 @@ def result_document(session: Session, result_id: int, *, actor: Actor | None = N
         published_by=result.published_by, config=dict(result.config), rows=result_rows(session, result.id),
         dimension_names={d.code: d.name_zh for d in campaign_dimensions(session, campaign.id)},
         group_names={g.code: g.name_zh for g in reviewer_groups(session, campaign.id)},
-        is_demo=result.is_demo or holds_demo(session, campaign.id), objections=objection_summary(session, campaign.id))
+        is_demo=result.is_demo or holds_demo(session, campaign.id), objections=objection_summary(session, campaign.id),
+        bundle_sha256=session.exec(select(ResultBundle.sha256).where(ResultBundle.result_id == result.id)).first())
 
 
 def objection_summary(session: Session, campaign_id: int) -> dict | None:

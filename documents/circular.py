@@ -57,6 +57,9 @@ def circular_bytes(document: ResultDocument, *, issued_on: date | None = None) -
         paragraph(objection_paragraph(document.objections))
     paragraph(f"本通报依据结果第{document.version}版（{STATUS_ZH.get(document.status, document.status)}），"
               f"输入数据校验码（SHA-256）前16位：{document.input_hash[:16]}。", size=12)
+    if document.bundle_sha256:
+        paragraph(f"验证包校验码（SHA-256）：{document.bundle_sha256}。验证包可由区纠风办提供，"
+                  "用 python -m core.verify 验证包.zip 复算每个单位的得分、等次和排名。", size=12)
     paragraph("")
     paragraph("区纠风办", align="right", indent=False)
     paragraph(chinese_date(issued_on or date.today()), align="right", indent=False)

@@ -65,6 +65,7 @@ class ResultDocument:
     # The objection period (公示) before publication: opens_on, closes_on (dates), working_days, received,
     # upheld, dismissed, open; None when the result was never posted for objections.
     objections: dict | None = None
+    bundle_sha256: str | None = None  # the version's verification bundle (documents.bundle), printed on the 通报
 
 
 def number_text(value) -> str:

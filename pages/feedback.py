@@ -17,6 +17,7 @@ from db.feedback import feedback_units, shown_result, unit_comments, unit_feedba
 from documents.word import chinese_date
 from ui import charts
 from ui.auth import guard
+from ui.bundle import bundle_download
 from ui.campaign import demo_notice, request_year, require_campaign
 from ui.casework import refuse
 from ui.downloads import show_chart, show_table
@@ -102,6 +103,7 @@ if found.rank_low is not None and found.rank_high is not None:
     cols[2].caption(t("feedback.rank_range", low=found.rank_low, high=found.rank_high))
 if found.borderline:
     st.caption(t("feedback.borderline"))
+bundle_download(actor, campaign.year, version=found.result.version, key="feedback_bundle")
 
 unit_panel(actor, campaign, unit_code, period)
 

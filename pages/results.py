@@ -13,6 +13,7 @@ from core.clock import to_office
 from core.errors import UserError
 from core.scoring import interval_method_of
 from core.settings import LONELY_GROUP_RULES, METHODS, PANEL_WEIGHTINGS
+from db.bundles import is_public, set_public
 from db.campaigns import dimensions, reviewer_groups
 from db.scoring import (
     compare,
@@ -26,6 +27,7 @@ from db.scoring import (
 from documents.circular import circular_bytes
 from documents.workbook import workbook_bytes
 from ui.auth import guard
+from ui.bundle import bundle_download
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
@@ -122,6 +124,7 @@ elif office and posted_version(actor, campaign.id) == result.version:
 else:
     st.warning(t("results.provisional_banner", version=result.version), icon=":material/pending:")
 st.caption(t("results.hash", hash=result.input_hash))
+bundle_download(actor, campaign.year, version=result.version, key=f"results_bundle_{result.id}")
 
 if office:
     office_panel(actor, campaign, result)  # the objection period (公示) and the units' objections
@@ -372,3 +375,14 @@ with export_tab:
     cols[1].download_button(t("results.download_docx"), circular_bytes(document),
                             file_name=f"circular-{campaign.year}-v{result.version}.docx", mime=DOCX,
                             icon=":material/description:", key="results_docx")
+    if office:
+        public = st.toggle(t("bundle.public_toggle"), value=is_public(campaign), key=f"bundle_public_{campaign.year}")
+        if public != is_public(campaign):
+            try:
+                with session() as s:
+                    set_public(s, actor=actor, year=campaign.year, public=public)
+            except UserError as error:
+                st.error(error_text(error))
+            else:
+                flash(t("bundle.public_saved", state=t("bundle.public_on" if public else "bundle.public_off")))
+                st.rerun()

@@ -7,7 +7,7 @@ from db.access import Actor
 from tests.support.apptest import app_database_with_leader, open_app
 
 PAGE_FILES = {"questionnaire": "questionnaire.py", "poll": "poll.py", "poll_admin": "poll_admin.py",
-              "media": "media.py", "inspections": "inspections.py", "cases": "cases.py",
+              "verify": "verify.py", "media": "media.py", "inspections": "inspections.py", "cases": "cases.py",
               "rectification": "rectification.py", "reports": "reports.py", "home": "home.py",
               "results": "results.py", "feedback": "feedback.py", "live": "live.py", "explore": "explore.py",
               "complaints": "complaints.py",

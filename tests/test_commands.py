@@ -38,6 +38,7 @@ COMMANDS = {
     'export-results': ['--campaign', '--xlsx', '--docx', '--provisional'],
     'export-feedback': ['--campaign', '--out'],
     'objections': ['--campaign', '--csv'],
+    'export-bundle': ['--campaign', '--out', '--version'],
     'posters': ['--campaign', '--out', '--place', '--src', '--base-url', '--lang'],
     'erase-complaint-phones': [],
 }

@@ -150,6 +150,17 @@ def cmd_objections(args) -> int:
     return 0
 
 
+def cmd_export_bundle(args) -> int:
+    from db.bundles import bundle_for
+
+    with session_scope(make_engine()) as session:
+        download = bundle_for(session, actor=cli_actor(), year=args.campaign, version=args.version)
+    Path(args.out).write_bytes(download.content)
+    print(f"verification bundle of {args.campaign} version {download.version} written to {args.out} "
+          f"(SHA-256 {download.sha256}); check it with: python -m core.verify {args.out}")
+    return 0
+
+
 def add_commands(command) -> None:
     score = command("score", cmd_score, "compute and print the provisional results of a campaign")
     score.add_argument("--campaign", type=int, required=True, metavar="YEAR")
@@ -175,3 +186,8 @@ def add_commands(command) -> None:
                          "list a campaign's objection periods and objections with their rulings, for the record")
     objections.add_argument("--campaign", type=int, required=True, metavar="YEAR")
     objections.add_argument("--csv", metavar="FILE", help="also write them to a CSV file (UTF-8, owner only)")
+    bundle = command("export-bundle", cmd_export_bundle,
+                     "write a result version's verification bundle (check it with python -m core.verify)")
+    bundle.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    bundle.add_argument("--out", required=True, metavar="FILE.zip")
+    bundle.add_argument("--version", type=int, help="default: the newest published version")

@@ -34,6 +34,7 @@ from db.models import (
     Rectification,
     ResponsiblePerson,
     Result,
+    ResultBundle,
     ResultUnit,
     Reviewer,
     ReviewerGroup,
@@ -118,6 +119,7 @@ def delete_demo_rows(session: Session) -> dict[str, int]:
     demo[ObjectionPeriod] = ObjectionPeriod.result_id.in_(ids(Result))  # posted demo figures, and what was
     demo[Objection] = Objection.period_id.in_(ids(ObjectionPeriod))  # filed against them
     demo[ObjectionFile] = ObjectionFile.objection_id.in_(ids(Objection))
+    demo[ResultBundle] = ResultBundle.result_id.in_(ids(Result))
     demo[Talk] = Talk.rectification_id.in_(ids(Rectification))
     demo[Finding] = or_(Finding.is_demo, Finding.inspection_id.in_(ids(Inspection)))
     demo[Evidence] = Evidence.finding_id.in_(ids(Finding))

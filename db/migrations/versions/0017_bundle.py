@@ -1,7 +1,7 @@
 """bundle: each result version's verification bundle, kept as built when the version was scored
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 
 A bundle is rebuilt from no later data: its bytes (and the SHA-256 printed on the 通报) are those of the
 inputs the version was computed from. Versions scored before this revision get theirs on first

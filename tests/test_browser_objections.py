@@ -1,10 +1,15 @@
 """The objection period on tablets (820x1180): es01's liaison sees the provisional figures marked 公示中,
 files an objection with a PDF, the office dismisses it with a reason, the liaison reads the ruling,
-and the office publishes (with a reason, since the period still runs)."""
+and the office publishes (with a reason, since the period still runs); the liaison then downloads the published
+result's verification bundle from /feedback, and the verifier, run on that file alone, finds every unit matching."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -20,6 +25,7 @@ from tests.test_browser_smoke import sign_in
 
 pytestmark = pytest.mark.browser
 UNIT = "区发改局(区统计局)"  # es01, the live_app liaison's unit
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -39,9 +45,9 @@ def open_page(page, path: str) -> None:
     wait_for_app(page)
 
 
-def test_a_liaison_objects_the_office_dismisses_and_publishes(browser, posted):
+def test_a_liaison_objects_the_office_dismisses_publishes_and_the_bundle_verifies(browser, posted, tmp_path):
     live_app = posted
-    unit = browser.new_context(**TABLET, locale="zh-CN")
+    unit = browser.new_context(**TABLET, locale="zh-CN", accept_downloads=True)
     office = browser.new_context(**TABLET, locale="zh-CN")
     liaison, admin = unit.new_page(), office.new_page()
     try:
@@ -96,6 +102,18 @@ def test_a_liaison_objects_the_office_dismisses_and_publishes(browser, posted):
         wait_for_app(admin)
         expect(admin.get_by_text("第 1 版已发布。")).to_be_visible(timeout=30_000)
         assert admin.locator("[data-testid='stException']").count() == 0
+
+        # The liaison downloads the published result's bundle, and matches its SHA-256 with the page's.
+        liaison.reload()
+        wait_for_app(liaison)
+        open_page(liaison, "feedback")
+        sha = liaison.get_by_text("验证包校验码")
+        sha.wait_for(timeout=30_000)
+        with liaison.expect_download(timeout=60_000) as download:
+            liaison.get_by_role("button", name="下载验证包").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        shown_sha = sha.inner_text()
     finally:
         unit.close()
         office.close()
@@ -106,3 +124,8 @@ def test_a_liaison_objects_the_office_dismisses_and_publishes(browser, posted):
             assert s.exec(select(ObjectionFile.content)).one() == PDF
     finally:
         engine.dispose()
+    checked = subprocess.run([sys.executable, "-m", "core.verify", str(saved)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.rstrip().endswith("all 37 units match")
+    assert checked.stdout.splitlines()[0].split()[-1] in shown_sha  # "bundle SHA-256 <hex>", as the page showed

@@ -37,6 +37,13 @@ def with_upstreams(text: str, ports: list[int]) -> str:
     return re.sub(r"(\s+server 127\.0\.0\.1:\d+ [^\n]*\n)+", "\n" + servers + "\n", text)
 
 
+def in_folder(text: str, folder: Path) -> str:
+    """The pid file and both logs in `folder` (a test's or `make serve-replicas`'s temporary folder)."""
+    text = text.replace("pid /run/nginx-review.pid;", f"pid {folder}/nginx.pid;")
+    text = text.replace("/var/log/nginx/review-error.log", f"{folder}/error.log")
+    return text.replace("/var/log/nginx/review-access.log", f"{folder}/access.log")
+
+
 def render(*, cert: Path, key: Path, ports: list[int], server_name: str = "_", http_listen: str = "80",
            https_listen: str = "443", text: str | None = None) -> str:
     """The production front with these settings. A port other than 443 is kept in the redirect's address."""

@@ -30,9 +30,7 @@ def proxy_config(folder: Path, listen: str, upstreams: list[int]) -> Path:
     ports and files (logs too) in `folder`."""
     text = nginx.with_upstreams(nginx.plain(nginx.shipped()), upstreams)
     text = text.replace("listen 80;", f"listen {listen};")
-    text = text.replace("pid /run/nginx-review.pid;", f"pid {folder}/nginx.pid;")
-    text = text.replace("/var/log/nginx/review-error.log", f"{folder}/error.log")
-    text = text.replace("/var/log/nginx/review-access.log", f"{folder}/access.log")
+    text = nginx.in_folder(text, folder)
     path = folder / "nginx.conf"
     path.write_text(text, encoding="utf-8")
     return path

@@ -28,6 +28,9 @@ ip link set lo up
 [ "$(ip -o link show | awk -F': ' '{print $2}')" = "lo" ]
 cd "$1"
 PYTHON="$2" ./install.sh
+# A demo of this year only (the default demo spans years and costs time); `make run` then keeps it as it is.
+make init > init.log
+.venv/bin/python -m db demo --years "$(date +%Y)" --votes-per-year 10 > demo.log
 setsid make run PORT=8501 > run.log 2>&1 &
 server=$!
 trap 'kill -- -$server 2>/dev/null || true' EXIT

@@ -82,14 +82,14 @@ def aarch64_wheels(x86: Path) -> tuple[Path, list[str]]:
 
 def cjk_fonts(folder: Path) -> list[Path]:
     """The Simplified-Chinese faces of documents/pdf.py as standalone files (regular and, when installed, bold)."""
-    from documents.pdf import _bold_sibling, _standalone_font, find_cjk_font
+    from documents.pdf import cjk_font_files
 
     folder.mkdir(parents=True, exist_ok=True)
-    regular = find_cjk_font()
+    regular, bold = cjk_font_files()
     written = []
-    for source, name in ((regular, "NotoSansCJKsc-Regular.otf"), (_bold_sibling(regular), "NotoSansCJKsc-Bold.otf")):
-        if source is not None and source.is_file():
-            shutil.copyfile(_standalone_font(source), folder / name)
+    for source, name in ((regular, "NotoSansCJKsc-Regular.otf"), (bold, "NotoSansCJKsc-Bold.otf")):
+        if source is not None:
+            shutil.copyfile(source, folder / name)
             written.append(folder / name)
     return written
 

@@ -18,9 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from core.backup_rotation import backup_name
 from core.clock import office_today
+from core.errors import UserError
 from db.backup import backup_into
 from db.commands import main as db_main
 from db.engine import make_engine
@@ -260,3 +262,34 @@ def test_doctor_names_a_database_without_draw_or_migration(front, tmp_path, caps
     engine.dispose()
     code, faults, out = doctor(front, tmp_path / "etc" / "review.env", capsys)
     assert "database" in faults and "the code needs" in out
+
+
+# --- the restore check of the backup timer ---------------------------------------------------------------------
+
+def scratch_databases(engine) -> list[str]:
+    if engine.url.get_backend_name() == "sqlite":
+        return []
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                                  {"prefix": "review_restore_check_%"}).scalars().all()
+
+
+def test_restore_check_counts_a_scratch_copy_and_leaves_the_database_alone(engine, tmp_path):
+    from db.access import cli_actor
+    from db.backup import check_restore, rows_held
+    from db.bootstrap import init_database
+    from db.migrate import head
+
+    init_database(engine, actor=cli_actor())
+    held = rows_held(engine)
+    path, removed = backup_into(engine, tmp_path)
+    assert removed == [] and path.parent == tmp_path
+    checked = check_restore(engine, path)
+    assert (checked.rows, checked.revision) == (held, head()) and checked.tables > 30
+    assert rows_held(engine) == held and scratch_databases(engine) == []
+    damaged = tmp_path / backup_name(datetime.now(UTC) + timedelta(seconds=1), path.suffix.lstrip("."))
+    damaged.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(UserError) as refused:
+        check_restore(engine, damaged)
+    assert refused.value.key in {"backup.not_a_backup", "backup.restore_failed"}
+    assert rows_held(engine) == held and scratch_databases(engine) == []

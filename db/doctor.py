@@ -216,6 +216,11 @@ def check_database(d: Deployment, engine: Engine) -> Iterator[Finding]:
     from db import migrate
     from db.engine import describe
 
+    missing = sorted(replica for replica, env in d.replicas.items() if not env.get("DATABASE_URL"))
+    if missing:
+        yield Finding("database", False, f"no DATABASE_URL for replica {', '.join(missing)} in {d.env_file}: each "
+                      "replica would keep its own SQLite file (data/review.db)")
+        return
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -14,6 +14,7 @@ here; being pure Python it serves both architectures.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import platform
 import shutil
 import subprocess
@@ -128,6 +129,12 @@ def build(out: Path = DIST, *, arm: bool = True) -> Path:
         tar.add(stage, arcname=name)
     partial.replace(archive)
     shutil.rmtree(stage)
+    # Carried beside the archive (another medium, or read out on the phone): `sha256sum -c` on the server.
+    digest = hashlib.sha256()
+    with open(archive, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    archive.with_name(archive.name + ".sha256").write_text(f"{digest.hexdigest()}  {archive.name}\n")
     for line in notes:
         print(line)
     print(f"{archive} ({archive.stat().st_size / 1024**2:.0f} MB)")

@@ -68,6 +68,9 @@ def test_the_offline_bundle_installs_and_takes_a_vote_without_network(tmp_path):
 def install_and_vote(tmp_path: Path) -> None:
     archive = bundle.build(tmp_path, arm=False)
     assert archive.name.startswith("review-offline-") and archive.name.endswith(".tar.gz")
+    checked = subprocess.run(["sha256sum", "-c", archive.name + ".sha256"], cwd=tmp_path, capture_output=True,
+                             text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path / "unpacked", filter="tar")
     (folder,) = (tmp_path / "unpacked").iterdir()

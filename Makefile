@@ -7,7 +7,7 @@ PORT ?= 8501
 # Test processes (pytest-xdist); files stay whole on one worker, so a module's server is started once.
 TEST_WORKERS ?= 3
 
-.PHONY: run test bench load hall serve-replicas lint init demo clean-venv
+.PHONY: run test bench load hall serve-replicas lint init demo clean-venv offline-bundle
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.app: requirements.txt
@@ -56,6 +56,11 @@ N ?= 2
 LISTEN ?= 127.0.0.1:8080
 serve-replicas: init
 	$(PY) -m deploy.replicas $(N) --listen $(LISTEN)
+
+# dist/review-offline-VERSION.tar.gz: the project, wheels for x86-64 (and aarch64 when all exist), the CJK
+# fonts and install.sh, for a server without network access (deploy/bundle.py; README "Running it in an office").
+offline-bundle: $(VENV)/.app
+	$(PY) -m deploy.bundle
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

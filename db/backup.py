@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from core.errors import UserError
 
@@ -192,3 +197,98 @@ def _pg_restore(url, path: Path) -> None:
     if done.returncode != 0:
         raise UserError("backup.restore_failed", "the restore failed and nothing was changed: {error}",
                         error=done.stderr.strip()[:500])
+
+
+# --- the backup folder of a server (the backup timer) and the restore check --------------------------------------
+
+def suffix_for(engine: Engine) -> str:
+    return "db" if engine.url.get_backend_name() == "sqlite" else "dump"
+
+
+def backup_into(engine: Engine, folder: Path, *, now: datetime | None = None) -> tuple[Path, list[str]]:
+    """A new dated backup in `folder`, then the rotation (core.backup_rotation): the files it removed.
+
+    The new file is complete (written under a .partial name, then renamed) before anything is deleted,
+    so a failed backup never costs an old one."""
+    from core.backup_rotation import backup_name, to_delete
+    from core.clock import utcnow
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError("backup.no_folder", "the folder {folder} does not exist", folder=str(folder))
+    now = now or utcnow()
+    path = backup(engine, folder / backup_name(now, suffix_for(engine)))
+    removed = to_delete((p.name for p in folder.iterdir() if p.is_file()), now.date())
+    for name in removed:
+        (folder / name).unlink(missing_ok=True)
+    return path, removed
+
+
+def latest_backup(folder: Path) -> tuple[Path, datetime] | None:
+    """The newest dated backup in `folder` and when it was taken (None: no backup there)."""
+    from core.backup_rotation import taken_at
+
+    dated = [(path, taken_at(path.name)) for path in Path(folder).iterdir() if path.is_file()] \
+        if Path(folder).is_dir() else []
+    dated = [(path, moment) for path, moment in dated if moment is not None]
+    return max(dated, key=lambda pair: pair[1]) if dated else None
+
+
+@dataclass(frozen=True)
+class RestoreCheck:
+    revision: str | None
+    tables: int
+    rows: int
+
+
+def check_restore(engine: Engine, path: Path) -> RestoreCheck:
+    """Restore the backup at `path` into a scratch database, count what came back and drop it again.
+
+    The live database is never written: SQLite restores into a temporary file, PostgreSQL into a new
+    database on the same server (the account needs CREATEDB), dropped afterwards whatever happened."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError("backup.no_file", "no backup file at {path}", path=str(path))
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if engine.url.get_backend_name() == "sqlite":
+        if head != SQLITE_MAGIC:
+            raise _not_a_backup(path, "not an SQLite database file")
+        _check_sqlite_backup(path)
+        with tempfile.TemporaryDirectory(prefix="review-restore-check-") as scratch:
+            target = Path(scratch) / "check.db"
+            _sqlite_restore(path, target)
+            return _count_restored(create_engine(f"sqlite:///{target}"), path)
+    if not head.startswith(PG_CUSTOM_MAGIC):
+        raise _not_a_backup(path, "not a pg_dump file in custom format")
+    _check_pg_backup(path)
+    scratch_name = f"review_restore_check_{secrets.token_hex(6)}"
+    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{scratch_name}"'))
+    except DBAPIError as error:
+        raise UserError("backup.check_no_scratch", "the restore check needs a scratch database and could not create "
+                        "one (the account needs CREATEDB): {error}", error=str(error.orig).strip()[:300]) from None
+    scratch_url = engine.url.set(database=scratch_name)
+    try:
+        _pg_restore(scratch_url, path)
+        return _count_restored(create_engine(scratch_url, poolclass=NullPool), path)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _count_restored(restored: Engine, path: Path) -> RestoreCheck:
+    from db.migrate import current
+
+    try:
+        revision = current(restored)
+        if revision not in _known_revisions():
+            raise _not_a_backup(path, "no schema revision of this application after the restore")
+        with restored.connect() as connection:
+            tables = [n for n in inspect(connection).get_table_names() if n != "alembic_version"]
+        return RestoreCheck(revision=revision, tables=len(tables), rows=rows_held(restored))
+    finally:
+        restored.dispose()

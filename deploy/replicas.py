@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,19 +20,17 @@ import time
 import urllib.request
 from pathlib import Path
 
+from deploy import nginx
+
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "deploy" / "nginx.conf"
 
 
 def proxy_config(folder: Path, listen: str, upstreams: list[int]) -> Path:
-    """The shipped config with this run's listen address, upstream ports and files (logs too) in `folder`."""
-    text = CONFIG.read_text(encoding="utf-8")
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams)
-    text = re.sub(r"(\s+server 127\.0\.0\.1:\d+ [^\n]*\n)+", "\n" + servers + "\n", text)
+    """The shipped config over plain HTTP (deploy.nginx.plain) with this run's listen address, upstream
+    ports and files (logs too) in `folder`."""
+    text = nginx.with_upstreams(nginx.plain(nginx.shipped()), upstreams)
     text = text.replace("listen 80;", f"listen {listen};")
-    text = text.replace("pid /run/nginx-review.pid;", f"pid {folder}/nginx.pid;")
-    text = text.replace("/var/log/nginx/review-error.log", f"{folder}/error.log")
-    text = text.replace("/var/log/nginx/review-access.log", f"{folder}/access.log")
+    text = nginx.in_folder(text, folder)
     path = folder / "nginx.conf"
     path.write_text(text, encoding="utf-8")
     return path

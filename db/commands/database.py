@@ -1,4 +1,5 @@
-"""`python -m db init|upgrade|check-tallies|create-user|display-link|stats|backup|restore`: the database itself."""
+"""`python -m db init|upgrade|check-tallies|create-user|display-link|stats|backup|restore|doctor`: the database
+itself, and the check of a server before the hall."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.errors import UserError
 from core.roles import ROLES
 from db.access import cli_actor
 from db.commands.common import EXIT_REFUSED, base_url_default
+from db.doctor import ENV_FILE
 from db.engine import describe, make_engine, session_scope
 
 
@@ -134,25 +136,58 @@ def cmd_stats(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from db.backup import backup
+    from db.backup import backup, backup_into
 
+    if (args.path is None) == (args.into is None):
+        raise UserError("backup.path_or_folder", "give either a file name or --into FOLDER")
     engine = make_engine()
-    path = backup(engine, Path(args.path))
+    if args.into is not None:
+        path, removed = backup_into(engine, Path(args.into))
+    else:
+        path, removed = backup(engine, Path(args.path)), []
     print(f"backup of {describe(engine)} written to {path} ({path.stat().st_size:,} bytes)")
+    for name in removed:
+        print(f"removed {name} (older than 14 days and not the last of its month)")
     return 0
 
 
 def cmd_restore(args) -> int:
-    from db.backup import restore
+    from db.backup import check_restore, latest_backup, restore
     from db.migrate import head
 
     engine = make_engine()
+    if args.check:
+        path = Path(args.path)
+        if path.is_dir():
+            found = latest_backup(path)
+            if found is None:
+                raise UserError("backup.none_in_folder", "no dated backup in {folder}", folder=str(path))
+            path = found[0]
+        checked = check_restore(engine, path)
+        print(f"{path} restores: {checked.tables} tables, {checked.rows:,} rows, schema {checked.revision} "
+              f"(into a scratch database, dropped again; {describe(engine)} was not touched)")
+        return 0
+    if args.force and Path(args.path).is_dir():
+        raise UserError("backup.no_file", "no backup file at {path}", path=args.path)
     report = restore(engine, Path(args.path), force=args.force)
     print(f"{args.path} restored into {describe(engine)}: {report.tables} tables, "
           f"{report.rows_replaced:,} earlier rows replaced; schema {report.revision}")
     if report.revision != head():
         print("the backup has an older schema: run `python -m db upgrade` before starting the app")
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from db.doctor import examine, from_env_file
+
+    deployment = from_env_file(Path(args.env_file), url=args.url, backups=args.backups, invitations=args.invitations,
+                               proxies=args.proxies, ca_file=args.ca_file, campaign=args.campaign)
+    findings = examine(deployment)
+    for finding in findings:
+        print(finding.line())
+    faults = sum(not finding.ok for finding in findings)
+    print(f"{faults} fault(s)" if faults else "no faults: ready")
+    return EXIT_REFUSED if faults else 0
 
 
 def add_setup_commands(command: Callable) -> None:
@@ -187,8 +222,25 @@ def add_upkeep_commands(command: Callable) -> None:
     stats.add_argument("--json", action="store_true", help="one JSON object")
     stats.add_argument("--campaign", type=int, metavar="YEAR", help="only this campaign")
     backup = command("backup", cmd_backup, "write a consistent backup while the app runs")
-    backup.add_argument("path")
+    backup.add_argument("path", nargs="?", help="a new file")
+    backup.add_argument("--into", metavar="FOLDER", help="a new dated file in FOLDER, then keep only the last 14 days "
+                        "and the last backup of each month there (the backup timer)")
     restore = command("restore", cmd_restore, "replace the database's content with a backup (checked first; all or "
                       "nothing); stop the app first")
-    restore.add_argument("path")
+    restore.add_argument("path", help="a backup file (with --check also a folder: its newest backup)")
     restore.add_argument("--force", action="store_true", help="needed when the database holds data already")
+    restore.add_argument("--check", action="store_true", help="only restore it into a scratch database and count "
+                         "what came back; the database itself is not touched")
+    doctor = command("doctor", cmd_doctor, "check a server before the hall: salts, proxy, HTTPS, database, backups, "
+                     "disk, clock, campaign, invitation lists; exit 1 on any fault")
+    doctor.add_argument("--env-file", default=str(ENV_FILE), help=f"the replicas' environment (default {ENV_FILE}); "
+                        "replica-PORT.env files beside it are read too")
+    doctor.add_argument("--url", help="the public address (default: APP_BASE_URL of the environment file)")
+    doctor.add_argument("--backups", metavar="FOLDER", help="the backup folder (default: BACKUP_DIR)")
+    doctor.add_argument("--invitations", metavar="PATH", action="append",
+                        help="a folder or file of invitation lists (default: INVITATIONS_DIR); repeatable")
+    doctor.add_argument("--proxies", type=int, default=1, help="reverse proxies in front of the replicas (default 1: "
+                        "nginx)")
+    doctor.add_argument("--ca-file", help="the certificate authority that signed the server's certificate (an "
+                        "office's own CA; default: the system's)")
+    doctor.add_argument("--campaign", type=int, metavar="YEAR", help="the campaign of the hall (default: the newest)")

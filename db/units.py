@@ -3,6 +3,7 @@ recategorising, deactivating, merging."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -214,13 +215,25 @@ def add_category(session: Session, *, actor: Actor, campaign_id: int, code: str,
 
 
 def suggest_code(session: Session, *, campaign_id: int, category_code: str) -> str:
-    """A free unit code for the add form: the category's code and the next number (es19 after es18)."""
-    taken = set(session.exec(select(Unit.code).where(Unit.campaign_id == campaign_id)).all())
-    prefix = category_code[:30] if CODE_RE.match(category_code or "") else "u"
-    number = 1 + sum(1 for code in taken if code.startswith(prefix))
-    while f"{prefix}{number:02d}" in taken:
+    """A free unit code for the add form, numbered on from the category's own (es19 after es01-es18;
+    town01 in a category with no units yet)."""
+    rows = session.exec(select(Unit.code, UnitCategory.code).join(UnitCategory, Unit.category_id == UnitCategory.id)
+                        .where(Unit.campaign_id == campaign_id)).all()
+    taken = {code for code, _ in rows}
+    numbered = [m.groups() for code, category in rows if category == category_code
+                for m in [_NUMBERED.fullmatch(code)] if m]
+    if numbered:
+        prefix = max({p for p, _ in numbered}, key=lambda p: sum(1 for q, _ in numbered if q == p))
+        width = max(len(digits) for p, digits in numbered if p == prefix)
+        number = 1 + max(int(digits) for p, digits in numbered if p == prefix)
+    else:
+        prefix, width, number = (category_code[:10] if CODE_RE.match(category_code or "") else "u"), 2, 1
+    while f"{prefix}{number:0{width}d}" in taken:
         number += 1
-    return f"{prefix}{number:02d}"
+    return f"{prefix}{number:0{width}d}"
+
+
+_NUMBERED = re.compile(r"([a-z][a-z_]*?)(\d+)")
 
 
 def add_unit(session: Session, *, actor: Actor, campaign_id: int, code: str, name: str, category_code: str) -> Unit:

@@ -20,7 +20,6 @@ from core.pool_import import (
     Columns,
     Problem,
     TableImport,
-    _file_problem,
     cell_text,
     clean,
     has_control,
@@ -188,5 +187,6 @@ def parse_units(
                                value=short(raw_category), choices=choices, **at))
         result.rows.append(UnitLine(row, code, name, category))
     if not result.rows:
-        _file_problem(result, UserError("unit_list.no_rows", "the file has a header row but no units in it"))
+        result.problems.append(Problem(None, None, UserError("unit_list.no_rows",
+                                                             "the file has a header row but no units in it")))
     return result

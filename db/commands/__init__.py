@@ -36,12 +36,12 @@ def parser() -> argparse.ArgumentParser:
 
     # In the order `--help` has always listed them.
     database.add_setup_commands(command)
+    campaigns.add_commands(command)  # the office's own years and units, right after setting up
     demo.add_commands(command)
     database.add_upkeep_commands(command)
     panel.add_commands(command)
     results.add_commands(command)
     complaints.add_commands(command)
-    campaigns.add_commands(command)
     return top
 
 

@@ -50,9 +50,29 @@ if not units:
 if campaign.is_demo:
     st.info(t("unit_list.demo_year", year=campaign.year))
 
-add_tab, import_tab, category_tab, edit_tab, merge_tab = st.tabs(
-    [t("unit_list.add"), t("unit_list.import"), t("unit_list.add_category"), t("units.edit"), t("units.merge")],
+edit_tab, add_tab, import_tab, category_tab, merge_tab = st.tabs(
+    [t("units.edit"), t("unit_list.add"), t("unit_list.import"), t("unit_list.add_category"), t("units.merge")],
     key="units_tabs")
+
+with edit_tab:
+    code = st.selectbox(t("units.choose"), [u.code for u in editable], format_func=labels.get, key="edit_unit")
+    unit = next((u for u in editable if u.code == code), None)
+    if unit is not None:
+        with st.form(f"edit_{campaign.year}_{code}"):
+            name = st.text_input(t("units.name"), unit.name, max_chars=200)
+            category = st.selectbox(t("units.category"), list(category_names), format_func=category_names.get,
+                                    index=list(category_names).index(unit.category_code))
+            active = st.toggle(t("units.active"), unit.active, help=t("units.active_help"))
+            if st.form_submit_button(t("common.save"), type="primary"):
+                try:
+                    with session() as s:
+                        update_unit(s, actor=actor, campaign_id=campaign.id, code=code, name=name,
+                                    category_code=category, active=active)
+                except UserError as error:
+                    st.error(error_text(error))
+                else:
+                    flash(t("common.saved"))
+                    st.rerun()
 
 with add_tab:
     if not category_names:
@@ -134,26 +154,6 @@ with category_tab:
             else:
                 flash(t("unit_list.category_added", name=plain(category_zh)))
                 st.rerun()
-
-with edit_tab:
-    code = st.selectbox(t("units.choose"), [u.code for u in editable], format_func=labels.get, key="edit_unit")
-    unit = next((u for u in editable if u.code == code), None)
-    if unit is not None:
-        with st.form(f"edit_{campaign.year}_{code}"):
-            name = st.text_input(t("units.name"), unit.name, max_chars=200)
-            category = st.selectbox(t("units.category"), list(category_names), format_func=category_names.get,
-                                    index=list(category_names).index(unit.category_code))
-            active = st.toggle(t("units.active"), unit.active, help=t("units.active_help"))
-            if st.form_submit_button(t("common.save"), type="primary"):
-                try:
-                    with session() as s:
-                        update_unit(s, actor=actor, campaign_id=campaign.id, code=code, name=name,
-                                    category_code=category, active=active)
-                except UserError as error:
-                    st.error(error_text(error))
-                else:
-                    flash(t("common.saved"))
-                    st.rerun()
 
 with merge_tab:
     st.write(t("units.merge_help"))

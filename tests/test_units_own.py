@@ -184,3 +184,29 @@ def test_the_command_line_starts_a_year_and_imports_a_unit_list(scheme_engine, d
     units.write_bytes(csv_bytes([["town03", "东荆街道", "乡镇"]], header=HEADER))
     assert main(["import-units", str(units), "--campaign", "2027"]) == 1
     assert "not imported: 1 problem" in capsys.readouterr().err
+
+
+def test_an_empty_year_from_the_settings_screen_then_its_first_category_and_unit(tmp_path, monkeypatch):
+    from db.access import Actor
+    from tests.support.apptest import app_database, open_app, press, run, shown
+
+    engine = app_database(tmp_path, monkeypatch)
+    at = open_app("settings", Actor("admin", "admin"))
+    at.radio(key="new_year_kind").set_value("empty")
+    run(at)
+    at.number_input[-1].set_value(2030)
+    press(at, "新建年度")
+    assert "2030 年度已新建。" in shown(at)
+    at = open_app("units", Actor("admin", "admin"), state={"campaign_year": 2030})
+    assert "本年度还没有被督查单位" in shown(at) and "本年度还没有单位类别" in shown(at)
+    category_form = [i for i in at.text_input if i.label in ("代码", "中文名称", "英文名称")][-3:]
+    for field, value in zip(category_form, ("town", "街道办事处", "Sub-districts")):
+        field.input(value)
+    press(at, "新增类别")
+    assert "已新增类别“街道办事处”。" in shown(at)
+    [i for i in at.text_input if i.label == "单位名称"][0].input("纱帽街道")
+    press(at, "新增单位")
+    assert "已新增单位 town01 · 纱帽街道。" in shown(at)
+    with session_scope(engine) as s:
+        units = list_units(s, campaign_id=get_campaign(s, 2030).id)
+        assert [(u.code, u.name, u.category_code) for u in units] == [("town01", "纱帽街道", "town")]

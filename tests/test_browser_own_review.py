@@ -37,6 +37,9 @@ def demo_app(tmp_path):
     load_demo(engine, actor=cli_actor(), years=(YEAR,), votes_per_year=200,
               invitations_path=tmp_path / "demo-invitations.csv")
     with session_scope(engine) as s:
+        demo = get_campaign(s, YEAR)
+        demo.panel_size = 60  # a small panel, copied into the new year: fewer invitations to make
+        s.add(demo)
         create_user(s, actor=cli_actor(), username="admin1", role="admin", password="admin password 1",
                     must_change_password=False)
     server = AppServer(url, tmp_path / "server.log").start()
@@ -125,12 +128,12 @@ def test_from_the_demo_to_the_offices_own_year(browser, demo_app, tmp_path):
 
     # The pool, the draw and the invitations of the new year.
     pool_file = tmp_path / "评议人员名单.csv"
-    pool_file.write_bytes(csv_bytes(people([80, 60, 50, 40, 40, 30])))
+    pool_file.write_bytes(csv_bytes(people([30, 25, 20, 15, 15, 15])))
     go(page, "评议人员库")
     page.locator("input[type='file']").set_input_files(str(pool_file))
-    page.get_by_text("已检查 300 行").wait_for(timeout=30_000)
+    page.get_by_text("已检查 120 行").wait_for(timeout=30_000)
     page.get_by_role("button", name="确认导入").click()
-    page.get_by_text("新增 300 人").wait_for(timeout=30_000)
+    page.get_by_text("新增 120 人").wait_for(timeout=30_000)
     wait_for_app(page)
     go(page, "抽取评议人员")
     page.get_by_label("随机种子", exact=True).fill(f"{YEAR}-12-04 福彩3D 123")
@@ -143,7 +146,7 @@ def test_from_the_demo_to_the_offices_own_year(browser, demo_app, tmp_path):
     wait_for_app(page)
     page.get_by_role("tab", name="邀请函").click()
     page.get_by_role("button", name="生成邀请函").click()
-    page.get_by_text("已生成 200 份邀请").wait_for(timeout=60_000)
+    page.get_by_text("已生成 60 份邀请").wait_for(timeout=60_000)
     wait_for_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
     context.close()
@@ -159,7 +162,7 @@ def test_from_the_demo_to_the_offices_own_year(browser, demo_app, tmp_path):
 
     # Purge the demo: the new year is intact and is the default year.
     kept = {table: count(engine, table, NEXT) for table in (Unit, Reviewer, Draw, Invitation)}
-    assert kept == {Unit: 40, Reviewer: 300, Draw: 1, Invitation: 200}
+    assert kept == {Unit: 40, Reviewer: 120, Draw: 1, Invitation: 60}
     purge_demo(engine, actor=cli_actor())
     with session_scope(engine) as s:
         assert get_campaign_or_none(s, YEAR) is None

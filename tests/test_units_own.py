@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
+from core import clock
 from core.errors import UserError, ValidationError
 from db.access import cli_actor
 from db.campaigns import (
@@ -204,9 +205,27 @@ def test_an_empty_year_from_the_settings_screen_then_its_first_category_and_unit
         field.input(value)
     press(at, "新增类别")
     assert "已新增类别“街道办事处”。" in shown(at)
-    [i for i in at.text_input if i.label == "单位名称"][0].input("纱帽街道")
+    next(i for i in at.text_input if i.label == "单位名称").input("纱帽街道")
     press(at, "新增单位")
     assert "已新增单位 town01 · 纱帽街道。" in shown(at)
     with session_scope(engine) as s:
         units = list_units(s, campaign_id=get_campaign(s, 2030).id)
         assert [(u.code, u.name, u.category_code) for u in units] == [("town01", "纱帽街道", "town")]
+
+
+def test_every_staff_page_opens_on_an_empty_year_that_has_not_begun(tmp_path, monkeypatch):
+    """A year prepared ahead (empty, starting next January) must not break a page the office opens on it."""
+    from db.access import Actor
+    from tests.support.apptest import app_database, open_app
+
+    engine = app_database(tmp_path, monkeypatch)
+    year = clock.office_today().year + 1
+    with session_scope(engine) as s:
+        start_campaign(s, actor=cli_actor(), year=year, empty=True)
+    broken = {}
+    for page in ("home", "pool", "draw", "panel", "poll_admin", "media", "complaints", "inspections", "cases",
+                 "rectification", "reports", "live", "explore", "results", "feedback", "settings", "units"):
+        at = open_app(page, Actor("admin", "admin"), state={"campaign_year": year})
+        if at.exception:
+            broken[page] = at.exception[0].message
+    assert broken == {}

@@ -57,6 +57,15 @@ def year_box(page):
     return page.locator("[data-testid='stSidebar']").get_by_role("combobox").first
 
 
+def import_file(page, path, *, checked, imported):
+    """Upload a list, wait for the check, confirm, wait for the import (the pool's and the units' pages alike)."""
+    page.locator("input[type='file']").set_input_files(str(path))
+    page.get_by_text(checked).wait_for(timeout=30_000)
+    page.get_by_role("button", name="确认导入").click()
+    page.get_by_text(imported).wait_for(timeout=30_000)
+    wait_for_app(page)
+
+
 def choose_language(page, name):
     # The box sits at the bottom of the sidebar, where its list may not unfold: type to filter, then Enter.
     page.get_by_role("combobox", name="语言 / Language").click()
@@ -119,22 +128,14 @@ def test_from_the_demo_to_the_offices_own_year(browser, demo_app, tmp_path):
     unit_list.write_bytes(csv_bytes([["town01", "纱帽街道", "街道办事处"], ["town02", "邓南街道", "town"]],
                                     header=["代码", "单位名称", "类别"], encoding="gb18030"))
     page.get_by_role("tab", name="导入单位名单").click()
-    page.locator("input[type='file']").set_input_files(str(unit_list))
-    page.get_by_text("文件检查通过").wait_for(timeout=30_000)
-    page.get_by_role("button", name="确认导入").click()
-    page.get_by_text("单位名单已导入:新增 2 个").wait_for(timeout=30_000)
-    wait_for_app(page)
+    import_file(page, unit_list, checked="文件检查通过", imported="单位名单已导入:新增 2 个")
     screenshot(page, "own-review-units")
 
     # The pool, the draw and the invitations of the new year.
     pool_file = tmp_path / "评议人员名单.csv"
     pool_file.write_bytes(csv_bytes(people([30, 25, 20, 15, 15, 15])))
     go(page, "评议人员库")
-    page.locator("input[type='file']").set_input_files(str(pool_file))
-    page.get_by_text("已检查 120 行").wait_for(timeout=30_000)
-    page.get_by_role("button", name="确认导入").click()
-    page.get_by_text("新增 120 人").wait_for(timeout=30_000)
-    wait_for_app(page)
+    import_file(page, pool_file, checked="已检查 120 行", imported="新增 120 人")
     go(page, "抽取评议人员")
     page.get_by_label("随机种子", exact=True).fill(f"{YEAR}-12-04 福彩3D 123")
     page.keyboard.press("Tab")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from core.clock import from_office, utcnow
 from core.errors import NotFound, UserError, ValidationError
 from db.access import Actor, require
 from db.audit import changes, record
-from db.models import Campaign, Dimension, ReviewerGroup, Unit, UnitCategory
+from db.models import Campaign, Dimension, Result, ReviewerGroup, Unit, UnitCategory
 
 SCHEMES = Path(__file__).resolve().parent / "schemes"
 DEFAULT_SCHEME = SCHEMES / "2017.toml"
@@ -23,13 +24,24 @@ DEFAULT_SCHEME = SCHEMES / "2017.toml"
 def read_scheme(path: Path) -> scheme_rules.Scheme:
     """Read and check a scheme file; every problem is reported before anything is written."""
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
+        content = Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
         raise UserError("scheme.not_found", "no scheme file at {path}", path=str(path)) from None
+    return parse_scheme(content, name=str(path))
+
+
+SCHEME_MAX_BYTES = 1_000_000
+
+
+def parse_scheme(content: bytes, *, name: str) -> scheme_rules.Scheme:
+    """Check the bytes of a scheme file (read from disk, or uploaded on the settings page)."""
+    if len(content) > SCHEME_MAX_BYTES:
+        raise UserError("scheme.too_large", "the scheme file {path} is larger than 1 MB", path=name)
+    try:
+        data = tomllib.loads(content.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UserError("scheme.syntax", "the scheme file {path} is not valid TOML: {error}",
-                        path=str(path), error=str(error)) from None
+                        path=name, error=str(error)) from None
     return scheme_rules.parse(data)
 
 
@@ -232,3 +244,56 @@ def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: in
     record(session, actor=actor, action="campaign.copy", entity="campaign", entity_id=to_year,
            campaign_id=campaign.id, after={"from": from_year, "to": to_year, "units": len(units)})
     return campaign
+
+
+def _scheme_for_year(scheme: scheme_rules.Scheme, year: int) -> scheme_rules.Scheme:
+    """The scheme moved to `year`: its dates by as many years, the year in its names replaced."""
+    years = year - scheme.year
+    return replace(
+        scheme, year=year,
+        name_zh=scheme.name_zh.replace(str(scheme.year), str(year)),
+        name_en=scheme.name_en.replace(str(scheme.year), str(year)),
+        **{key: _shift(getattr(scheme, key), years) for key in DATE_FIELDS + MOMENT_FIELDS},
+    )
+
+
+START_KINDS = ("copy", "scheme", "empty")
+
+
+def start_campaign(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    copy_from: int | None = None,
+    scheme: scheme_rules.Scheme | None = None,
+    empty: bool = False,
+) -> Campaign:
+    """A new review year, from exactly one of: a copy of a year, a scheme (its dates moved to `year` when its
+    own year differs), or empty (the default scheme's dimensions, reviewer groups and settings; no categories
+    and no units, which the office adds on /units). Never demo data."""
+    require(actor, "admin")
+    if sum((copy_from is not None, scheme is not None, empty)) != 1:
+        raise UserError("campaign.start_one", "start a year from exactly one of: a copy, a scheme file, empty")
+    if not (2000 <= year <= 2100):
+        raise UserError("scheme.year", "campaign.year {year} is out of range", year=year)
+    if get_campaign_or_none(session, year) is not None:
+        raise UserError("campaign.exists", "a campaign for {year} exists already", year=year)
+    if copy_from is not None:
+        return copy_campaign(session, actor=actor, from_year=copy_from, to_year=year)
+    if empty:
+        scheme = replace(read_scheme(DEFAULT_SCHEME), categories=[], units=[], source="")
+    return load_scheme(session, actor=actor, scheme=_scheme_for_year(scheme, year))
+
+
+def default_campaign(session: Session, today: date) -> Campaign | None:
+    """The year people mean when they have chosen none: the campaign running today, else the newest with
+    a published result, else the newest. A year prepared ahead (2027 copied in December 2026) does not
+    take over the screens while 2026's panel and poll still run."""
+    running = session.exec(select(Campaign).where(Campaign.starts_on <= today, Campaign.ends_on >= today)
+                           .order_by(col(Campaign.year).desc())).first()
+    if running is not None:
+        return running
+    published = session.exec(select(Campaign).join(Result, Result.campaign_id == Campaign.id)
+                             .where(Result.status == "published").order_by(col(Campaign.year).desc())).first()
+    return published or latest_campaign(session)

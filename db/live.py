@@ -97,7 +97,9 @@ def _votes_by_day(session: Session, campaign: Campaign, today: date) -> pd.DataF
     """The last days with their counts (every day shown, quiet ones as 0), ending today or at the period's end."""
     last = min(today, campaign.ends_on)
     first = max(campaign.starts_on, last - timedelta(days=TREND_DAYS - 1))
-    days = pd.DataFrame({"day": [first + timedelta(days=k) for k in range(max((last - first).days + 1, 0))]})
+    # object dtype even with no day at all (a year that has not begun), to merge with the dates of the counts
+    days = pd.DataFrame({"day": pd.Series([first + timedelta(days=k) for k in range(max((last - first).days + 1, 0))],
+                                          dtype=object)})
     rows = session.exec(
         select(VoteTally.day, func.sum(case((counted_vote(VoteTally.status), VoteTally.n), else_=0)),
                func.sum(case((VoteTally.status == "flagged", VoteTally.n), else_=0)))

@@ -60,7 +60,9 @@ def record_tab() -> None:
         kind = st.radio(t("inspections.kind"), KINDS, format_func=label("inspections.kinds"), horizontal=True,
                         key=f"insp_kind_{form_no}")
         cols = st.columns(2)
-        visited = cols[0].date_input(t("inspections.visited_on"), min(office_today(), campaign.ends_on),
+        # Today, kept within the year (a year prepared ahead has not begun yet).
+        visited = cols[0].date_input(t("inspections.visited_on"),
+                                     min(max(office_today(), campaign.starts_on), campaign.ends_on),
                                      min_value=campaign.starts_on, max_value=campaign.ends_on,
                                      key=f"insp_day_{form_no}")
         unit = cols[1].selectbox(t("inspections.unit"), codes, format_func=names.get, index=None,

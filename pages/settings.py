@@ -16,7 +16,15 @@ from core.errors import UserError
 from core.objections import WORKING_DAYS_RANGE
 from core.objections import working_days as objection_days
 from core.settings import METHODS, OPTIONS, SEVERITIES
-from db.campaigns import copy_campaign, dimensions, list_campaigns, update_calendar, update_settings
+from db.campaigns import (
+    START_KINDS,
+    dimensions,
+    list_campaigns,
+    parse_scheme,
+    start_campaign,
+    update_calendar,
+    update_settings,
+)
 from ui.auth import guard
 from ui.campaign import YEAR_KEY, demo_notice, require_campaign
 from ui.i18n import error_text, named, t
@@ -171,13 +179,27 @@ with scoring_tab:
 with next_tab:
     with session() as s:
         years = [c.year for c in list_campaigns(s)]
-    st.write(t("settings.next_year_help", year=year))
+    st.write(t("newyear.help"))
+    kind = st.radio(t("newyear.start_from"), START_KINDS, format_func=lambda k: t(f"newyear.kind.{k}"),
+                    horizontal=True, key="new_year_kind")
+    st.caption(t(f"newyear.kind_help.{kind}", year=year))
     with st.form("copy_campaign"):
         target = st.number_input(t("settings.new_year"), 2000, 2100, max(years) + 1)
+        source_year = scheme_file = None
+        if kind == "copy":
+            source_year = st.selectbox(t("newyear.copy_from"), years, index=years.index(year))
+        elif kind == "scheme":
+            scheme_file = st.file_uploader(t("newyear.scheme_file"), type=["toml"], key="new_year_scheme")
         if st.form_submit_button(t("settings.copy"), type="primary"):
             try:
+                scheme = None
+                if kind == "scheme":
+                    if scheme_file is None:
+                        raise UserError("newyear.no_scheme_file", "choose a scheme file (.toml) first")
+                    scheme = parse_scheme(scheme_file.getvalue(), name=scheme_file.name)
                 with session() as s:
-                    copy_campaign(s, actor=actor, from_year=year, to_year=int(target))
+                    start_campaign(s, actor=actor, year=int(target), copy_from=source_year, scheme=scheme,
+                                   empty=kind == "empty")
             except UserError as error:
                 st.error(error_text(error))
             else:

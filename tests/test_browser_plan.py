@@ -36,7 +36,8 @@ def test_the_planner_on_a_tablet(browser, two_years_app):
     context = browser.new_context(**TABLET, locale="zh-CN")
     page = context.new_page()
     sign_in(page, two_years_app.url, "admin1", "admin password 1")
-    page.locator("[data-testid='stSidebarNav'] a", has_text="抽取评议人员").click()
+    # 2018, planned from 2017 (the default year would be 2017, whose result is published).
+    page.goto(f"{two_years_app.url}/draw?year=2018")
     wait_for_app(page)
     page.get_by_text("精度规划：评议 100 至 400 人各能达到的精度").click()
     page.get_by_role("button", name="估计精度").click()

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
     'init': ['--scheme'],
     'upgrade': [],
+    'new-campaign': ['--year', '--copy-from', '--scheme', '--empty'],
+    'import-units': ['file', '--campaign'],
     'demo': ['--years', '--votes-per-year', '--seed', '--if-empty', '--invitations', '--base-url', '--json'],
     'demo-info': ['--invitations', '--base-url'],
     'demo-traffic': ['--minutes', '--rate'],
@@ -78,7 +80,7 @@ def test_db_main_only_hands_over():
     lines = [line for line in (ROOT / "db" / "__main__.py").read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) <= 8
     families = {p.stem for p in (ROOT / "db" / "commands").glob("*.py")} - {"__init__", "common"}
-    assert families == {"database", "panel", "results", "complaints", "demo"}
+    assert families == {"database", "panel", "results", "complaints", "demo", "campaigns"}
 
 
 def test_owner_only_files_are_created_owner_only(tmp_path):

@@ -236,6 +236,8 @@ CHECKED: dict[str, dict[str, str]] = {
     "pages/poll_admin.py": {r"re:rule_on_votes\(": NUMBER + " (how many votes were ruled on)"},
     "pages/pool.py": {"matched": NUMBER, "parsed.encoding": CODE + " (the file's detected encoding)",
                       r"re:report\.(created|updated|unchanged)$": NUMBER},
+    "pages/units.py": {"parsed.encoding": CODE + " (the file's detected encoding)",
+                       r"re:report\.(created|updated|unchanged)$": NUMBER},
     "pages/rectification.py": {"row.issued_on": NUMBER, "row.deadline": NUMBER, "row.days_overdue": NUMBER,
                                "row.submitted_on": NUMBER},
     "pages/reports.py": {"office_today()": NUMBER, "row.due": NUMBER, "row.days_late": NUMBER,

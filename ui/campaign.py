@@ -1,10 +1,13 @@
-"""Which review year the screens show: chosen in the sidebar, the newest by default."""
+"""Which review year the screens show: chosen in the sidebar, kept in the address (`?year=2026`) so that a
+reload or a bookmark opens the same year; with no choice, the year people mean (db.campaigns.default_campaign:
+the campaign running today, else the newest published, else the newest)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from db.campaigns import list_campaigns
+from core.clock import office_today
+from db.campaigns import default_campaign, list_campaigns
 from db.models import Campaign
 from db.stats import stats
 from ui.downloads import mark_exports_demo
@@ -13,6 +16,7 @@ from ui.store import session
 
 YEAR_KEY = "campaign_year"
 YEAR_REQUEST = "campaign_year_request"  # a page asks for another year; applied before the box is drawn
+YEAR_PARAM = "year"
 
 
 def request_year(year: int) -> None:
@@ -20,28 +24,40 @@ def request_year(year: int) -> None:
     st.session_state[YEAR_REQUEST] = year
 
 
-def campaign_selector() -> Campaign | None:
+def _campaigns() -> tuple[list[Campaign], Campaign | None]:
     with session() as s:
-        campaigns = list_campaigns(s)
+        return list_campaigns(s), default_campaign(s, office_today())
+
+
+def _chosen(campaigns: list[Campaign], default: Campaign | None) -> Campaign | None:
+    """A year a page asked for, else this session's choice, else the address's `?year=`, else the default year."""
+    by_year = {c.year: c for c in campaigns}
+    for chosen in (st.session_state.get(YEAR_REQUEST), st.session_state.get(YEAR_KEY)):
+        if chosen in by_year:
+            return by_year[chosen]
+    asked = st.query_params.get(YEAR_PARAM, "")
+    if asked.isdigit() and int(asked) in by_year:
+        return by_year[int(asked)]
+    return default
+
+
+def campaign_selector() -> Campaign | None:
+    campaigns, default = _campaigns()
     if not campaigns:
         return None
-    years = [c.year for c in campaigns]
-    if st.session_state.get(YEAR_REQUEST) in years:
-        st.session_state[YEAR_KEY] = st.session_state.pop(YEAR_REQUEST)
-    if st.session_state.get(YEAR_KEY) not in years:
-        st.session_state[YEAR_KEY] = years[0]
-    year = st.sidebar.selectbox(t("common.campaign"), years, key=YEAR_KEY)
+    st.session_state[YEAR_KEY] = _chosen(campaigns, default).year
+    st.session_state.pop(YEAR_REQUEST, None)
+    year = st.sidebar.selectbox(t("common.campaign"), [c.year for c in campaigns], key=YEAR_KEY)
+    # Moving between pages clears the address's query: put the year back on every run.
+    if st.query_params.get(YEAR_PARAM) != str(year):
+        st.query_params[YEAR_PARAM] = str(year)
     return next(c for c in campaigns if c.year == year)
 
 
 def selected_campaign() -> Campaign | None:
-    """The campaign chosen in the sidebar (app.py draws the selector before any page runs)."""
-    # A year a page asked for that the box has not taken yet (it takes it on its next run).
-    year = st.session_state.get(YEAR_REQUEST, st.session_state.get(YEAR_KEY))
-    with session() as s:
-        campaigns = list_campaigns(s)
-    # Newest first: with no choice made yet, the newest campaign is the one people mean.
-    return next((c for c in campaigns if c.year == year), campaigns[0] if campaigns else None)
+    """The campaign chosen in the sidebar (app.py draws the selector before any page runs), a year a page
+    asked for, or the one the address names, or the default year (the sign-in page, a page without the sidebar)."""
+    return _chosen(*_campaigns())
 
 
 def demo_notice(campaign: Campaign) -> None:

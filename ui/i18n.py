@@ -89,13 +89,26 @@ def named(row: object) -> str:
     return getattr(row, "name_en" if language() == "en" else "name_zh")
 
 
+LANG_PARAM = "lang"
+
+
 def _choose_language() -> None:
     st.session_state["lang"] = st.session_state["language_choice"]
+
+
+def _keep_language_in_url(lang: str) -> None:
+    """A chosen language survives a reload: the address carries `?lang=en` (nothing for the default)."""
+    if lang == DEFAULT_LANGUAGE:
+        if LANG_PARAM in st.query_params:
+            del st.query_params[LANG_PARAM]
+    elif st.query_params.get(LANG_PARAM) != lang:
+        st.query_params[LANG_PARAM] = lang
 
 
 def language_selector(*, inline: bool = False) -> None:
     """The language switch: in the staff sidebar, or at the top of a public page (`inline`)."""
     # A callback runs before the next script run, so the whole page redraws in the new language.
+    _keep_language_in_url(language())
     place = st.columns([4, 1])[1] if inline else st
     place.selectbox(t("common.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
                     format_func=LANGUAGES.get, key="language_choice", on_change=_choose_language,

@@ -2,7 +2,8 @@
 
 One module per family of commands, each registering its own (`add_commands`) and handing the work to
 one store function or the demo: `database` (init, upgrade, check-tallies, create-user, display-link,
-stats, backup, restore), `demo`, `panel` (the pool and the draw), `results` (scores, publication,
+stats, backup, restore), `campaigns` (new-campaign, import-units),
+`demo`, `panel` (the pool and the draw), `results` (scores, publication,
 exports, feedback letters), `complaints` (posters, phone erasure). Nothing imports this package but
 `db/__main__.py` and the tests.
 
@@ -19,7 +20,7 @@ from collections.abc import Callable
 
 from core.clock import TODAY_ENV, set_today_from
 from core.errors import UserError
-from db.commands import complaints, database, demo, panel, results
+from db.commands import campaigns, complaints, database, demo, panel, results
 from db.commands.common import EXIT_REFUSED
 
 
@@ -35,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
 
     # In the order `--help` has always listed them.
     database.add_setup_commands(command)
+    campaigns.add_commands(command)  # the office's own years and units, right after setting up
     demo.add_commands(command)
     database.add_upkeep_commands(command)
     panel.add_commands(command)

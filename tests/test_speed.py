@@ -79,3 +79,50 @@ def test_config_sections_are_read_once_and_follow_every_change():
     assert config.get_options_for_section("theme")["primaryColor"] == before
     config.get_config_options(force_reparse=True)  # files parsed again: a new table, read afresh
     assert config.get_options_for_section("theme")["primaryColor"] == config.get_option("theme.primaryColor")
+
+
+def test_theme_messages_are_built_once_and_follow_every_change():
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+    from streamlit.runtime import app_session
+
+    populate = app_session._populate_theme_msg
+    assert getattr(populate, "_cached", False)
+    sections = ["theme", "theme.light", "theme.dark", "theme.sidebar", "theme.light.sidebar", "theme.dark.sidebar"]
+
+    def both(section):
+        cached, built = CustomThemeConfig(), CustomThemeConfig()
+        populate(cached, section)
+        populate.__wrapped__(built, section)
+        return cached, built
+
+    for section in sections:
+        cached, built = both(section)
+        assert cached == built and cached.SerializeToString() == built.SerializeToString()
+        assert cached.ListFields() == built.ListFields()  # an empty section leaves the message unset
+    before = config.get_option("theme.primaryColor")
+    try:
+        config.set_option("theme.primaryColor", "#123456")
+        cached, built = both("theme")
+        assert cached.primary_color == "#123456" and cached == built
+    finally:
+        config.set_option("theme.primaryColor", before)
+    assert both("theme")[0].primary_color == before
+    ui.speed._cache_theme_messages()  # importing twice does not wrap twice
+    assert app_session._populate_theme_msg.__wrapped__ is populate.__wrapped__
+
+
+def test_a_chart_with_the_template_set_cheaply_is_the_same_chart():
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    def bars():
+        return go.Figure([go.Bar(x=["2026-12-01", "2026-12-02"], y=[3, 4], name="计入", marker_color="#2f6fbf")])
+
+    slow = bars().update_layout(template=charts.TEMPLATE, height=280).update_xaxes(automargin=True)
+    quick = charts.with_template(bars().update_layout(height=280).update_xaxes(automargin=True))
+    assert json.loads(pio.to_json(quick)) == json.loads(pio.to_json(slow))
+    assert quick.layout.template.layout.plot_bgcolor == "white"  # plotly_white, readable back as objects
+    assert quick.layout.template is not pio.templates[charts.TEMPLATE]  # the registered template is not shared

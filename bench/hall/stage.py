@@ -51,6 +51,7 @@ class Stage:
     label: str = ""
     stop_actions: list = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
+    probes: list[str] = field(default_factory=list)  # each app process's own address (its event loop is probed)
 
     def stop(self) -> None:
         for action in reversed(self.stop_actions):
@@ -136,6 +137,7 @@ def start(*, reviewers: int, database: str, replicas: int, label: str = "") -> t
             group.start()
             pids = group.pids()
             logs = [folder / f"app{k}.log" for k in range(replicas)]
+            probes = [f"http://127.0.0.1:{port}" for port in ports]
         else:
             server = AppServer(url, folder / "app.log", TRUST_PROXY="1", **env)
             base = server.url
@@ -144,9 +146,11 @@ def start(*, reviewers: int, database: str, replicas: int, label: str = "") -> t
             server.start(timeout=120)
             pids = {"app": [server.process.pid], "proxy": []}
             logs = [folder / "app.log"]
+            probes = [server.url]
         if pg is not None:
             pids["database"] = postgres_pids(pg)
-        stage = Stage(base, url, invitations, LEADER, pids, label or describe(database, replicas), actions, logs)
+        stage = Stage(base, url, invitations, LEADER, pids, label or describe(database, replicas), actions, logs,
+                      probes)
         return stage, url
     except BaseException:
         for action in reversed(actions):

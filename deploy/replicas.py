@@ -68,7 +68,9 @@ class Replicas:
     def start(self) -> Replicas:
         if shutil.which("nginx") is None:
             raise RuntimeError("nginx is not installed (Debian package nginx-light)")
-        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT), **self.environment)
+        # The app's folder first; whatever else PYTHONPATH named (a folder of extra packages) after it.
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=path, **self.environment)
         for k, port in enumerate(self.ports):
             with open(self.folder / f"app{k}.log", "ab") as log:  # the child keeps its own handle
                 self.apps.append(subprocess.Popen(

@@ -126,3 +126,26 @@ def test_a_chart_with_the_template_set_cheaply_is_the_same_chart():
     assert json.loads(pio.to_json(quick)) == json.loads(pio.to_json(slow))
     assert quick.layout.template.layout.plot_bgcolor == "white"  # plotly_white, readable back as objects
     assert quick.layout.template is not pio.templates[charts.TEMPLATE]  # the registered template is not shared
+
+
+def test_the_server_runs_on_uvloop_and_parses_http_with_httptools():
+    # Both come from requirements.txt; Streamlit and uvicorn take them when installed and fall back silently
+    # when not, so a venv without them would run the slower pure-Python loop without a word.
+    import uvicorn
+    from streamlit.web import bootstrap
+    from streamlit.web.server.starlette.starlette_server import _get_uvicorn_config_kwargs
+
+    factory = bootstrap._get_uvloop_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+
+    async def app(scope, receive, send):  # pragma: no cover - never called
+        pass
+
+    server_config = uvicorn.Config(app, **_get_uvicorn_config_kwargs())
+    server_config.load()
+    assert server_config.http_protocol_class.__name__ == "HttpToolsProtocol"

@@ -149,3 +149,23 @@ def test_the_server_runs_on_uvloop_and_parses_http_with_httptools():
     server_config = uvicorn.Config(app, **_get_uvicorn_config_kwargs())
     server_config.load()
     assert server_config.http_protocol_class.__name__ == "HttpToolsProtocol"
+
+
+def test_the_server_imports_the_pages_libraries_before_it_listens():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ui.preload import libraries
+
+    found = libraries()
+    assert {"pandas", "sqlalchemy", "plotly.graph_objects"} <= set(found)
+    assert not [n for n in found if n.split(".")[0] in {"ui", "db", "core", "documents", "pages", "app"}]
+    # ui.serve's main, stopped where Streamlit would start listening: pandas is there, the app's modules are not
+    # (they declare Streamlit caches, which need the runtime).
+    probe = ("import sys, ui.serve as s; s.housekeeping.start = lambda: None; "
+             "s.cli.main = lambda: print('pandas' in sys.modules, 'ui.auth' in sys.modules) or 0; s.main()")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]

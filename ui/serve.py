@@ -29,6 +29,7 @@ from streamlit.web.server.starlette import starlette_app
 
 from core.clock import set_today_from
 from db import housekeeping
+from ui.preload import preload
 from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -71,6 +72,7 @@ def main() -> int:
     # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
     set_today_from(os.environ)
     housekeeping.start()  # a daemon thread: it ends with the server
+    preload()  # the libraries the pages import, before the first session waits for them (ui/preload.py)
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -23,6 +23,9 @@ from pathlib import Path
 from deploy import nginx
 
 ROOT = Path(__file__).resolve().parents[1]
+# Two app processes per core: each has one event loop and one GIL, and a tap waits in its process's queue
+# (README "The hall day"); 4 on the 2-CPU machine the hall was measured on.
+DEFAULT_N = 2 * (os.cpu_count() or 2)
 
 
 def proxy_config(folder: Path, listen: str, upstreams: list[int]) -> Path:
@@ -65,7 +68,9 @@ class Replicas:
     def start(self) -> Replicas:
         if shutil.which("nginx") is None:
             raise RuntimeError("nginx is not installed (Debian package nginx-light)")
-        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT), **self.environment)
+        # The app's folder first; whatever else PYTHONPATH named (a folder of extra packages) after it.
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=path, **self.environment)
         for k, port in enumerate(self.ports):
             with open(self.folder / f"app{k}.log", "ab") as log:  # the child keeps its own handle
                 self.apps.append(subprocess.Popen(
@@ -104,7 +109,8 @@ class Replicas:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.replicas", description=__doc__.split("\n")[0])
-    parser.add_argument("n", type=int, nargs="?", default=2, help="app processes (default 2)")
+    parser.add_argument("n", type=int, nargs="?", default=DEFAULT_N,
+                        help=f"app processes (default {DEFAULT_N}: two per core of this machine)")
     parser.add_argument("--listen", default="127.0.0.1:8080", help="nginx's address (default 127.0.0.1:8080)")
     parser.add_argument("--first-port", type=int, default=8501, help="the first replica's port (default 8501)")
     args = parser.parse_args(argv)

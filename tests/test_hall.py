@@ -27,7 +27,7 @@ from sqlmodel import select
 from bench.hall import people
 from bench.hall.client import Tab
 from bench.hall.people import OPTION_LABELS, Pace
-from bench.hall.run import Plan, check_store, drive
+from bench.hall.run import Plan, Result, check_store, drive, summary
 from bench.hall.stage import start
 from core.tokens import token_hash
 from db.engine import make_engine, session_scope
@@ -143,6 +143,37 @@ def test_a_rehearsal_with_a_wrong_leader_password_refuses_at_the_start_in_one_li
     message = str(refused.value.code)
     assert "\n" not in message and stage.leader[0] in message and "nothing was run" in message
     assert sum(stored_votes(url).values()) == votes_before  # no citizen was sent
+def test_the_opening_burst_each_process_loop_and_its_memory_are_reported(hall):
+    _stage, _url, result = hall
+    f = result.figures()
+    # The window opens with the pages: 3 tablets and the leader's screen opened within it, before any tap.
+    assert f["burst_opens"] >= 4 and f["burst_open_p95_ms"] > 0
+    assert f["burst_taps"] == len(result.record.taps())  # a 15-second hall is all opening burst
+    assert len(result.server_loop_ms[0]) >= 10 and 0 < f["server_loop_p95_ms"] < 5000
+    assert 50 < result.memory_mb[0] < 4000 and f["memory_mb_per_replica"] == result.memory_mb[0]
+    lines = summary(result).splitlines()
+    assert any(line.startswith("#   first 30 s (every tablet opening at once): ") for line in lines)
+    assert any("event loops" in line for line in lines) and any("peak resident" in line for line in lines)
+
+
+def test_the_first_seconds_are_counted_by_when_each_interaction_ended():
+    record = people.Record(latencies={"answer": [10, 900, 20], "next": [30], "open": [400, 500]},
+                           ended={"answer": [100.5, 110, 140], "next": [129.9], "open": [100.1, 131]})
+    result = Result(Plan(), "test", record, started=100.0)
+    burst = result.burst()
+    assert burst["burst_taps"] == 3 and burst["burst_tap_p95_ms"] == 900  # the tap ended at 140 s is not in it
+    assert burst["burst_opens"] == 1 and burst["burst_open_p95_ms"] == 400
+    assert sorted(record.taps()) == [10, 20, 30, 900]
+
+
+def test_the_knee_curve_takes_replicas_per_core_and_its_points():
+    from bench.hall.__main__ import parser
+    from bench.hall.curve import CONFIGS, DEFAULT_CONFIGS
+    from bench.hall.curve import main as curve_main
+
+    assert [CONFIGS[c] for c in DEFAULT_CONFIGS] == [("postgresql", 2), ("postgresql", 4), ("postgresql", 6)]
+    for points in ("100,x", "0,100", "5000"):
+        assert curve_main(parser().parse_args(["--curve", "--points", points])) == 2
 
 
 def test_the_store_check_finds_a_lost_and_a_duplicated_write(hall):

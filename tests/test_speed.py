@@ -79,3 +79,93 @@ def test_config_sections_are_read_once_and_follow_every_change():
     assert config.get_options_for_section("theme")["primaryColor"] == before
     config.get_config_options(force_reparse=True)  # files parsed again: a new table, read afresh
     assert config.get_options_for_section("theme")["primaryColor"] == config.get_option("theme.primaryColor")
+
+
+def test_theme_messages_are_built_once_and_follow_every_change():
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+    from streamlit.runtime import app_session
+
+    populate = app_session._populate_theme_msg
+    assert getattr(populate, "_cached", False)
+    sections = ["theme", "theme.light", "theme.dark", "theme.sidebar", "theme.light.sidebar", "theme.dark.sidebar"]
+
+    def both(section):
+        cached, built = CustomThemeConfig(), CustomThemeConfig()
+        populate(cached, section)
+        populate.__wrapped__(built, section)
+        return cached, built
+
+    for section in sections:
+        cached, built = both(section)
+        assert cached == built and cached.SerializeToString() == built.SerializeToString()
+        assert cached.ListFields() == built.ListFields()  # an empty section leaves the message unset
+    before = config.get_option("theme.primaryColor")
+    try:
+        config.set_option("theme.primaryColor", "#123456")
+        cached, built = both("theme")
+        assert cached.primary_color == "#123456" and cached == built
+    finally:
+        config.set_option("theme.primaryColor", before)
+    assert both("theme")[0].primary_color == before
+    ui.speed._cache_theme_messages()  # importing twice does not wrap twice
+    assert app_session._populate_theme_msg.__wrapped__ is populate.__wrapped__
+
+
+def test_a_chart_with_the_template_set_cheaply_is_the_same_chart():
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    def bars():
+        return go.Figure([go.Bar(x=["2026-12-01", "2026-12-02"], y=[3, 4], name="计入", marker_color="#2f6fbf")])
+
+    slow = bars().update_layout(template=charts.TEMPLATE, height=280).update_xaxes(automargin=True)
+    quick = charts.with_template(bars().update_layout(height=280).update_xaxes(automargin=True))
+    assert json.loads(pio.to_json(quick)) == json.loads(pio.to_json(slow))
+    assert quick.layout.template.layout.plot_bgcolor == "white"  # plotly_white, readable back as objects
+    assert quick.layout.template is not pio.templates[charts.TEMPLATE]  # the registered template is not shared
+
+
+def test_the_server_runs_on_uvloop_and_parses_http_with_httptools():
+    # Both come from requirements.txt; Streamlit and uvicorn take them when installed and fall back silently
+    # when not, so a venv without them would run the slower pure-Python loop without a word.
+    import uvicorn
+    from streamlit.web import bootstrap
+    from streamlit.web.server.starlette.starlette_server import _get_uvicorn_config_kwargs
+
+    factory = bootstrap._get_uvloop_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+
+    async def app(scope, receive, send):  # pragma: no cover - never called
+        pass
+
+    server_config = uvicorn.Config(app, **_get_uvicorn_config_kwargs())
+    server_config.load()
+    assert server_config.http_protocol_class.__name__ == "HttpToolsProtocol"
+
+
+def test_the_server_imports_the_pages_libraries_before_it_listens():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ui.preload import libraries
+
+    found = libraries()
+    assert {"pandas", "sqlalchemy", "plotly.graph_objects"} <= set(found)
+    assert not [n for n in found if n.split(".")[0] in {"ui", "db", "core", "documents", "pages", "app"}]
+    # ui.serve's main, stopped where Streamlit would start listening: pandas is there, the app's modules are not
+    # (they declare Streamlit caches, which need the runtime).
+    probe = ("import sys, ui.serve as s; s.housekeeping.start = lambda: None; "
+             "s.cli.main = lambda: print('pandas' in sys.modules, 'ui.auth' in sys.modules) or 0; s.main()")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]

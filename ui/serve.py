@@ -32,6 +32,7 @@ from streamlit.web.server.starlette import starlette_app
 from core.clock import set_today_from
 from db import housekeeping
 from ui import hall_now, metrics
+from ui.preload import preload
 from ui.session_endpoint import routes as session_routes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -76,6 +77,7 @@ def main() -> int:
     housekeeping.start()  # a daemon thread: it ends with the server
     metrics.install()  # every interaction timed (ui/metrics.py: /_review/metrics, /_review/health)
     hall_now.start()  # a daemon thread: this process's last minute into the database for /panel
+    preload()  # the libraries the pages import, before the first session waits for them (ui/preload.py)
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     return cli.main()
 

@@ -42,6 +42,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--curve", action="store_true", help="the knee curve (bench/hall/curve.py) instead of one run")
     p.add_argument("--configs", help="with --curve: some of sqlite,postgresql,replicas2 (default all three)")
     p.add_argument("--redraw", action="store_true", help="with --curve: draw the PNG again from bench/hall_knee.jsonl")
+    p.add_argument("--points", help="with --curve: reviewers per point, e.g. 100,200,400 (default 25,50,100,200,400)")
+    p.add_argument("--profile", type=Path, metavar="DIR",
+                   help="py-spy every app process over the window (GIL samples, raw stacks: DIR/app0.txt ...)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     return p
 
@@ -65,7 +68,8 @@ def main(argv: list[str]) -> int:
         print("--minutes is bounded at 60", file=sys.stderr)
         return 2
     result = run_hall(plan_from(args), url=args.url, invitations=args.invitations,
-                      leader=tuple(args.leader) if args.leader else None, metrics=args.metrics)
+                      leader=tuple(args.leader) if args.leader else None, metrics=args.metrics,
+                      profile=args.profile)
     print(summary(result), file=sys.stderr)
     figures = result.figures()
     if args.json:

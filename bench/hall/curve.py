@@ -1,6 +1,7 @@
 """The knee curve: reviewers (with as many citizens) against tap latency, for the three configurations.
 
-`python -m bench.hall --curve [--minutes M] [--points 25,50,100,200,400] [--configs sqlite,postgresql,replicas2]`.
+`python -m bench.hall --curve [--minutes M] [--points 25,50,100,200,400] [--configs replicas2,replicas4,replicas6]`
+(also sqlite, postgresql: one process). Memory per replica (peak resident) is reported beside each point.
 Each point is its own short run on a fresh stage (the whole curve must fit in about twenty minutes on this
 2-CPU machine, so a point is --minutes long, 0.75 by default). Printed as a table, written as JSON lines and drawn
 as bench/hall_knee.png (p95 against reviewers, one line per configuration; plotly + kaleido on /usr/bin/chromium).
@@ -20,7 +21,11 @@ HERE = Path(__file__).resolve().parent
 PNG = HERE.parent / "hall_knee.png"
 DATA = HERE.parent / "hall_knee.jsonl"  # the last curve's figures, one JSON object per point
 POINTS = (25, 50, 100, 200, 400)
-CONFIGS = {"sqlite": ("sqlite", 1), "postgresql": ("postgresql", 1), "replicas2": ("postgresql", 2)}
+CONFIGS = {"sqlite": ("sqlite", 1), "postgresql": ("postgresql", 1), "replicas2": ("postgresql", 2),
+           "replicas4": ("postgresql", 4), "replicas6": ("postgresql", 6)}
+# The default curve: replicas per core as its dimension (1, 2 and 3 per core on a 2-CPU machine); the single
+# processes (sqlite, postgresql) are measured on request (--configs), their knee being far below.
+DEFAULT_CONFIGS = ("replicas2", "replicas4", "replicas6")
 TARGET_P95_MS = 250
 
 
@@ -36,7 +41,7 @@ def knee(points: list[tuple[int, float, int]]) -> int:
     return held
 
 
-def run_curve(base: Plan, points=POINTS, configs=tuple(CONFIGS), log=print) -> dict[str, list[Result]]:
+def run_curve(base: Plan, points=POINTS, configs=DEFAULT_CONFIGS, log=print) -> dict[str, list[Result]]:
     results: dict[str, list[Result]] = {}
     for name in configs:
         database, replicas = CONFIGS[name]
@@ -57,13 +62,15 @@ def run_curve(base: Plan, points=POINTS, configs=tuple(CONFIGS), log=print) -> d
 
 
 def table(results: dict[str, list[Result]]) -> str:
-    lines = [f"{'configuration':<40} {'reviewers':>9} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/int':>8} "
-             f"{'int/s':>6} {'fail':>5} {'lost':>5}"]
+    lines = [f"{'configuration':<40} {'per core':>8} {'reviewers':>9} {'p50':>7} {'p95':>7} {'p99':>7} "
+             f"{'30s p95':>7} {'loop95':>6} {'cpu/int':>8} {'int/s':>6} {'MB/rep':>6} {'fail':>5} {'lost':>5}"]
     for runs in results.values():
         for r in runs:
             f = r.figures()
-            lines.append(f"{r.label:<40} {r.plan.reviewers:>9} {f['tap_p50_ms']:>7.0f} {f['tap_p95_ms']:>7.0f} "
-                         f"{f['tap_p99_ms']:>7.0f} {f['cpu_ms_per_interaction']:>8.1f} {f['interactions_per_s']:>6.1f} "
+            lines.append(f"{r.label:<40} {f['replicas_per_core']:>8g} {r.plan.reviewers:>9} {f['tap_p50_ms']:>7.0f} "
+                         f"{f['tap_p95_ms']:>7.0f} {f['tap_p99_ms']:>7.0f} {f['burst_tap_p95_ms']:>7.0f} "
+                         f"{f['server_loop_p95_ms']:>6.0f} {f['cpu_ms_per_interaction']:>8.1f} "
+                         f"{f['interactions_per_s']:>6.1f} {f['memory_mb_per_replica']:>6.0f} "
                          f"{f['failures']:>5} {f['lost_or_duplicated']:>5}")
     return "\n".join(lines)
 
@@ -92,13 +99,14 @@ def draw(rows: list[dict], path: Path = PNG, minutes: float = 0.75) -> Path | No
     for label in labels:
         mine = sorted((row["reviewers"], row["tap_p95_ms"]) for row in rows if row["configuration"] == label)
         fig.add_trace(go.Scatter(x=[x for x, _ in mine], y=[y for _, y in mine], mode="lines+markers", name=label))
-    fig.add_trace(go.Scatter(x=[POINTS[0], POINTS[-1]], y=[TARGET_P95_MS] * 2, mode="lines",
+    shown = sorted({row["reviewers"] for row in rows} | {POINTS[0], POINTS[-1]})
+    fig.add_trace(go.Scatter(x=[shown[0], shown[-1]], y=[TARGET_P95_MS] * 2, mode="lines",
                              name="target p95 250 ms", line={"dash": "dash", "color": "grey"}))
     fig.update_layout(title=f"Hall day: reviewer tap p95 against reviewers (as many citizens, 3 leaders on /live), "
                             f"{minutes * 60:.0f}-second runs, shared 2-CPU machine",
                       xaxis_title="reviewers (and citizens)", yaxis_title="tap p95 (ms)", width=1100, height=600,
                       template="plotly_white", font={"family": "Noto Sans CJK SC, sans-serif"})
-    fig.update_xaxes(type="log", tickvals=list(POINTS))
+    fig.update_xaxes(type="log", tickvals=shown)
     fig.update_yaxes(type="log", range=[math.log10(10), math.log10(highest * 1.5)])
     try:
         fig.write_image(str(path))
@@ -116,17 +124,25 @@ def main(args) -> int:
         path = draw(rows, minutes=rows[0].get("minutes", base.minutes) if rows else base.minutes)
         print(f"# drawn: {path}")
         return 0
-    configs = tuple(c for c in (args.configs or ",".join(CONFIGS)).split(",") if c)
+    configs = tuple(c for c in (args.configs or ",".join(DEFAULT_CONFIGS)).split(",") if c)
+    try:
+        points = tuple(sorted(int(n) for n in args.points.split(",") if n)) if args.points else POINTS
+    except ValueError:
+        print("--points takes reviewers as numbers separated by commas, e.g. 100,200,400", file=sys.stderr)
+        return 2
+    if not points or min(points) < 1 or max(points) > 2000:
+        print("--points: between 1 and 2000 reviewers each", file=sys.stderr)
+        return 2
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         print(f"unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(CONFIGS)}", file=sys.stderr)
         return 2
-    results = run_curve(base, configs=configs)
+    results = run_curve(base, points=points, configs=configs)
     print(table(results))
     for label, n in knees(results).items():
         print(f"# knee, {label}: {n} reviewers at p95 <= {TARGET_P95_MS} ms")
     rows = rows_of(results)
-    if set(configs) != set(CONFIGS) and DATA.exists():  # keep the other configurations' last figures
+    if DATA.exists():  # keep the other configurations' last figures
         fresh = {row["configuration"] for row in rows}
         rows = [row for row in (json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()
                                 if line.strip()) if row["configuration"] not in fresh] + rows

@@ -63,6 +63,7 @@ class Record:
     """What one run saw: latencies by kind of interaction, what the app acknowledged, what went wrong."""
 
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    ended: dict[str, list[float]] = field(default_factory=dict)  # when each of them ended (time.monotonic())
     answers: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (token, unit id, dim id) -> option
     finished: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)  # token -> its submitted answers
     votes: list[tuple[str, str, str, str]] = field(default_factory=list)  # (device id, unit code, option, comment)
@@ -77,10 +78,21 @@ class Record:
     def time(self, kind: str, seconds: float | None) -> None:
         if seconds is not None:
             self.latencies.setdefault(kind, []).append(seconds * 1000)
+            self.ended.setdefault(kind, []).append(time.monotonic())
 
-    def taps(self) -> list[float]:
-        """A reviewer's interactions: answers, next unit, review, confirm, submit."""
-        return [x for kind in ("answer", "next", "submit") for x in self.latencies.get(kind, [])]
+    def taps(self, until: float | None = None) -> list[float]:
+        """A reviewer's interactions: answers, next unit, review, confirm, submit (those ended by `until`)."""
+        return [x for kind in TAPS for x in self.of(kind, until)]
+
+    def of(self, kind: str, until: float | None = None) -> list[float]:
+        """The latencies of one kind of interaction, all or those that ended by `until` (time.monotonic())."""
+        values = self.latencies.get(kind, [])
+        if until is None:
+            return list(values)
+        return [x for x, end in zip(values, self.ended.get(kind, [])) if end <= until]
+
+
+TAPS = ("answer", "next", "submit")
 
 
 @dataclass
@@ -125,13 +137,13 @@ async def reviewer(hall: Hall, index: int, token: str, link: str, *, already: di
     tab = Tab(hall.base_url, link_path(link), cookies=cookies, forwarded_for="10.100.0.1")
     given: dict[tuple[int, int], str] = dict(already or {})
     try:
+        await hall.go.wait()
         async with hall.opening:
             record.time("open", await tab.open())
         if not answer_groups(tab) and tab.widget(prefix="q_to_review_", kind="button") is None:
             # An expired, used or unknown link, or a window not open: said, not skipped in silence.
             said = " ".join(tab.element_texts("alert")) or " ".join(tab.texts()[:8])
             raise ProtocolError(f"the link opens no question: {said[:200]}")
-        await hall.go.wait()
         done_units: set[int] = {u for u, _ in given}
         # Midway through what is left of this reviewer's hall (early, so that a short run sees it too).
         reload_after = max(1, min(3, (hall.units - len(done_units)) // 2))
@@ -300,14 +312,14 @@ async def viewer(hall: Hall, index: int, username: str, password: str) -> None:
     record = hall.record
     tab = Tab(hall.base_url, "/live", forwarded_for="10.99.0.1", locale="zh-CN")
     try:
+        await hall.go.wait()
         async with hall.opening:
             record.time("open", await tab.open())
         started = time.perf_counter()
         tab = await sign_in(tab, username, password)
-        record.time("live", time.perf_counter() - started)
+        record.time("sign_in", time.perf_counter() - started)
         if not tab.auto_reruns:
             raise ProtocolError("signed in, but /live set no refresh timer (wrong password or role?)")
-        await hall.go.wait()
         due = time.monotonic()
         while not hall.over():
             fragment, interval = next(iter(tab.auto_reruns.items()))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import resource
 import statistics
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -14,6 +16,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bench.hall import people
+from bench.hall.client import http_get
 from bench.hall.people import Hall, Pace, Record
 from bench.hall.scrape import compare, scrape
 from bench.hall.stage import Invitation, Stage, cpu_seconds, mid_hall, start
@@ -21,6 +24,10 @@ from core.tokens import token_hash
 from db.engine import make_engine, session_scope
 from db.models import Answer, PollVote, Response, SealedBallot, Unit
 from documents import invitation_list
+
+BURST_S = 30  # the opening burst, reported on a line of its own
+PROBE_EVERY = 0.25  # seconds between two probes of an app process's event loop
+CORES = os.cpu_count() or 1
 
 
 @dataclass
@@ -54,12 +61,27 @@ class Result:
     loop_lag_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)  # /_review/metrics beside the generator (scrape.py)
+    started: float = 0.0  # time.monotonic() when the tablets began to open
+    # Each app process's own event loop, probed from outside: /_stcore/health answered on the process's loop,
+    # asked every PROBE_EVERY seconds; its latency is how long anything arriving waits for the loop there.
+    server_loop_ms: dict[int, list[float]] = field(default_factory=dict)
+    memory_mb: dict[int, float] = field(default_factory=dict)  # each app process's peak resident memory
+
+    def burst(self) -> dict[str, float]:
+        """The first BURST_S seconds, when every tablet opens its link at once and starts answering."""
+        until = self.started + BURST_S
+        taps = self.record.taps(until)
+        return {"burst_taps": len(taps), "burst_tap_p50_ms": percentile(taps, 0.50),
+                "burst_tap_p95_ms": percentile(taps, 0.95), "burst_tap_p99_ms": percentile(taps, 0.99),
+                "burst_opens": len(self.record.of("open", until)),
+                "burst_open_p95_ms": percentile(self.record.of("open", until), 0.95)}
 
     def interactions(self) -> int:
-        return sum(len(v) for k, v in self.record.latencies.items() if k != "open")
+        return sum(len(v) for k, v in self.record.latencies.items() if k not in ("open", "sign_in"))
 
     def figures(self) -> dict[str, float]:
         taps = self.record.taps()
+        lags = [x for probes in self.server_loop_ms.values() for x in probes]
         n = max(self.interactions(), 1)
         answers = len(self.record.latencies.get("answer", []))
         return {
@@ -81,6 +103,12 @@ class Result:
             "reviewers_per_app_core": self.plan.reviewers * self.window_s / max(self.cpu.get("app", 0), 1e-9),
             "failures": len(self.record.failures) + len(self.record.resume_failures),
             "lost_or_duplicated": self.store["lost"] + self.store["duplicated"],
+            **self.burst(),
+            "server_loop_p50_ms": percentile(lags, 0.50), "server_loop_p95_ms": percentile(lags, 0.95),
+            "server_loop_p99_ms": percentile(lags, 0.99),
+            "replicas": self.plan.replicas, "replicas_per_core": self.plan.replicas / CORES,
+            "memory_mb_per_replica": max(self.memory_mb.values(), default=float("nan")),
+            "memory_mb_all_replicas": sum(self.memory_mb.values()) if self.memory_mb else float("nan"),
         }
 
 
@@ -102,7 +130,7 @@ def read_invitations(path: Path) -> list[Invitation]:
     return [Invitation(e.token, e.link) for e in invitation_list.from_csv(path.read_bytes()) if e.kind == "personal"]
 
 
-async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
+async def drive(plan: Plan, stage: Stage, prefilled: dict, profile: Path | None = None) -> Result:
     record = Record()
     hall = Hall(stage.url, plan.pace, plan.seed, deadline=float("inf"), record=record, units=plan.units,
                 reload=plan.reload)
@@ -115,26 +143,23 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
                              f"10.{1 + k // 62500}.{(k // 250) % 250}.{k % 250 + 1}")
               for k in range(plan.citizens)]
     tasks += [people.viewer(hall, k, *stage.leader) for k in range(plan.live_viewers)]
-    running = [asyncio.create_task(t) for t in tasks]
-
-    async def opened() -> None:  # the window starts once every reviewer and viewer has its first screen
-        expected = min(plan.reviewers, len(stage.invitations)) + plan.live_viewers
-        while sum(len(record.latencies.get(k, [])) for k in ("open",)) + len(record.failures) < expected \
-                and not all(t.done() for t in running):
-            await asyncio.sleep(0.2)
-
-    await asyncio.wait_for(opened(), 600)
     result = Result(plan, stage.label, record)
-    record.latencies.pop("open", None)  # page loads before the window are not taps
-    record.latencies.pop("live", None)  # the sign-in of the leaders
-    counted = await asyncio.to_thread(scrape, stage.apps) if stage.apps else None
+    # The window opens with the hall: every tablet opens its link at once (as many at a time as
+    # hall.opening lets the generator load) and answers as soon as its page shows; the first BURST_S
+    # seconds are reported on a line of their own as well.
+    counted = await asyncio.to_thread(scrape, stage.apps) if stage.apps else None  # before the tablets open
     before = read_cpu(stage)
-    started = time.monotonic()
+    started = result.started = time.monotonic()
     hall.deadline = started + window
     hall.go.set()
+    running = [asyncio.create_task(t) for t in tasks]
     lag = asyncio.create_task(loop_lag(result.loop_lag_ms))
+    probes = [asyncio.create_task(server_loop(url, result.server_loop_ms.setdefault(k, []), hall))
+              for k, url in enumerate(stage.apps)]
+    profiler = start_profiles(stage, window, profile) if profile else []
     await asyncio.gather(*running)
-    lag.cancel()
+    for task in (lag, *probes):
+        task.cancel()
     result.window_s = time.monotonic() - started
     after = read_cpu(stage)
     result.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
@@ -145,7 +170,50 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict) -> Result:
         else:  # a deployment whose links were used before: a re-tapped answer already stored is not stored again
             result.notes += [f"{p} (links used in an earlier run re-tap answers that are already stored)"
                              for p in problems]
+    result.memory_mb = {k: peak_memory_mb(pid) for k, pid in enumerate(stage.pids.get("app", []))}
+    for process in profiler:
+        process.wait()
     return result
+
+
+async def server_loop(url: str, found: list[float], hall: Hall) -> None:
+    """How long an app process's event loop takes to answer /_stcore/health (straight to the process, not
+    through nginx): the health handler does nothing, so the time is the wait for that process's loop, which
+    every websocket message and every script run's output passes through, plus a loopback round trip."""
+    while not hall.over():
+        asked = time.perf_counter()
+        try:
+            await http_get(f"{url}/_stcore/health", {}, 30)
+        except (TimeoutError, OSError):
+            pass  # a process that does not answer is a failed session elsewhere, not a loop figure
+        else:
+            found.append((time.perf_counter() - asked) * 1000)
+        await asyncio.sleep(PROBE_EVERY)
+
+
+def start_profiles(stage: Stage, window: float, folder: Path) -> list:
+    """py-spy on every app process for the window, GIL-holding samples only: where each process's Python time
+    goes (`py-spy record --gil`, raw collapsed stacks, one file per process, for flamegraph.pl or grep)."""
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(int(window)), "-r", "100", "--gil",
+                              "-f", "raw", "-o", str(folder / f"app{k}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for k, pid in enumerate(stage.pids.get("app", []))]
+
+
+def peak_memory_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM) in MB, nan once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 async def loop_lag(found: list[float], every: float = 0.05) -> None:
@@ -234,7 +302,8 @@ def _can_watch_live(stage: Stage) -> bool:
 
 
 def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = None,
-             leader: tuple[str, str] | None = None, metrics: list[str] | None = None) -> Result:
+             leader: tuple[str, str] | None = None, metrics: list[str] | None = None,
+             profile: Path | None = None) -> Result:
     """Build the stage (or use the given deployment), drive it, check the store, stop."""
     notes: list[str] = []
     if url:
@@ -257,7 +326,7 @@ def run_hall(plan: Plan, *, url: str | None = None, invitations: Path | None = N
         if plan.mid_hall:
             prefilled = mid_hall(database_url, stage.invitations[:plan.reviewers], seed=plan.seed)
     try:
-        result = asyncio.run(drive(plan, stage, prefilled))
+        result = asyncio.run(drive(plan, stage, prefilled, profile))
         result.label = stage.label
         result.notes += notes
         if database_url:
@@ -297,6 +366,9 @@ def summary(result: Result) -> str:
         f"(stored accepted {result.store.get('votes_accepted', 0)}, flagged {result.store.get('votes_flagged', 0)}), "
         f"refused {r.refused}; unknown screens {r.unknown_screens}; 'next' tapped again {r.retaps}",
         f"#   failures {f['failures']}; writes lost or duplicated {f['lost_or_duplicated']}",
+        f"#   first {BURST_S} s (every tablet opening at once): {f['burst_opens']} pages opened, p95 "
+        f"{f['burst_open_p95_ms']:.0f} ms; reviewer taps {f['burst_taps']}: p50 {f['burst_tap_p50_ms']:.0f} ms, "
+        f"p95 {f['burst_tap_p95_ms']:.0f} ms, p99 {f['burst_tap_p99_ms']:.0f} ms",
     ]
     m = result.metrics
     if m:
@@ -307,4 +379,16 @@ def summary(result: Result) -> str:
             f"p50 {m['server_p50_ms']:.0f} ms (generator {m['generator_p50_ms']:.0f}), p95 {m['server_p95_ms']:.0f} ms "
             f"(generator {m['generator_p95_ms']:.0f}), {m['server_questionnaire_interactions']:.0f} interactions "
             f"(generator {m['generator_questionnaire_interactions']:.0f})")
+    if result.server_loop_ms:
+        lines.append(
+            f"#   app processes' event loops (/_stcore/health straight to each, every {PROBE_EVERY} s): p50 "
+            f"{f['server_loop_p50_ms']:.0f} ms, p95 {f['server_loop_p95_ms']:.0f} ms, "
+            f"p99 {f['server_loop_p99_ms']:.0f} ms"
+            + "; per process p95 " + ", ".join(f"{percentile(v, 0.95):.0f}" for v in result.server_loop_ms.values())
+            + " ms")
+    if result.memory_mb:
+        lines.append(f"#   memory: {result.plan.replicas} app process(es) on {CORES} cores "
+                     f"({f['replicas_per_core']:g} per core), peak resident "
+                     + ", ".join(f"{m:.0f}" for m in result.memory_mb.values())
+                     + f" MB ({f['memory_mb_all_replicas']:.0f} MB together)")
     return "\n".join(lines)

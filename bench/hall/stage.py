@@ -51,7 +51,8 @@ class Stage:
     label: str = ""
     stop_actions: list = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
-    apps: list[str] = field(default_factory=list)  # each app process's own address (its /_review/metrics)
+    # Each app process's own address: its /_review/metrics are read, its event loop is probed.
+    apps: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
         for action in reversed(self.stop_actions):

@@ -26,7 +26,8 @@ class AppServer:
 
     def start(self, timeout: float = 60) -> AppServer:
         # Sign-ins and the questionnaire hash the network with NETWORK_SALT: never data/network_salt from a test.
-        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=str(ROOT),
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, DATABASE_URL=self.database_url, PYTHONPATH=path,
                    **{"NETWORK_SALT": "browser-test-salt", **self.environment})
         command = [sys.executable, "-m", "ui.serve", "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",

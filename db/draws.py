@@ -51,6 +51,14 @@ def _drawn(pool: pd.DataFrame, *, seed: str, n: int, method: str, minimum: int, 
         raise UserError("draw.no_seed", "fix the seed before the draw")
     if pool.empty:
         raise UserError("draw.empty_pool", "the pool is empty: import the reviewer pool first")
+    # The refusals a person can meet, in the office's words, before core's own checks speak in a developer's.
+    if n > len(pool):
+        raise UserError("draw.larger_than_pool", "the pool holds {pool} people: a draw of {n} is not possible; "
+                        "import a larger pool or draw at most {pool}", pool=len(pool), n=n)
+    groups = sum(min(minimum, int((pool["group"] == code).sum())) for code in strata)
+    if groups > n:
+        raise UserError("draw.minimum_too_large", "at least {minimum} per group makes {total}, more than the {n} "
+                        "to draw: lower the minimum per group or draw more", minimum=minimum, total=groups, n=n)
     try:
         return sampling.draw_panel(pool, n, seed=seed, method=method, minimum=minimum, sd=_sd_for(sd), strata=strata)
     except (ValueError, TypeError) as error:

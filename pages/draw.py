@@ -151,8 +151,8 @@ with st.container(border=True):
             try:
                 seed = sampling.seed_from_public_value(value, day.isoformat())
                 source = t("draw.public_source", value=value.strip(), date=day.isoformat())
-            except ValueError as error:
-                st.error(plain(error))
+            except ValueError:
+                st.error(t("traps.draw.bad_public_value"))
     cols = st.columns(3)
     method = cols[0].selectbox(t("draw.method"), sampling.METHODS, format_func=lambda m: t(f"draw.methods.{m}"))
     n = cols[1].number_input(t("draw.n"), min_value=1, value=campaign.panel_size)

@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "对各被督查单位逐一评价。您的评价以匿名方式提交：提交后问卷不再与您的姓名关联。"
             "此链接仅供您本人使用，请勿转交他人。"
         ),
+        "window": "评议时间：{opens} 至 {closes}。请在 {closes} 前提交问卷，逾期链接失效。",
         "link": "链接：",
         "code": "备用评议码（二维码无法使用时输入）：{code}",
         "office": "{office}",
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Your ratings are submitted anonymously: once submitted, the questionnaire is no longer linked to your "
             "name. This link is for your use only; please do not pass it on."
         ),
+        "window": "Review period: {opens} to {closes}. Please submit by {closes}; the link stops working then.",
         "link": "Link: ",
         "code": "Backup code (type it in if the QR code does not work): {code}",
         "office": "Issued by {office}",
@@ -110,10 +112,12 @@ def _paragraph(
         pdf.multi_cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
-def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, office: str, lang: str = "zh") -> bytes:
+def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, office: str, lang: str = "zh",
+                         window: tuple[str, str] | None = None) -> bytes:
     """One A4 page per invitation, all text in the embedded CJK font. Raises ValueError on an empty list.
 
-    `lang` is "zh" or "en" (anything else prints Chinese).
+    `lang` is "zh" or "en" (anything else prints Chinese); `window` is the panel's opening and closing moment
+    as the office writes them ("2027-11-20 08:00"), printed as the period and the deadline.
     """
     if not invitations:
         raise ValueError("no invitations to print")
@@ -147,6 +151,11 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
 
         pdf.set_font(family, "", 11.5)
         _paragraph(pdf, texts["body"], width=width, height=6.8, lang=lang, memo=memo)
+        if window:
+            pdf.ln(2)
+            pdf.set_font(family, heading, 11.5)
+            _paragraph(pdf, texts["window"].format(opens=window[0], closes=window[1]), width=width, height=6.8,
+                       lang=lang, memo=memo)
         pdf.ln(8)
 
         top = max(pdf.get_y(), 100.0)

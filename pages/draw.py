@@ -120,12 +120,15 @@ if current is not None:
             st.success(t("draw.issued", n=len(issued)))
             sheet = invitation_sheet_pdf(
                 [Invitation(i.name, i.group_name, i.link, "") for i in issued],
-                campaign_name=campaign.name_zh, office=t("draw.office"))
+                campaign_name=campaign.name_zh, office=t("draw.office"),
+                window=tuple(to_office(at).strftime("%Y-%m-%d %H:%M")
+                             for at in (campaign.panel_opens_at, campaign.panel_closes_at)))
             st.download_button(t("draw.sheet"), sheet, file_name=f"invitations-{campaign.year}.pdf",
                                mime="application/pdf")
             contacts = invitation_list.to_csv([invitation_list.personal(name=i.name, group=i.group_code,
                                                                         group_name=i.group_name, token=i.token,
-                                                                        link=i.link) for i in issued])
+                                                                        link=i.link, phone=i.phone)
+                                                    for i in issued])
             st.download_button(t("draw.contacts"), contacts, file_name=f"invitations-{campaign.year}.csv",
                                mime="text/csv")
         elif "issued" in st.session_state:

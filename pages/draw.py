@@ -139,16 +139,19 @@ if current is not None:
     st.warning(t("draw.redraw_warning"))
 with st.expander(t("plan.title"), icon=":material/straighten:"):
     planner(campaign, actor, group_names)
+# The form's widgets are keyed by the draw they would follow: once a draw is made they start empty and
+# unticked, so a redraw never comes pre-filled with the seed just used and its confirmation already given.
+form = f"after_{current.id}" if current is not None else "first"
 with st.container(border=True):
     mode = st.radio(t("draw.seed_mode"), ["typed", "public"], format_func=lambda m: t(f"draw.mode.{m}"),
-                    horizontal=True)
+                    horizontal=True, key=f"draw_mode_{form}")
     if mode == "typed":
-        seed = st.text_input(t("draw.seed"), max_chars=200).strip()
-        source = st.text_input(t("draw.seed_source"), max_chars=200)
+        seed = st.text_input(t("draw.seed"), max_chars=200, key=f"draw_seed_{form}").strip()
+        source = st.text_input(t("draw.seed_source"), max_chars=200, key=f"draw_source_{form}")
     else:
         cols = st.columns(2)
-        value = cols[0].text_input(t("draw.public_value"), max_chars=100)
-        day = cols[1].date_input(t("draw.public_date"), value=None)
+        value = cols[0].text_input(t("draw.public_value"), max_chars=100, key=f"draw_value_{form}")
+        day = cols[1].date_input(t("draw.public_date"), value=None, key=f"draw_day_{form}")
         seed, source = "", ""
         if value.strip() and day:
             try:
@@ -184,9 +187,13 @@ with st.container(border=True):
                  for c in plan.sizes],
                 hide_index=True, width="content",
             )
-            reason = st.text_input(t("draw.supersede_reason"), max_chars=300) if current is not None else ""
-            confirmed = st.checkbox(t("draw.confirm"))
-            if st.button(t("draw.perform"), type="primary", disabled=not confirmed):
+            if current is not None and seed == current.seed:
+                st.warning(t("traps.draw.same_seed"))
+            reason = (st.text_input(t("draw.supersede_reason"), max_chars=300, key=f"draw_reason_{form}")
+                      if current is not None else "")
+            confirmed = st.checkbox(t("draw.confirm"), value=False, key=f"draw_confirm_{form}")
+            ready = confirmed and (current is None or bool(reason.strip()))
+            if st.button(t("draw.perform"), type="primary", disabled=not ready, key=f"draw_perform_{form}"):
                 try:
                     with session() as s:
                         create_draw(s, actor=actor, year=campaign.year, seed=seed, n=int(n), method=method,

@@ -30,6 +30,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
 from ui.plain import plain
+from ui.setting_labels import setting_label, setting_value
 from ui.store import session
 
 BORDERLINE_STYLE = "background-color: #fff2cc"
@@ -283,23 +284,34 @@ with compare_tab:
                                   format_func=lambda i: version_label(next(v for v in versions if v.id == i)))
         with session() as s:
             diff = compare(s, older, newer, actor=actor)
-        st.write(t("results.same_inputs") if diff["same_inputs"] else t("results.other_inputs"))
+        st.write(t("traps.setting.same_all") if diff["same_inputs"] else
+                 t("traps.setting.other_data") if diff["same_data"] is False else
+                 t("traps.setting.same_data") if diff["same_data"] else t("traps.setting.unknown_data"))
         if diff["settings"]:
-            st.dataframe(pd.DataFrame([{t("results.col.setting"): d["setting"], "A": str(d["a"]), "B": str(d["b"])}
+            with session() as s:
+                names = {x.code: named(x) for x in [*dimensions(s, campaign.id), *reviewer_groups(s, campaign.id)]}
+            st.dataframe(pd.DataFrame([{t("results.col.setting"): setting_label(d["setting"], names),
+                                        t("traps.setting.setting_a"): setting_value(d["a"]),
+                                        t("traps.setting.setting_b"): setting_value(d["b"])}
                                        for d in diff["settings"]]), hide_index=True, width="stretch")
-        else:
+        elif not diff["same_inputs"]:
             st.caption(t("results.same_settings"))
         changed = [u for u in diff["units"] if u["changed"]]
         st.write(t("results.changed_units", n=len(changed), total=len(diff["units"])))
         show_all = st.toggle(t("results.show_all_units"), key="results_cmp_all")
-        st.dataframe(pd.DataFrame([{
-            t("results.col.unit"): u["unit_name"], t("results.col.total") + " A": u["total_a"],
-            t("results.col.total") + " B": u["total_b"], t("results.col.delta"): u["delta"],
-            t("results.col.grade") + " A": t(f"results.grade.{u['grade_a']}") if u["grade_a"] else "—",
-            t("results.col.grade") + " B": t(f"results.grade.{u['grade_b']}") if u["grade_b"] else "—",
-            t("results.col.rank") + " A": u["rank_a"], t("results.col.rank") + " B": u["rank_b"]}
-            for u in (diff["units"] if show_all else changed)]).style.format(precision=2, na_rep="—"),
-            hide_index=True, width="stretch")
+        shown_units = diff["units"] if show_all else changed
+        if shown_units:  # an empty table would only say "empty"
+            # Scores with two decimals, a change with its sign, ranks as whole numbers: one format per column.
+            st.dataframe(pd.DataFrame([{
+                t("results.col.unit"): u["unit_name"], t("results.col.total") + " A": number(u["total_a"]),
+                t("results.col.total") + " B": number(u["total_b"]),
+                t("results.col.delta"): "—" if u["delta"] is None else f"{u['delta']:+.2f}",
+                t("results.col.grade") + " A": t(f"results.grade.{u['grade_a']}") if u["grade_a"] else "—",
+                t("results.col.grade") + " B": t(f"results.grade.{u['grade_b']}") if u["grade_b"] else "—",
+                t("results.col.rank") + " A": str(u["rank_a"] or "—"),
+                t("results.col.rank") + " B": str(u["rank_b"] or "—")}
+                for u in shown_units]), hide_index=True, width="stretch",
+                height=min(36 * (len(shown_units) + 1) + 3, 1400))
 
 with rules_tab:
     settings = result.config.get("settings", {})

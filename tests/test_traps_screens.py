@@ -49,3 +49,40 @@ def test_a_new_account_has_no_role_until_chosen_and_appears_in_the_table_at_once
     assert not at.exception and not at.error
     assert "zhang" in list(at.dataframe[0].value[catalogue("zh")["users.username"]])
     assert any("zhang" in s.value for s in at.success)  # the one-time password, shown once
+
+
+def scored_twice(engine):
+    """Two versions of 2017's results: the second after only the method weights changed."""
+    from copy import deepcopy
+
+    from db.campaigns import get_campaign, update_settings
+    from db.models import DailyScore
+    from db.scoring import score_campaign
+    from db.units import list_units
+
+    with session_scope(engine) as s:
+        campaign = get_campaign(s, 2017)
+        s.add_all([DailyScore(campaign_id=campaign.id, unit_id=u.id, score=60 + k % 40)
+                   for k, u in enumerate(list_units(s, campaign_id=campaign.id, include_inactive=False))])
+    with session_scope(engine) as s:
+        score_campaign(s, campaign.id, ADMIN, replicates=20, draws=20)
+        settings = deepcopy(get_campaign(s, 2017).settings)
+        settings["method_weights"].update(online=20, daily=20)
+        update_settings(s, actor=ADMIN, year=2017, settings=settings)
+    with session_scope(engine) as s:
+        score_campaign(s, campaign.id, ADMIN, replicates=20, draws=20)
+
+
+def test_comparing_versions_names_settings_in_words_and_says_only_the_settings_differ(tmp_path, monkeypatch):
+    engine = app_database(tmp_path, monkeypatch)
+    scored_twice(engine)
+    at = open_app("results", ADMIN)
+    assert not at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert catalogue("zh")["traps.setting.same_data"] in said
+    assert catalogue("zh")["results.other_inputs"] not in said
+    [table] = [d.value for d in at.dataframe if catalogue("zh")["results.col.setting"] in d.value.columns]
+    rows = {row[0]: (row[1], row[2]) for row in table.itertuples(index=False)}
+    assert rows["评价方式权重 · 大数据评议"] == ("25", "20")
+    assert rows["评价方式权重 · 日常工作评价"] == ("15", "20")
+    assert not any("method_weights" in label for label in rows)

@@ -86,3 +86,21 @@ def test_comparing_versions_names_settings_in_words_and_says_only_the_settings_d
     assert rows["评价方式权重 · 大数据评议"] == ("25", "20")
     assert rows["评价方式权重 · 日常工作评价"] == ("15", "20")
     assert not any("method_weights" in label for label in rows)
+
+
+def test_a_liaison_lands_on_their_own_unit_without_the_purge_command(tmp_path, monkeypatch):
+    from db.campaigns import get_campaign
+
+    engine = app_database(tmp_path, monkeypatch)
+    with session_scope(engine) as s:
+        campaign = get_campaign(s, 2017)
+        campaign.is_demo = True  # a demo year: the banner shows
+        s.add(campaign)
+    at = open_app(None, Actor("liu", "liaison", "es03"))
+    assert not at.exception
+    assert at.title[0].value == "区教育局"
+    banner = " ".join(i.value for i in at.info)
+    assert "演示数据" in banner and "purge-demo" not in banner
+    assert "home.units" not in str(at.metric) and not at.metric  # no overview of the whole campaign
+    admin = open_app(None, ADMIN)
+    assert "purge-demo" in " ".join(i.value for i in admin.info)

@@ -104,3 +104,28 @@ def test_a_liaison_lands_on_their_own_unit_without_the_purge_command(tmp_path, m
     assert "home.units" not in str(at.metric) and not at.metric  # no overview of the whole campaign
     admin = open_app(None, ADMIN)
     assert "purge-demo" in " ".join(i.value for i in admin.info)
+
+
+def test_a_liaison_reads_state_and_deadlines_first_and_no_unit_column(tmp_path, monkeypatch):
+    from core.clock import office_today
+    from db.access import cli_actor
+    from db.campaigns import copy_campaign
+    from core.poll import new_device_id
+    from db.complaints.intake import vote
+    from db.units import list_units
+
+    engine = app_database(tmp_path, monkeypatch)
+    year = office_today().year
+    with session_scope(engine) as s:
+        campaign = copy_campaign(s, actor=cli_actor(), from_year=2017, to_year=year)
+    with session_scope(engine) as s:
+        es01 = next(u for u in list_units(s, campaign_id=campaign.id) if u.code == "es01")
+        vote(s, campaign_id=campaign.id, unit_id=es01.id, option="dissatisfied", device_id=new_device_id(), ip="10.0.0.1",
+             comment="窗口工作人员未一次性告知所需材料，跑了三趟", salt="x")
+    at = open_app("complaints", Actor("liu", "liaison", "es01"), )  # the newest campaign
+    assert not at.exception
+    zh = catalogue("zh")
+    [columns] = [list(d.value.columns) for d in at.dataframe if zh["complaints.col.comment"] in d.value.columns]
+    assert zh["complaints.col.unit"] not in columns
+    assert columns.index(zh["complaints.col.state"]) < columns.index(zh["complaints.col.comment"])
+    assert columns.index(zh["complaints.col.close_due"]) < columns.index(zh["complaints.col.comment"])

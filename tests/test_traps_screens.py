@@ -108,9 +108,9 @@ def test_a_liaison_lands_on_their_own_unit_without_the_purge_command(tmp_path, m
 
 def test_a_liaison_reads_state_and_deadlines_first_and_no_unit_column(tmp_path, monkeypatch):
     from core.clock import office_today
+    from core.poll import new_device_id
     from db.access import cli_actor
     from db.campaigns import copy_campaign
-    from core.poll import new_device_id
     from db.complaints.intake import vote
     from db.units import list_units
 

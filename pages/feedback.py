@@ -72,7 +72,18 @@ cols[2].metric(t("feedback.rank"), t("feedback.rank_of", rank=found.rank, n=foun
 if found.rank_low is not None and found.rank_high is not None:
     cols[2].caption(t("feedback.rank_range", low=found.rank_low, high=found.rank_high))
 if found.borderline:
-    st.caption(t("feedback.borderline"))
+    # Say what makes the unit borderline, with the range that does: a score interval across a grade line,
+    # or a rank range (under sampling uncertainty, the one the quota test uses) across the quota's last place.
+    rules = found.grade_lines
+    for why in found.borderline_why or ("",):
+        if why in ("excellent_min", "qualified_min"):
+            st.caption(t(f"traps.feedback.borderline_{why}", low=fmt(found.score_low), high=fmt(found.score_high),
+                         line=fmt(rules.get(why), 0) if rules.get(why) is not None else "—"))
+        elif why == "quota" and found.sampling_rank and found.quota_limit:
+            st.caption(t("traps.feedback.borderline_quota", low=found.sampling_rank[0], high=found.sampling_rank[1],
+                         limit=found.quota_limit))
+        else:
+            st.caption(t("feedback.borderline"))
 
 buttons = st.columns(2)
 buttons[0].download_button(t("feedback.letter"), one_letter(actor, campaign.id, unit_code),

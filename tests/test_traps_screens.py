@@ -120,7 +120,8 @@ def test_a_liaison_reads_state_and_deadlines_first_and_no_unit_column(tmp_path, 
         campaign = copy_campaign(s, actor=cli_actor(), from_year=2017, to_year=year)
     with session_scope(engine) as s:
         es01 = next(u for u in list_units(s, campaign_id=campaign.id) if u.code == "es01")
-        vote(s, campaign_id=campaign.id, unit_id=es01.id, option="dissatisfied", device_id=new_device_id(), ip="10.0.0.1",
+        vote(s, campaign_id=campaign.id, unit_id=es01.id, option="dissatisfied", device_id=new_device_id(),
+             ip="10.0.0.1",
              comment="窗口工作人员未一次性告知所需材料，跑了三趟", salt="x")
     at = open_app("complaints", Actor("liu", "liaison", "es01"), )  # the newest campaign
     assert not at.exception
@@ -129,3 +130,29 @@ def test_a_liaison_reads_state_and_deadlines_first_and_no_unit_column(tmp_path, 
     assert zh["complaints.col.unit"] not in columns
     assert columns.index(zh["complaints.col.state"]) < columns.index(zh["complaints.col.comment"])
     assert columns.index(zh["complaints.col.close_due"]) < columns.index(zh["complaints.col.comment"])
+
+
+def test_a_borderline_unit_is_shown_the_range_that_makes_it_borderline(tmp_path, monkeypatch):
+    from sqlmodel import select
+
+    from db.models import ResultUnit, Unit
+    from db.scoring import publish
+
+    engine = app_database(tmp_path, monkeypatch)
+    scored_twice(engine)
+    with session_scope(engine) as s:
+        row = s.exec(select(ResultUnit).join(Unit, Unit.id == ResultUnit.unit_id)
+                     .where(ResultUnit.result_id == 2, Unit.code == "es01")).one()
+        # As the scoring writes it for a unit whose sampling rank range straddles the quota's last place,
+        # while its rank range under weight changes is one place.
+        explanation = dict(row.explanation)
+        explanation["uncertainty"] = {**explanation["uncertainty"], "bootstrap_rank": [4, 7], "borderline": ["quota"]}
+        explanation["grade"] = {**explanation["grade"], "quota": {**explanation["grade"]["quota"], "limit": 5}}
+        row.explanation, row.borderline, row.rank_low, row.rank_high = explanation, True, 6, 6
+        s.add(row)
+    with session_scope(engine) as s:
+        publish(s, 2, ADMIN)
+    at = open_app("feedback", ADMIN)
+    at.selectbox(key="feedback_unit").set_value("es01").run()
+    said = " ".join(c.value for c in at.caption)
+    assert "名次范围为 4 – 7" in said and "第 5 名" in said

@@ -32,7 +32,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, day, own_unit_note, styled, unit_filter, units_of
 from ui.downloads import file_name, show_table
-from ui.i18n import error_text, t
+from ui.i18n import error_text, joined, t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
@@ -176,7 +176,7 @@ with figures_tab:
         t("complaints.col.closed_on_time"): pct(f.closed_on_time), t("complaints.col.median_days"): f.median_days,
         **{t(f"option.{o}"): n for o, n in f.follow_up.items()},
         t("complaints.col.satisfaction"): pct(f.satisfaction),
-        t("complaints.col.sources"): "、".join(f"{k or '—'} {n}" for k, n in sorted(f.sources.items())),
+        t("complaints.col.sources"): joined(f"{k or '—'} {n}" for k, n in sorted(f.sources.items())),
     } for f in figures if f.complaints or f.excluded or not office])
     if frame.empty:
         st.info(t("complaints.no_figures"))

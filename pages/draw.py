@@ -69,8 +69,9 @@ def show_stored(draw) -> list:
                    extra=plain(", ".join(check["extra"]) or "—")))
     cols = st.columns(2)
     cols[0].markdown(f"**{t('draw.seed')}** {code(draw.seed)}  \n**{t('draw.seed_sha256')}** {code(draw.seed_sha256)}")
+    allocation = t(f"draw.methods.{draw.method}")
     cols[1].markdown(f"**{t('draw.pool_hash')}** {code(draw.pool_hash)}  \n"
-                     f"**{t('draw.algorithm')}** {code(draw.algorithm_version)} · {draw.method} · n = {draw.n}")
+                     f"**{t('draw.algorithm')}** {code(draw.algorithm_version)} · {allocation} · n = {draw.n}")
     st.caption(t("draw.made_by", operator=plain(draw.operator),
                  at=to_office(draw.created_at).strftime("%Y-%m-%d %H:%M"), source=plain(draw.seed_source or "—")))
     st.dataframe(

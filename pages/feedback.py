@@ -20,7 +20,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.casework import refuse
 from ui.downloads import show_chart, show_table
 from ui.feedback import DOCX, ZIP, all_letters, dimension_chart, one_letter
-from ui.i18n import language, t
+from ui.i18n import joined, language, t
 from ui.plain import plain
 from ui.store import session
 
@@ -101,7 +101,7 @@ if actor.role == "admin":
 st.subheader(t("feedback.required"))
 open_notices = [r for r in found.rectifications if r.state != "verified"]
 for r in found.rectifications:
-    talks = "、".join(t(f"rectification.roles.{x}") for x in r.talked_to) or t("feedback.no_talk")
+    talks = joined(t(f"rectification.roles.{x}") for x in r.talked_to) or t("feedback.no_talk")
     text = t("feedback.notice", no=plain(r.notice_no or "—"), reason=t(f"rectification.reasons.{r.reason}"),
              deadline=chinese_date(r.deadline) if not english else r.deadline.isoformat(),
              state=t(f"rectification.states.{r.state}"), talks=talks)

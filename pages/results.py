@@ -27,7 +27,7 @@ from documents.circular import circular_bytes
 from documents.workbook import workbook_bytes
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
-from ui.i18n import error_text, named, t
+from ui.i18n import error_text, joined, named, t
 from ui.notices import flash, show_flash
 from ui.plain import plain
 from ui.setting_labels import setting_label, setting_value
@@ -47,6 +47,11 @@ show_flash()
 with session() as s:
     dims = {d.code: named(d) for d in dimensions(s, campaign.id)}
     groups = {g.code: named(g) for g in reviewer_groups(s, campaign.id)}
+
+
+def full_height(rows: int) -> int:
+    """A table's height in pixels showing all its rows (35 px a row and the header, 3 px of border)."""
+    return 35 * (rows + 1) + 3
 
 
 def number(value, digits: int = 2) -> str:
@@ -69,9 +74,9 @@ def note_text(note: dict, *, markdown: bool = True) -> str:
     if "rule" in params:
         params["rule"] = t(f"results.lonely.{params['rule']}")
     if "groups" in params:
-        params["groups"] = "、".join(groups.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
+        params["groups"] = joined(groups.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
     if "dimensions" in params:
-        params["dimensions"] = "、".join(dims.get(d.strip(), d.strip()) for d in str(params["dimensions"]).split(","))
+        params["dimensions"] = joined(dims.get(d.strip(), d.strip()) for d in str(params["dimensions"]).split(","))
     if markdown:
         params = {k: plain(v) for k, v in params.items()}
     return t(f"results.note.{note.get('code')}", **params)
@@ -180,7 +185,9 @@ with ranking_tab:
         marked = [row.borderline for row in members]
         styled = frame.style.apply(lambda r, marked=marked: [BORDERLINE_STYLE if marked[r.name] else ""] * len(r),
                                    axis=1).format(precision=2, na_rep="—")
-        st.dataframe(styled, hide_index=True, width="stretch")
+        # Every unit of the category at once (no scrolling inside ten rows) and the unit's name whole.
+        st.dataframe(styled, hide_index=True, width="stretch", height=full_height(len(members)),
+                     column_config={t("results.col.unit"): st.column_config.TextColumn(width="large", pinned=True)})
 
 
 def unit_detail(row) -> None:
@@ -196,8 +203,8 @@ def unit_detail(row) -> None:
     st.dataframe(pd.DataFrame([{
         t("results.col.method"): t(f"method.{m}"), t("results.col.score"): row.components.get(m),
         t("results.col.weight"): e["weights"].get(m), t("results.col.weight_used"): e["weights_used"].get(m),
-        t("results.col.contribution"): e["contributions"].get(m)} for m in METHODS]),
-        hide_index=True, width="stretch")
+        t("results.col.contribution"): e["contributions"].get(m)} for m in METHODS]).style.format(
+        precision=2, na_rep="—"), hide_index=True, width="stretch")
     panel = e.get("panel", {})
     panel_line = [t("method.panel"), t("results.respondents", n=panel.get("respondents", 0)),
                   t("results.weighting." + panel.get("weighting", "design"))]
@@ -211,14 +218,14 @@ def unit_detail(row) -> None:
         t("results.col.cell_interval"): span(cell.get("interval")),
         t("results.col.se"): cell.get("se"), t("results.col.valid"): cell.get("valid"),
         t("option.unknown"): cell.get("unknown"),
-        t("results.col.lonely"): "、".join(groups.get(g, g) for g in cell.get("lonely_groups", []))}
+        t("results.col.lonely"): joined(groups.get(g, g) for g in cell.get("lonely_groups", []))}
         for code, cell in panel.get("dimensions", {}).items()]), hide_index=True, width="stretch")
     st.dataframe(pd.DataFrame([{
         t("results.col.group"): groups.get(code, code), t("results.col.group_mean"): value.get("mean"),
         t("results.col.valid"): value.get("valid")} for code, value in panel.get("groups", {}).items()]),
         hide_index=True, width="stretch")
     lower = panel.get("lower_groups", [])
-    st.caption(t("results.lower_groups", groups="、".join(plain(groups.get(g, g)) for g in lower)) if lower
+    st.caption(t("results.lower_groups", groups=joined(plain(groups.get(g, g)) for g in lower)) if lower
                else t("results.no_lower_groups"))
     online = e.get("online", {})
     poll, media = online.get("poll", {}), online.get("media", {})
@@ -311,7 +318,7 @@ with compare_tab:
                 t("results.col.rank") + " A": str(u["rank_a"] or "—"),
                 t("results.col.rank") + " B": str(u["rank_b"] or "—")}
                 for u in shown_units]), hide_index=True, width="stretch",
-                height=min(36 * (len(shown_units) + 1) + 3, 1400))
+                height=full_height(len(shown_units)))
 
 with rules_tab:
     settings = result.config.get("settings", {})

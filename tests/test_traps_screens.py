@@ -86,6 +86,19 @@ def test_comparing_versions_names_settings_in_words_and_says_only_the_settings_d
     assert rows["评价方式权重 · 大数据评议"] == ("25", "20")
     assert rows["评价方式权重 · 日常工作评价"] == ("15", "20")
     assert not any("method_weights" in label for label in rows)
+    # The workbook says when it was computed as the pages do: Beijing time, to the second.
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from db.scoring import result_document
+    from documents.workbook import workbook_bytes
+
+    with session_scope(engine) as s:
+        book = load_workbook(io.BytesIO(workbook_bytes(result_document(s, 2))))
+    about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）", about["计算时间"])
 
 
 def test_a_liaison_lands_on_their_own_unit_without_the_purge_command(tmp_path, monkeypatch):
@@ -156,3 +169,14 @@ def test_a_borderline_unit_is_shown_the_range_that_makes_it_borderline(tmp_path,
     at.selectbox(key="feedback_unit").set_value("es01").run()
     said = " ".join(c.value for c in at.caption)
     assert "名次范围为 4 – 7" in said and "第 5 名" in said
+
+
+def test_lists_are_joined_the_way_each_language_writes_them(monkeypatch):
+    import streamlit as st
+
+    from ui.i18n import joined
+
+    monkeypatch.setitem(st.session_state, "lang", "en")
+    assert joined(["CSV", "XLSX"]) == "CSV, XLSX"
+    monkeypatch.setitem(st.session_state, "lang", "zh")
+    assert joined(["CSV", "XLSX"]) == "CSV、XLSX"

@@ -14,7 +14,7 @@ import json
 
 import streamlit as st
 
-from ui.i18n import error_text, t
+from ui.i18n import error_text, joined, t
 
 
 def _css_string(text: str) -> str:
@@ -28,7 +28,7 @@ def upload_limit_mb() -> int:
 def file_uploader(label: str, *, types: list[str], key: str, **kwargs):
     """st.file_uploader with its button, drop text and size line in the interface language."""
     scope = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
-    kinds = t("traps.upload.joiner").join(kind.upper() for kind in types)
+    kinds = joined(kind.upper() for kind in types)
     limit = t("traps.upload.limit", mb=upload_limit_mb(), kinds=kinds)
     st.markdown(f"""<style>
 {scope} button [data-testid='stMarkdownContainer'] {{display: none;}}

@@ -51,7 +51,7 @@ def go(page, path):
     wait_for_app(page)
 
 
-def test_the_uploader_speaks_chinese_and_import_errors_are_whole(browser, app, tmp_path):
+def test_the_office_on_a_tablet_uploader_in_chinese_whole_errors_and_enter_issues_no_codes(browser, app, tmp_path):
     context = browser.new_context(**TABLET, locale="zh-CN")
     page = context.new_page()
     sign_in(page, app.url, "admin1", "admin password 1")
@@ -83,13 +83,8 @@ def test_the_uploader_speaks_chinese_and_import_errors_are_whole(browser, app, t
     assert zone.evaluate("z => [...z.querySelectorAll('span')].every(s => getComputedStyle(s, '::after').content"
                          " !== '\"松开鼠标即可上传\"' || s.closest('.euud7oh1'))")
     screenshot(page, "traps-tablet-pool-upload-errors")
-    context.close()
 
-
-def test_enter_in_the_count_field_issues_no_codes(browser, app):
-    context = browser.new_context(**TABLET, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, app.url, "admin1", "admin password 1")
+    # /panel: Enter in the count field only applies the number; codes come from the button alone.
     go(page, "panel")
     page.get_by_role("tab", name="会场评议码").click()
     count = page.get_by_label("张数")

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+
 from core.clock import from_office, to_office
 from core.poll import next_working_day
 from db.access import cli_actor
 from db.campaigns import copy_campaign, copy_moves, get_campaign
 from db.engine import session_scope
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: these are rules of the screens and the store, not of the database (the store's SQL is
+    exercised on PostgreSQL by its own tests)."""
+    return f"sqlite:///{tmp_path / 'review.db'}"
 
 
 def test_next_working_day_keeps_working_days_and_skips_weekends_and_holidays():

@@ -15,6 +15,13 @@ from db.units import list_units
 from ui.i18n import catalogue
 
 
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: these are rules of the screens and the store, not of the database (the store's SQL is
+    exercised on PostgreSQL by its own tests)."""
+    return f"sqlite:///{tmp_path / 'review.db'}"
+
+
 def pool_of(engine, per_group: int) -> None:
     with session_scope(engine) as s:
         campaign = get_campaign(s, 2017)

@@ -16,6 +16,13 @@ from documents.venue_slips import PER_PAGE, VenueSlips, venue_slips_pdf
 from tests.test_questionnaire_store import open_, panel  # noqa: F401  (the fixture)
 from tests.test_sheets import font_or_skip, pdf_pages_text, pdftotext
 
+
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: these are rules of the screens and the store, not of the database (the store's SQL is
+    exercised on PostgreSQL by its own tests)."""
+    return f"sqlite:///{tmp_path / 'review.db'}"
+
 CODES = [f"AB{i:02d}-CDEF-GHJK-MNPQ-RSTV-WXYZ-{i:02d}" for i in range(PER_PAGE + 3)]
 
 

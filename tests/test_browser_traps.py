@@ -17,7 +17,7 @@ from db.engine import make_engine, session_scope
 from db.models import Invitation
 from db.units import list_units
 from db.users import create_user
-from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
+from tests.support.browser import PHONE, TABLET, screenshot, submit_sign_in, wait_for_app
 from tests.support.server import AppServer
 from tests.test_browser_smoke import sign_in
 
@@ -103,11 +103,7 @@ def test_the_office_on_a_tablet_uploader_in_chinese_whole_errors_and_enter_issue
 def test_a_liaison_on_a_phone_lands_on_their_unit_and_reads_deadlines(browser, app):
     context = browser.new_context(**PHONE, locale="zh-CN")
     page = context.new_page()
-    page.goto(app.url)
-    wait_for_app(page)
-    page.get_by_label("用户名").fill("liaison1")
-    page.get_by_label("密码").fill("liaison password 1")
-    page.get_by_role("button", name="登录").click()
+    submit_sign_in(page, app.url, "liaison1", "liaison password 1")
     page.get_by_role("heading", name="区发改局(区统计局)").wait_for(timeout=30_000)
     wait_for_app(page)
     assert page.get_by_text("purge-demo").count() == 0

@@ -92,7 +92,7 @@ def _wrap_cjk(pdf: FPDF, text: str, width: float) -> list[str]:
     return lines
 
 
-def _paragraph(
+def paragraph(
     pdf: FPDF, text: str, *, width: float, height: float, lang: str, align: str = "L", memo: dict | None = None
 ) -> None:
     """Writes a wrapped paragraph from the left margin and leaves the cursor at the left margin below it.
@@ -140,21 +140,21 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         pdf.add_page()
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(family, heading, 18)
-        _paragraph(pdf, title, width=width, height=9, lang=lang, align="C", memo=memo)
+        paragraph(pdf, title, width=width, height=9, lang=lang, align="C", memo=memo)
         pdf.ln(6)
 
         pdf.set_font(family, heading, 13)
-        _paragraph(pdf, texts["reviewer"].format(name=inv.name), width=width, height=7.5, lang=lang)
+        paragraph(pdf, texts["reviewer"].format(name=inv.name), width=width, height=7.5, lang=lang)
         pdf.set_font(family, "", 12)
-        _paragraph(pdf, texts["group"].format(group=inv.group_name), width=width, height=7, lang=lang)
+        paragraph(pdf, texts["group"].format(group=inv.group_name), width=width, height=7, lang=lang)
         pdf.ln(4)
 
         pdf.set_font(family, "", 11.5)
-        _paragraph(pdf, texts["body"], width=width, height=6.8, lang=lang, memo=memo)
+        paragraph(pdf, texts["body"], width=width, height=6.8, lang=lang, memo=memo)
         if window:
             pdf.ln(2)
             pdf.set_font(family, heading, 11.5)
-            _paragraph(pdf, texts["window"].format(opens=window[0], closes=window[1]), width=width, height=6.8,
+            paragraph(pdf, texts["window"].format(opens=window[0], closes=window[1]), width=width, height=6.8,
                        lang=lang, memo=memo)
         pdf.ln(8)
 
@@ -169,11 +169,11 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         if inv.code:
             pdf.ln(4)
             pdf.set_font(family, "", 12)
-            _paragraph(pdf, texts["code"].format(code=inv.code), width=width, height=7, lang=lang, align="C")
+            paragraph(pdf, texts["code"].format(code=inv.code), width=width, height=7, lang=lang, align="C")
 
         pdf.set_font(family, "", 12)
         pdf.set_xy(_MARGIN, pdf.h - _MARGIN - 22)
-        _paragraph(pdf, texts["office"].format(office=office), width=width, height=7, lang=lang, align="R")
+        paragraph(pdf, texts["office"].format(office=office), width=width, height=7, lang=lang, align="R")
 
         pdf.set_font(family, "", 9)
         pdf.set_text_color(90, 90, 90)

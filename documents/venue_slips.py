@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from documents.invitation_sheets import _paragraph
+from documents.invitation_sheets import paragraph
 from documents.pdf import draw_qr, register_fonts
 
 COLUMNS, ROWS = 2, 4
@@ -117,17 +117,17 @@ def venue_slips_pdf(slips: VenueSlips, *, campaign_name: str, office: str, lang:
             pdf.ln(1)
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(family, heading, 10.5)
-        _paragraph(pdf, title, width=inner, height=5.5, lang=lang, memo=memo)
+        paragraph(pdf, title, width=inner, height=5.5, lang=lang, memo=memo)
         pdf.set_font(family, "", 9)
-        _paragraph(pdf, texts["group"].format(group=slips.group_name), width=inner, height=4.8, lang=lang)
+        paragraph(pdf, texts["group"].format(group=slips.group_name), width=inner, height=4.8, lang=lang)
         if slips.batch:
-            _paragraph(pdf, texts["batch"].format(batch=slips.batch), width=inner, height=4.8, lang=lang)
+            paragraph(pdf, texts["batch"].format(batch=slips.batch), width=inner, height=4.8, lang=lang)
         top = pdf.get_y() + 1
         draw_qr(pdf, slips.link, x=x, y=top, size=_QR)
         pdf.set_left_margin(x + _QR + 3)
         pdf.set_xy(x + _QR + 3, top)
         pdf.set_font(family, "", 8)
-        _paragraph(pdf, texts["body"], width=inner - _QR - 3, height=4.2, lang=lang, memo=memo)
+        paragraph(pdf, texts["body"], width=inner - _QR - 3, height=4.2, lang=lang, memo=memo)
         pdf.set_left_margin(x)
         pdf.set_xy(x, top + _QR + 1.5)
         pdf.set_font("Courier", "B", 11.5)

@@ -47,7 +47,7 @@ TABLE_LIMIT = 300  # problems shown as a wrapping table; beyond that a scrolling
 
 def problems_table(problems) -> None:
     """An import's problems by row and column, each message whole (a grid cell cuts long text at its width)."""
-    rows = [{t("pool.row"): str(p.row or ""), t("pool.column"): p.column or "",
+    rows = [{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
              t("pool.problem"): error_text(p.error, markdown=False)} for p in problems]
     if len(rows) <= TABLE_LIMIT:
         st.table(rows)

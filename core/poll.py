@@ -223,6 +223,13 @@ def is_working_day(day: date, holidays: Collection[date] = (), workdays: Collect
     return day in workdays or (day.weekday() < 5 and day not in holidays)
 
 
+def next_working_day(day: date, holidays: Collection[date] = (), workdays: Collection[date] = ()) -> date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day, holidays, workdays):
+        day += timedelta(days=1)
+    return day
+
+
 def add_working_days(start: date, n: int, holidays: Iterable[date] = (), workdays: Iterable[date] = ()) -> date:
     """The n-th working day after `start` (the day of exposure itself does not count)."""
     holidays, workdays = frozenset(holidays), frozenset(workdays)

@@ -11,11 +11,13 @@ from sqlmodel import Session, col, select
 
 from core import scheme as scheme_rules
 from core import settings as settings_rules
-from core.clock import from_office, utcnow
+from core.clock import from_office, to_office, utcnow
 from core.errors import NotFound, UserError, ValidationError
+from core.media import answer_calendar
+from core.poll import next_working_day
 from db.access import Actor, require
 from db.audit import changes, record
-from db.models import Campaign, Dimension, Result, ReviewerGroup, Unit, UnitCategory
+from db.models import AuditEvent, Campaign, Dimension, Result, ReviewerGroup, Unit, UnitCategory
 
 SCHEMES = Path(__file__).resolve().parent / "schemes"
 DEFAULT_SCHEME = SCHEMES / "2017.toml"
@@ -211,6 +213,7 @@ def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: in
     if not (2000 <= to_year <= 2100):
         raise UserError("scheme.year", "campaign.year {year} is out of range", year=to_year)
     years = to_year - from_year
+    dates, moved = _working_dates(source, years)
     # A copy is the office's own year, even when copied from a demo year: never demo data (purge-demo
     # would take it, with the pool and the draw the office put in it), and its names lose the demo label.
     campaign = Campaign(
@@ -219,7 +222,7 @@ def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: in
         name_en=_without_demo_label(source.name_en.replace(str(from_year), str(to_year))),
         source=source.source, pool_target=source.pool_target, panel_size=source.panel_size,
         settings=dict(source.settings), copied_from_id=source.id, is_demo=False,
-        **{key: _shift(getattr(source, key), years) for key in DATE_FIELDS + MOMENT_FIELDS},
+        **dates,
     )
     session.add(campaign)
     session.flush()
@@ -242,7 +245,7 @@ def copy_campaign(session: Session, *, actor: Actor, from_year: int, to_year: in
             session.add(table(campaign_id=campaign.id, **data))
     session.flush()
     record(session, actor=actor, action="campaign.copy", entity="campaign", entity_id=to_year,
-           campaign_id=campaign.id, after={"from": from_year, "to": to_year, "units": len(units)})
+           campaign_id=campaign.id, after={"from": from_year, "to": to_year, "units": len(units), "moved": moved})
     return campaign
 
 
@@ -297,3 +300,31 @@ def default_campaign(session: Session, today: date) -> Campaign | None:
     published = session.exec(select(Campaign).join(Result, Result.campaign_id == Campaign.id)
                              .where(Result.status == "published").order_by(col(Campaign.year).desc())).first()
     return published or latest_campaign(session)
+
+
+def _working_dates(source: Campaign, years: int) -> tuple[dict, dict[str, list[str]]]:
+    """The source's dates a number of years on; a deadline or the panel window's opening or closing that lands
+    on a weekend or a holiday of the source's calendar (poll.holidays / poll.workdays) moves to the next working
+    day, at the same time of day. `moved` lists what moved, from what to what (office dates), to tell the office."""
+    calendar = answer_calendar(source.settings or {})
+    dates, moved = {}, {}
+    for key in DATE_FIELDS + MOMENT_FIELDS:
+        shifted = _shift(getattr(source, key), years)
+        if key in ("starts_on", "ends_on"):  # the year's span, not a day anyone must act on
+            dates[key] = shifted
+            continue
+        day = to_office(shifted).date() if key in MOMENT_FIELDS else shifted
+        working = next_working_day(day, calendar.holidays, calendar.workdays)
+        if working != day:
+            moved[key] = [day.isoformat(), working.isoformat()]
+            shifted = shifted + (working - day)
+        dates[key] = shifted
+    return dates, moved
+
+
+def copy_moves(session: Session, *, year: int) -> dict[str, list[str]]:
+    """The dates moved to a working day when `year` was copied (field -> [landed on, moved to])."""
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "campaign.copy",
+                                                  AuditEvent.entity_id == str(year))
+                         .order_by(col(AuditEvent.id).desc())).first()
+    return dict(((event.after or {}).get("moved") or {}) if event else {})

@@ -27,9 +27,31 @@ def pool_frame(session: Session, *, campaign_id: int) -> pd.DataFrame:
     return pd.DataFrame({"id": [str(i) for i, _ in rows], "group": [g for _, g in rows]}, dtype=object)
 
 
+# The published pool file's headers: a 公示 is read by the public, so they are Chinese. The group's code stays in
+# a column of its own because the draw ranks people by it (sha256-rank-v1), so anyone can reproduce the draw.
+PUBLIC_ID, PUBLIC_GROUP_NAME, PUBLIC_GROUP = "人员编号", "人员类别", "类别代码"
+
+
 def public_pool_csv(session: Session, *, campaign_id: int) -> bytes:
-    """The file to publish before the draw: with the seed it lets anyone reproduce the draw."""
-    return pool_frame(session, campaign_id=campaign_id).to_csv(index=False).encode("utf-8")
+    """The file to publish before the draw: with the seed it lets anyone reproduce the draw.
+
+    UTF-8 with a byte-order mark (Excel and WPS then read the Chinese), pool member number, the group's
+    Chinese name and its code; no name, phone or ID number.
+    """
+    pool = pool_frame(session, campaign_id=campaign_id)
+    names = {g.code: g.name_zh for g in reviewer_groups(session, campaign_id)}
+    published = pd.DataFrame({PUBLIC_ID: pool["id"], PUBLIC_GROUP_NAME: pool["group"].map(names).fillna(""),
+                              PUBLIC_GROUP: pool["group"]})
+    return published.to_csv(index=False).encode("utf-8-sig")
+
+
+def read_public_pool(pool: pd.DataFrame) -> pd.DataFrame:
+    """The columns id and group of a published pool file (the Chinese headers, or id and group of older files)."""
+    pool = pool.rename(columns={PUBLIC_ID: "id", PUBLIC_GROUP: "group"})
+    if not {"id", "group"} <= set(pool.columns):
+        raise UserError("draw.public_pool_columns", "the pool file needs the columns 人员编号 and 类别代码 "
+                        "(or id and group)")
+    return pool[["id", "group"]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,14 @@ def _drawn(pool: pd.DataFrame, *, seed: str, n: int, method: str, minimum: int, 
         raise UserError("draw.no_seed", "fix the seed before the draw")
     if pool.empty:
         raise UserError("draw.empty_pool", "the pool is empty: import the reviewer pool first")
+    # The refusals a person can meet, in the office's words, before core's own checks speak in a developer's.
+    if n > len(pool):
+        raise UserError("draw.larger_than_pool", "the pool holds {pool} people: a draw of {n} is not possible; "
+                        "import a larger pool or draw at most {pool}", pool=len(pool), n=n)
+    groups = sum(min(minimum, int((pool["group"] == code).sum())) for code in strata)
+    if groups > n:
+        raise UserError("draw.minimum_too_large", "at least {minimum} per group makes {total}, more than the {n} "
+                        "to draw: lower the minimum per group or draw more", minimum=minimum, total=groups, n=n)
     try:
         return sampling.draw_panel(pool, n, seed=seed, method=method, minimum=minimum, sd=_sd_for(sd), strata=strata)
     except (ValueError, TypeError) as error:
@@ -244,6 +274,7 @@ class IssuedInvitation:
     group_name: str
     link: str
     token: str  # plain text exists only here, to go on the sheet or into the mail-merge file
+    phone: str = ""  # for the office's SMS sender only: never in a public file, a log or the audit trail
 
 
 def questionnaire_link(base_url: str, token: str) -> str:
@@ -266,11 +297,11 @@ def issue_invitations(session: Session, *, actor: Actor, draw_id: int, base_url:
     group_codes = {g.id: g.code for g in reviewer_groups(session, stored.campaign_id)}
     issued = []
     current = session.exec(
-        select(DrawMember, Reviewer.name).join(Reviewer, DrawMember.reviewer_id == Reviewer.id)
+        select(DrawMember, Reviewer.name, Reviewer.phone).join(Reviewer, DrawMember.reviewer_id == Reviewer.id)
         .where(DrawMember.draw_id == draw_id, DrawMember.status == "drawn")
         .order_by(DrawMember.group_id, DrawMember.draw_order)
     ).all()
-    for member, name in current:
+    for member, name, phone in current:
         live = session.exec(select(Invitation).where(Invitation.draw_member_id == member.id,
                                                      col(Invitation.status).in_(("issued", "started")))).all()
         if live and not reissue:
@@ -286,7 +317,8 @@ def issue_invitations(session: Session, *, actor: Actor, draw_id: int, base_url:
                                draw_member_id=member.id, token_hash=token_hash(token),
                                expires_at=campaign.panel_closes_at))
         issued.append(IssuedInvitation(member.reviewer_id, name, group_codes[member.group_id],
-                                       group_names[member.group_id], questionnaire_link(base_url, token), token))
+                                       group_names[member.group_id], questionnaire_link(base_url, token), token,
+                                       phone or ""))
     session.flush()
     record(session, actor=actor, action="invitation.issue", entity="draw", entity_id=draw_id,
            campaign_id=stored.campaign_id, after={"issued": len(issued), "reissue": reissue})

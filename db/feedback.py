@@ -199,6 +199,8 @@ def _feedback(session: Session, campaign: Campaign, result: ResultInfo, unit: Un
     size = len(session.exec(select(ResultUnit.id).join(Unit, Unit.id == ResultUnit.unit_id)
                             .where(ResultUnit.result_id == result.id, Unit.category_id == unit.category_id)).all())
     components = {m: _number((row.components or {}).get(m)) for m in ("panel", "online", "inspection", "daily")}
+    uncertainty = (row.explanation or {}).get("uncertainty") or {}
+    sampling = uncertainty.get("bootstrap_rank") or [None, None]
     return UnitFeedback(
         campaign_id=campaign.id, year=campaign.year, campaign_name=campaign.name_zh, demo=demo,
         result=result, unit_code=unit.code, unit_name=unit.name, category_code=category.code,
@@ -211,7 +213,11 @@ def _feedback(session: Session, campaign: Campaign, result: ResultInfo, unit: Un
         findings=[f for f in registers["findings"] if f.unit_code == unit.code and f.state in VISIBLE_TO_UNIT],
         media=[m for m in registers["media"] if m.unit_code == unit.code],
         cases=[c for c in registers["cases"] if c.unit_code == unit.code],
-        rectifications=[r for r in registers["rectifications"] if r.unit_code == unit.code])
+        rectifications=[r for r in registers["rectifications"] if r.unit_code == unit.code],
+        borderline_why=tuple(uncertainty.get("borderline") or ()),
+        sampling_rank=None if None in sampling else (int(sampling[0]), int(sampling[1])),
+        quota_limit=(((row.explanation or {}).get("grade") or {}).get("quota") or {}).get("limit"),
+        grade_lines=((session.get(Result, result.id).config or {}).get("settings") or {}).get("grade_rules") or {})
 
 
 def _registers(session: Session, actor: Actor, campaign_id: int, unit_code: str | None, today: date | None) -> dict:

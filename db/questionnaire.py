@@ -407,8 +407,12 @@ def reminders(session: Session, *, actor: Actor, campaign_id: int) -> list[tuple
 
 
 def issue_ballots(session: Session, *, actor: Actor, year: int, group_code: str, count: int, batch: str = "",
-                  rehearsal: bool = False) -> list[str]:
-    """One-time venue ballot codes for a reviewer group, naming nobody. Returned once, for printing."""
+                  rehearsal: bool | None = None) -> list[str]:
+    """One-time venue ballot codes for a reviewer group, naming nobody. Returned once, for printing.
+
+    While the campaign's rehearsal is on every code printed is a rehearsal code (`rehearsal=None` follows
+    the campaign); asking for real codes then is refused, so a rehearsal never hands out real ones.
+    """
     require(actor, "admin")
     campaign = get_campaign(session, year)
     group = next((g for g in reviewer_groups(session, campaign.id) if g.code == group_code), None)
@@ -416,8 +420,13 @@ def issue_ballots(session: Session, *, actor: Actor, year: int, group_code: str,
         raise UserError("q.unknown_group", "no reviewer group {code!r}", code=group_code)
     if not 1 <= count <= 500:
         raise UserError("q.ballot_count", "print between 1 and 500 ballots at a time")
+    if rehearsal is None:
+        rehearsal = campaign.rehearsal
     if rehearsal and not campaign.rehearsal:
         raise UserError("q.no_rehearsal", "turn the rehearsal on before printing rehearsal ballots")
+    if not rehearsal and campaign.rehearsal:
+        raise UserError("q.real_in_rehearsal",
+                        "the rehearsal is on: turn it off (and wipe the rehearsal) before printing real ballots")
     codes = [new_ballot_code() for _ in range(count)]
     session.add_all([Invitation(campaign_id=campaign.id, kind="ballot", group_id=group.id, token_hash=token_hash(c),
                                 batch=batch.strip()[:40], expires_at=campaign.panel_closes_at, rehearsal=rehearsal)

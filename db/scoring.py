@@ -237,8 +237,11 @@ def compute(
     """Score a campaign without writing anything (the CLI's preview, and the first step of a run)."""
     campaign = _campaign(session, campaign_id)
     inputs = load_inputs(session, campaign_id, today=today)
-    return rules.score(inputs, campaign.settings if settings is None else settings, replicates=replicates,
-                       draws=draws)
+    scoring = rules.score(inputs, campaign.settings if settings is None else settings, replicates=replicates,
+                          draws=draws)
+    # The data alone (no settings): a comparison says "the inputs differ" only when the data do.
+    scoring.config["data_hash"] = inputs.digest({})
+    return scoring
 
 
 def score_campaign(
@@ -460,6 +463,10 @@ def compare(session: Session, result_a: int, result_b: int, *, actor: Actor | No
     return {"a": {"id": a.id, "version": a.version, "status": a.status, "input_hash": a.input_hash},
             "b": {"id": b.id, "version": b.version, "status": b.status, "input_hash": b.input_hash},
             "same_inputs": a.input_hash == b.input_hash,
+            # True or False when both versions kept their data's checksum; None for older versions that did not.
+            "same_data": (True if a.input_hash == b.input_hash else
+                          None if not (a.config.get("data_hash") and b.config.get("data_hash")) else
+                          a.config["data_hash"] == b.config["data_hash"]),
             "settings": _differences(a.config.get("settings", {}), b.config.get("settings", {})),
             "units": units}
 

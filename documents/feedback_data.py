@@ -68,3 +68,9 @@ class UnitFeedback:
     media: list = field(default_factory=list)
     cases: list = field(default_factory=list)
     rectifications: list = field(default_factory=list)
+    # Why the unit is borderline (excellent_min, qualified_min, quota), the rank range under sampling
+    # uncertainty (the one the quota test uses) and the quota's last place, from the result's explanation.
+    borderline_why: tuple[str, ...] = ()
+    sampling_rank: tuple[int, int] | None = None
+    quota_limit: int | None = None
+    grade_lines: dict = field(default_factory=dict)  # excellent_min, qualified_min of the published result

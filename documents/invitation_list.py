@@ -4,11 +4,13 @@ One format for every writer (`python -m db draw --invitations`, the draw page's 
 owner-only file) and every reader (`demo-info`, `bench.hall --invitations`): UTF-8 with a byte-order
 mark, so that Excel and WPS read the Chinese names, one row per link or code:
 
-    kind, state, group, group_name, name, token, link
+    kind, state, group, group_name, name, token, link, phone
 
 `kind` is `personal` (a drawn reviewer's link) or `ballot` (a venue code naming nobody); `state` is
 `not_started` or `half_done` (the demo leaves some questionnaires half done); `name` is empty for a
-ballot, `link` is empty for a ballot code (it is typed on /questionnaire).
+ballot, `link` is empty for a ballot code (it is typed on /questionnaire); `phone` is the reviewer's mobile
+number from the pool, so that the file can drive the office's SMS sender (empty for a ballot or when the
+pool has none). It is an office-only file: never published, never logged.
 
 Whoever holds this file can answer as these reviewers (the database keeps only the tokens' hashes),
 so callers write it owner-only (db.private_files).
@@ -33,14 +35,15 @@ class Entry:
     name: str  # the reviewer's name; empty for a ballot
     token: str
     link: str  # the questionnaire link of a personal token; empty for a ballot
+    phone: str = ""  # the reviewer's mobile number, for the SMS sender; empty for a ballot
 
 
 COLUMNS = tuple(f.name for f in fields(Entry))
 
 
 def personal(*, name: str, group: str, group_name: str, token: str, link: str,
-             state: str = "not_started") -> Entry:
-    return Entry("personal", state, group, group_name, name, token, link)
+             state: str = "not_started", phone: str = "") -> Entry:
+    return Entry("personal", state, group, group_name, name, token, link, phone)
 
 
 def to_csv(entries: list[Entry]) -> bytes:

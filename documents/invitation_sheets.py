@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "对各被督查单位逐一评价。您的评价以匿名方式提交：提交后问卷不再与您的姓名关联。"
             "此链接仅供您本人使用，请勿转交他人。"
         ),
+        "window": "评议时间：{opens} 至 {closes}。请在 {closes} 前提交问卷，逾期链接失效。",
         "link": "链接：",
         "code": "备用评议码（二维码无法使用时输入）：{code}",
         "office": "{office}",
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Your ratings are submitted anonymously: once submitted, the questionnaire is no longer linked to your "
             "name. This link is for your use only; please do not pass it on."
         ),
+        "window": "Review period: {opens} to {closes}. Please submit by {closes}; the link stops working then.",
         "link": "Link: ",
         "code": "Backup code (type it in if the QR code does not work): {code}",
         "office": "Issued by {office}",
@@ -90,7 +92,7 @@ def _wrap_cjk(pdf: FPDF, text: str, width: float) -> list[str]:
     return lines
 
 
-def _paragraph(
+def paragraph(
     pdf: FPDF, text: str, *, width: float, height: float, lang: str, align: str = "L", memo: dict | None = None
 ) -> None:
     """Writes a wrapped paragraph from the left margin and leaves the cursor at the left margin below it.
@@ -110,10 +112,12 @@ def _paragraph(
         pdf.multi_cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
-def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, office: str, lang: str = "zh") -> bytes:
+def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, office: str, lang: str = "zh",
+                         window: tuple[str, str] | None = None) -> bytes:
     """One A4 page per invitation, all text in the embedded CJK font. Raises ValueError on an empty list.
 
-    `lang` is "zh" or "en" (anything else prints Chinese).
+    `lang` is "zh" or "en" (anything else prints Chinese); `window` is the panel's opening and closing moment
+    as the office writes them ("2027-11-20 08:00"), printed as the period and the deadline.
     """
     if not invitations:
         raise ValueError("no invitations to print")
@@ -136,17 +140,22 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         pdf.add_page()
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(family, heading, 18)
-        _paragraph(pdf, title, width=width, height=9, lang=lang, align="C", memo=memo)
+        paragraph(pdf, title, width=width, height=9, lang=lang, align="C", memo=memo)
         pdf.ln(6)
 
         pdf.set_font(family, heading, 13)
-        _paragraph(pdf, texts["reviewer"].format(name=inv.name), width=width, height=7.5, lang=lang)
+        paragraph(pdf, texts["reviewer"].format(name=inv.name), width=width, height=7.5, lang=lang)
         pdf.set_font(family, "", 12)
-        _paragraph(pdf, texts["group"].format(group=inv.group_name), width=width, height=7, lang=lang)
+        paragraph(pdf, texts["group"].format(group=inv.group_name), width=width, height=7, lang=lang)
         pdf.ln(4)
 
         pdf.set_font(family, "", 11.5)
-        _paragraph(pdf, texts["body"], width=width, height=6.8, lang=lang, memo=memo)
+        paragraph(pdf, texts["body"], width=width, height=6.8, lang=lang, memo=memo)
+        if window:
+            pdf.ln(2)
+            pdf.set_font(family, heading, 11.5)
+            paragraph(pdf, texts["window"].format(opens=window[0], closes=window[1]), width=width, height=6.8,
+                       lang=lang, memo=memo)
         pdf.ln(8)
 
         top = max(pdf.get_y(), 100.0)
@@ -160,11 +169,11 @@ def invitation_sheet_pdf(invitations: list[Invitation], *, campaign_name: str, o
         if inv.code:
             pdf.ln(4)
             pdf.set_font(family, "", 12)
-            _paragraph(pdf, texts["code"].format(code=inv.code), width=width, height=7, lang=lang, align="C")
+            paragraph(pdf, texts["code"].format(code=inv.code), width=width, height=7, lang=lang, align="C")
 
         pdf.set_font(family, "", 12)
         pdf.set_xy(_MARGIN, pdf.h - _MARGIN - 22)
-        _paragraph(pdf, texts["office"].format(office=office), width=width, height=7, lang=lang, align="R")
+        paragraph(pdf, texts["office"].format(office=office), width=width, height=7, lang=lang, align="R")
 
         pdf.set_font(family, "", 9)
         pdf.set_text_color(90, 90, 90)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from core.clock import to_office
 from core.scoring import interval_method_of
 from documents.labels import (
     DEMO_MARK,
@@ -36,6 +37,11 @@ def _number(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
 
 
+def _beijing(moment) -> str:
+    """A stored UTC moment as the pages show it: Beijing time, to the second."""
+    return to_office(moment).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
+
+
 def workbook_bytes(document: ResultDocument) -> bytes:
     """Ranking per category, components, intervals, panel detail and the breakdown of every score."""
     from openpyxl import Workbook
@@ -56,8 +62,8 @@ def workbook_bytes(document: ResultDocument) -> bytes:
         (f"{document.campaign_name} 结果", None),
         *([(DEMO_MARK, DEMO_WARNING)] if document.is_demo else []),
         ("版本", f"第 {document.version} 版（{STATUS_ZH.get(document.status, document.status)}）"),
-        ("计算时间", str(document.created_at)),
-        ("发布时间", str(document.published_at or "未发布")),
+        ("计算时间", _beijing(document.created_at)),
+        ("发布时间", _beijing(document.published_at) if document.published_at else "未发布"),
         ("发布人", document.published_by or "—"),
         ("输入数据 SHA-256", document.input_hash),
         ("计算规则版本", document.config.get("engine", "")),

@@ -29,7 +29,7 @@ from db.media import list_cases as list_media_cases
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, day, follow_link, label, own_unit_note, styled, unit_filter, units_of
-from ui.i18n import t
+from ui.i18n import joined, t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
@@ -93,10 +93,10 @@ def detail_tab() -> None:
     if case.overdue:
         st.error(t("cases.is_overdue", n=case.days_overdue))
     if case.escalated:
-        factors = "、".join(t(f"cases.factors.{f}") for f in case.factors) or t(f"severity.{case.severity}")
+        factors = joined(t(f"cases.factors.{f}") for f in case.factors) or t(f"severity.{case.severity}")
         st.warning(t("cases.escalated_note", factors=factors))
         if detail.missing_roles:
-            st.caption(t("cases.missing_roles", roles="、".join(t(f"cases.roles.{r}") for r in detail.missing_roles)))
+            st.caption(t("cases.missing_roles", roles=joined(t(f"cases.roles.{r}") for r in detail.missing_roles)))
     if case.veto:
         st.error(t("cases.veto_on"))
     st.markdown(f"**{t('cases.timeline')}**")

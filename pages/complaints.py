@@ -32,7 +32,7 @@ from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, day, own_unit_note, styled, unit_filter, units_of
 from ui.downloads import file_name, show_table
-from ui.i18n import error_text, t
+from ui.i18n import error_text, joined, t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
@@ -82,22 +82,27 @@ with listing:
     if not rows:
         st.info(t("complaints.none"))
     else:
+        # State and deadlines first, so that a phone shows them without scrolling sideways; a liaison sees
+        # only their own unit, so the unit column would only repeat it.
+        own = actor.role == "liaison"
         frame = pd.DataFrame([{
-            t("complaints.col.id"): r.id, t("complaints.col.unit"): r.unit_name,
-            t("complaints.col.source"): r.source or "—", t("complaints.col.comment"): r.comment,
-            t("complaints.col.state"): state_label(r.state), t("complaints.col.received"): text(r.received_on),
+            t("complaints.col.id"): r.id, t("complaints.col.state"): state_label(r.state),
             t("complaints.col.ack_due"): text(r.ack_due), t("complaints.col.close_due"): text(r.close_due),
-            t("complaints.col.closed"): text(r.closed_on),
+            **({} if own else {t("complaints.col.unit"): r.unit_name}),
+            t("complaints.col.comment"): r.comment, t("complaints.col.source"): r.source or "—",
+            t("complaints.col.received"): text(r.received_on), t("complaints.col.closed"): text(r.closed_on),
             t("complaints.col.follow_up"): t(f"option.{r.follow_up}") if r.follow_up else "",
         } for r in rows])
         st.dataframe(styled(frame, [r.ack_overdue or r.close_overdue for r in rows]), hide_index=True,
-                     width="stretch", height=min(420, 38 + 35 * len(rows)))
+                     width="stretch", height=min(420, 38 + 35 * len(rows)),
+                     column_config={t("complaints.col.comment"): st.column_config.TextColumn(width="medium")})
         st.download_button(t("complaints.export"), export_csv_bytes, on_click="ignore",
                            file_name=file_name(f"complaints-{campaign.year}", "csv"), mime="text/csv",
                            icon=":material/download:", key="complaints_export")
         by_id = {r.id: r for r in rows}
         picked = st.selectbox(t("complaints.pick"), list(by_id), key="complaints_pick",
-                              format_func=lambda i: f"#{i} · {by_id[i].unit_name} · {by_id[i].comment[:30]}")
+                              format_func=lambda i: f"#{i} · {by_id[i].comment[:30]}" if own else
+                              f"#{i} · {by_id[i].unit_name} · {by_id[i].comment[:30]}")
         if picked is not None:
             with session() as s:
                 row = get_complaint(s, actor=actor, complaint_id=picked)
@@ -171,7 +176,7 @@ with figures_tab:
         t("complaints.col.closed_on_time"): pct(f.closed_on_time), t("complaints.col.median_days"): f.median_days,
         **{t(f"option.{o}"): n for o, n in f.follow_up.items()},
         t("complaints.col.satisfaction"): pct(f.satisfaction),
-        t("complaints.col.sources"): "、".join(f"{k or '—'} {n}" for k, n in sorted(f.sources.items())),
+        t("complaints.col.sources"): joined(f"{k or '—'} {n}" for k, n in sorted(f.sources.items())),
     } for f in figures if f.complaints or f.excluded or not office])
     if frame.empty:
         st.info(t("complaints.no_figures"))

@@ -69,8 +69,9 @@ def show_stored(draw) -> list:
                    extra=plain(", ".join(check["extra"]) or "—")))
     cols = st.columns(2)
     cols[0].markdown(f"**{t('draw.seed')}** {code(draw.seed)}  \n**{t('draw.seed_sha256')}** {code(draw.seed_sha256)}")
+    allocation = t(f"draw.methods.{draw.method}")
     cols[1].markdown(f"**{t('draw.pool_hash')}** {code(draw.pool_hash)}  \n"
-                     f"**{t('draw.algorithm')}** {code(draw.algorithm_version)} · {draw.method} · n = {draw.n}")
+                     f"**{t('draw.algorithm')}** {code(draw.algorithm_version)} · {allocation} · n = {draw.n}")
     st.caption(t("draw.made_by", operator=plain(draw.operator),
                  at=to_office(draw.created_at).strftime("%Y-%m-%d %H:%M"), source=plain(draw.seed_source or "—")))
     st.dataframe(
@@ -120,12 +121,15 @@ if current is not None:
             st.success(t("draw.issued", n=len(issued)))
             sheet = invitation_sheet_pdf(
                 [Invitation(i.name, i.group_name, i.link, "") for i in issued],
-                campaign_name=campaign.name_zh, office=t("draw.office"))
+                campaign_name=campaign.name_zh, office=t("draw.office"),
+                window=tuple(to_office(at).strftime("%Y-%m-%d %H:%M")
+                             for at in (campaign.panel_opens_at, campaign.panel_closes_at)))
             st.download_button(t("draw.sheet"), sheet, file_name=f"invitations-{campaign.year}.pdf",
                                mime="application/pdf")
             contacts = invitation_list.to_csv([invitation_list.personal(name=i.name, group=i.group_code,
                                                                         group_name=i.group_name, token=i.token,
-                                                                        link=i.link) for i in issued])
+                                                                        link=i.link, phone=i.phone)
+                                                    for i in issued])
             st.download_button(t("draw.contacts"), contacts, file_name=f"invitations-{campaign.year}.csv",
                                mime="text/csv")
         elif "issued" in st.session_state:
@@ -136,23 +140,26 @@ if current is not None:
     st.warning(t("draw.redraw_warning"))
 with st.expander(t("plan.title"), icon=":material/straighten:"):
     planner(campaign, actor, group_names)
+# The form's widgets are keyed by the draw they would follow: once a draw is made they start empty and
+# unticked, so a redraw never comes pre-filled with the seed just used and its confirmation already given.
+form = f"after_{current.id}" if current is not None else "first"
 with st.container(border=True):
     mode = st.radio(t("draw.seed_mode"), ["typed", "public"], format_func=lambda m: t(f"draw.mode.{m}"),
-                    horizontal=True)
+                    horizontal=True, key=f"draw_mode_{form}")
     if mode == "typed":
-        seed = st.text_input(t("draw.seed"), max_chars=200).strip()
-        source = st.text_input(t("draw.seed_source"), max_chars=200)
+        seed = st.text_input(t("draw.seed"), max_chars=200, key=f"draw_seed_{form}").strip()
+        source = st.text_input(t("draw.seed_source"), max_chars=200, key=f"draw_source_{form}")
     else:
         cols = st.columns(2)
-        value = cols[0].text_input(t("draw.public_value"), max_chars=100)
-        day = cols[1].date_input(t("draw.public_date"), value=None)
+        value = cols[0].text_input(t("draw.public_value"), max_chars=100, key=f"draw_value_{form}")
+        day = cols[1].date_input(t("draw.public_date"), value=None, key=f"draw_day_{form}")
         seed, source = "", ""
         if value.strip() and day:
             try:
                 seed = sampling.seed_from_public_value(value, day.isoformat())
                 source = t("draw.public_source", value=value.strip(), date=day.isoformat())
-            except ValueError as error:
-                st.error(plain(error))
+            except ValueError:
+                st.error(t("traps.draw.bad_public_value"))
     cols = st.columns(3)
     method = cols[0].selectbox(t("draw.method"), sampling.METHODS, format_func=lambda m: t(f"draw.methods.{m}"))
     n = cols[1].number_input(t("draw.n"), min_value=1, value=campaign.panel_size)
@@ -181,9 +188,13 @@ with st.container(border=True):
                  for c in plan.sizes],
                 hide_index=True, width="content",
             )
-            reason = st.text_input(t("draw.supersede_reason"), max_chars=300) if current is not None else ""
-            confirmed = st.checkbox(t("draw.confirm"))
-            if st.button(t("draw.perform"), type="primary", disabled=not confirmed):
+            if current is not None and seed == current.seed:
+                st.warning(t("traps.draw.same_seed"))
+            reason = (st.text_input(t("draw.supersede_reason"), max_chars=300, key=f"draw_reason_{form}")
+                      if current is not None else "")
+            confirmed = st.checkbox(t("draw.confirm"), value=False, key=f"draw_confirm_{form}")
+            ready = confirmed and (current is None or bool(reason.strip()))
+            if st.button(t("draw.perform"), type="primary", disabled=not ready, key=f"draw_perform_{form}"):
                 try:
                     with session() as s:
                         create_draw(s, actor=actor, year=campaign.year, seed=seed, n=int(n), method=method,

@@ -22,7 +22,7 @@ from ui.campaign import demo_notice, request_year, require_campaign
 from ui.casework import refuse
 from ui.downloads import show_chart, show_table
 from ui.feedback import DOCX, ZIP, all_letters, dimension_chart, one_letter
-from ui.i18n import language, t
+from ui.i18n import joined, language, t
 from ui.notices import show_flash
 from ui.objections import posted_notice, unit_panel
 from ui.plain import plain
@@ -102,7 +102,18 @@ cols[2].metric(t("feedback.rank"), t("feedback.rank_of", rank=found.rank, n=foun
 if found.rank_low is not None and found.rank_high is not None:
     cols[2].caption(t("feedback.rank_range", low=found.rank_low, high=found.rank_high))
 if found.borderline:
-    st.caption(t("feedback.borderline"))
+    # Say what makes the unit borderline, with the range that does: a score interval across a grade line,
+    # or a rank range (under sampling uncertainty, the one the quota test uses) across the quota's last place.
+    rules = found.grade_lines
+    for why in found.borderline_why or ("",):
+        if why in ("excellent_min", "qualified_min"):
+            st.caption(t(f"traps.feedback.borderline_{why}", low=fmt(found.score_low), high=fmt(found.score_high),
+                         line=fmt(rules.get(why), 0) if rules.get(why) is not None else "—"))
+        elif why == "quota" and found.sampling_rank and found.quota_limit:
+            st.caption(t("traps.feedback.borderline_quota", low=found.sampling_rank[0], high=found.sampling_rank[1],
+                         limit=found.quota_limit))
+        else:
+            st.caption(t("feedback.borderline"))
 bundle_download(actor, campaign.year, version=found.result.version, key="feedback_bundle")
 
 unit_panel(actor, campaign, unit_code, period)
@@ -125,7 +136,7 @@ if actor.role == "admin" and period is None:
 st.subheader(t("feedback.required"))
 open_notices = [r for r in found.rectifications if r.state != "verified"]
 for r in found.rectifications:
-    talks = "、".join(t(f"rectification.roles.{x}") for x in r.talked_to) or t("feedback.no_talk")
+    talks = joined(t(f"rectification.roles.{x}") for x in r.talked_to) or t("feedback.no_talk")
     text = t("feedback.notice", no=plain(r.notice_no or "—"), reason=t(f"rectification.reasons.{r.reason}"),
              deadline=chinese_date(r.deadline) if not english else r.deadline.isoformat(),
              state=t(f"rectification.states.{r.state}"), talks=talks)

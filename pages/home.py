@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.clock import office_today, to_office
+from core.roles import may_open
 from db.stats import stats
-from db.units import categories
+from db.units import categories, list_units
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.i18n import language, t
@@ -16,6 +17,22 @@ from ui.store import session
 
 actor = guard("home")
 campaign = require_campaign()
+
+if actor.role == "liaison":
+    # A liaison's work is their own unit: the landing page says which, and leads to what they answer.
+    with session() as s:
+        mine = next((u for u in list_units(s, campaign_id=campaign.id) if u.code == actor.unit_code), None)
+    st.title(plain(mine.name) if mine else t("traps.home.no_unit"))
+    st.caption(t("traps.home.liaison_caption", year=campaign.year))
+    demo_notice(campaign)
+    for key, icon in (("complaints", ":material/feedback:"), ("rectification", ":material/assignment_late:"),
+                      ("inspections", ":material/search_check:"), ("cases", ":material/gavel:"),
+                      ("media", ":material/newspaper:"), ("reports", ":material/description:"),
+                      ("feedback", ":material/feedback:")):
+        if may_open(key, actor.role):
+            st.page_link(f"pages/{key}.py", label=t(f"nav.{key}"), icon=icon)
+            st.caption(t(f"traps.home.about.{key}"))
+    st.stop()
 
 st.title(plain(campaign.name_en if language() == "en" else campaign.name_zh))
 st.caption(t("home.source", source=plain(campaign.source)))

@@ -34,6 +34,7 @@ from ui.i18n import language, named, t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
+from ui.uploads import file_uploader
 
 MAX_FINDINGS = 10
 
@@ -83,9 +84,9 @@ def record_tab() -> None:
                                      horizontal=True, index=1, key=f"insp_f{k}_sev_{form_no}")
             text = st.text_area(t("inspections.description"), max_chars=1000, key=f"insp_f{k}_text_{form_no}",
                                 height=90)
-            files = st.file_uploader(t("inspections.evidence"), type=["jpg", "jpeg", "png", "webp", "pdf"],
-                                     accept_multiple_files=True, key=f"insp_f{k}_files_{form_no}",
-                                     help=t("inspections.evidence_help"))
+            files = file_uploader(t("inspections.evidence"), types=["jpg", "jpeg", "png", "webp", "pdf"],
+                                  accept_multiple_files=True, key=f"insp_f{k}_files_{form_no}",
+                                  help=t("inspections.evidence_help"))
             findings.append(FindingFields(unit=same or unit, dimension=dimension, severity=severity,
                                           description=text))
             uploads += [EvidenceUpload(k, f.name, f.getvalue()) for f in files or []]

@@ -31,6 +31,7 @@ from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
 from ui.plain import plain
 from ui.store import session
+from ui.uploads import file_uploader, problems_table
 
 OVERDUE_STYLE = "background-color: #fde2e1"
 
@@ -149,7 +150,7 @@ def entry_tab() -> None:
 def import_tab() -> None:
     st.caption(t("media.import_help"))
     uploads = st.session_state.setdefault("media_uploads", 0)
-    upload = st.file_uploader(t("media.file"), type=["csv", "xlsx"], key=f"media_file_{campaign.year}_{uploads}")
+    upload = file_uploader(t("media.file"), types=["csv", "xlsx"], key=f"media_file_{campaign.year}_{uploads}")
     if upload is None:
         return
     content = upload.getvalue()
@@ -157,9 +158,7 @@ def import_tab() -> None:
         parsed = check_case_file(s, campaign_id=campaign.id, content=content, filename=upload.name)
     if not parsed.ok:
         st.error(t("media.refused", n=len(parsed.problems)))
-        st.dataframe([{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
-                       t("pool.problem"): error_text(p.error, markdown=False)} for p in parsed.problems],
-                     hide_index=True, width="stretch")
+        problems_table(parsed.problems)
         return
     st.success(t("media.checked", n=len(parsed.rows), encoding=parsed.encoding))
     for notice in parsed.notices:

@@ -16,7 +16,7 @@ from db.questionnaire import (
     set_rehearsal,
     wipe_rehearsal,
 )
-from documents.invitation_sheets import Invitation, invitation_sheet_pdf
+from documents.venue_slips import VenueSlips, venue_slips_pdf
 from ui import hall_now
 from ui.auth import fragment, guard
 from ui.campaign import demo_notice, require_campaign
@@ -90,28 +90,34 @@ with remind_tab:
 
 with ballot_tab:
     st.caption(t("panel.ballots_help"))
-    with st.form("ballots"):
+    if campaign.rehearsal:
+        st.warning(t("traps.panel.rehearsal_slips"))
+    # Enter in a field only applies the value: codes are issued by the button alone.
+    with st.form("ballots", enter_to_submit=False):
         cols = st.columns(3)
         group = cols[0].selectbox(t("pool.group"), list(group_names), format_func=group_names.get)
         count = cols[1].number_input(t("panel.count"), min_value=1, max_value=500, value=20)
         batch = cols[2].text_input(t("panel.batch"), max_chars=40)
-        rehearsal = st.checkbox(t("panel.rehearsal_ballots"), disabled=not campaign.rehearsal)
-        if st.form_submit_button(t("panel.print"), type="primary"):
+        if st.form_submit_button(t("traps.panel.print_rehearsal") if campaign.rehearsal else t("panel.print"),
+                                 type="primary"):
             try:
                 with session() as s:
                     codes = issue_ballots(s, actor=actor, year=campaign.year, group_code=group, count=int(count),
-                                          batch=batch, rehearsal=rehearsal)
+                                          batch=batch)
             except UserError as error:
                 st.error(error_text(error))
             else:
                 # The codes exist in plain text only in this PDF: they are stored as hashes.
                 base = st.context.url.split("/panel")[0] if st.context.url else ""
-                st.session_state["ballot_pdf"] = invitation_sheet_pdf(
-                    [Invitation(t("panel.ballot_holder"), group_names[group], f"{base}/questionnaire?kiosk=1", code)
-                     for code in codes], campaign_name=campaign.name_zh, office=t("draw.office"))
+                st.session_state["ballot_pdf"] = venue_slips_pdf(
+                    VenueSlips(codes, group_names[group], f"{base}/questionnaire?kiosk=1", batch=batch.strip(),
+                               rehearsal=campaign.rehearsal),
+                    campaign_name=campaign.name_zh, office=t("draw.office"), lang=language())
                 st.session_state["ballot_count"] = len(codes)
+                st.session_state["ballot_rehearsal"] = campaign.rehearsal
     if "ballot_pdf" in st.session_state:
-        st.success(t("panel.printed", n=st.session_state["ballot_count"]))
+        st.success(t("traps.panel.printed_rehearsal" if st.session_state.get("ballot_rehearsal") else "panel.printed",
+                     n=st.session_state["ballot_count"]))
         st.download_button(t("panel.download_ballots"), st.session_state["ballot_pdf"],
                            file_name=f"ballots-{campaign.year}.pdf", mime="application/pdf")
 

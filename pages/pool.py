@@ -12,6 +12,7 @@ from ui.campaign import demo_notice, require_campaign
 from ui.i18n import error_text, named, t
 from ui.notices import flash, show_flash
 from ui.store import session
+from ui.uploads import file_uploader, problems_table
 
 actor = guard("pool")
 campaign = require_campaign()
@@ -39,7 +40,7 @@ with import_tab:
     st.caption(t("pool.import_help"))
     # A new key after each import empties the uploader, so the same file is not imported twice by accident.
     uploads = st.session_state.setdefault("pool_uploads", 0)
-    upload = st.file_uploader(t("pool.file"), type=["csv", "xlsx"], key=f"pool_file_{campaign.year}_{uploads}")
+    upload = file_uploader(t("pool.file"), types=["csv", "xlsx"], key=f"pool_file_{campaign.year}_{uploads}")
     if upload is not None:
         content = upload.getvalue()
         with session() as s:
@@ -50,11 +51,7 @@ with import_tab:
                 st.error(error_text(error))
         if parsed is not None and not parsed.ok:
             st.error(t("pool.refused", n=len(parsed.problems)))
-            st.dataframe(
-                [{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
-                  t("pool.problem"): error_text(p.error, markdown=False)} for p in parsed.problems],
-                hide_index=True, width="stretch",
-            )
+            problems_table(parsed.problems)
         elif parsed is not None:
             st.success(t("pool.checked", n=len(parsed.rows), encoding=parsed.encoding))
             for warning in parsed.notices:

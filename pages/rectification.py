@@ -37,7 +37,7 @@ from db.rectifications import (
 from ui.auth import guard
 from ui.campaign import demo_notice, require_campaign
 from ui.casework import attempt, follow_link, label, own_unit_note, styled, unit_filter, units_of
-from ui.i18n import t
+from ui.i18n import joined, t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
@@ -76,7 +76,7 @@ def list_tab() -> None:
         t("rectification.deadline"): r.deadline, t("rectification.state"): t(f"rectification.states.{r.state}"),
         t("rectification.submitted_on"): r.submitted_on, t("rectification.closed_on"): r.closed_on,
         t("rectification.overdue"): t("rectification.days_overdue", n=r.days_overdue) if r.overdue else "",
-        t("rectification.talks"): "、".join(t(f"rectification.roles.{x}") for x in r.talked_to),
+        t("rectification.talks"): joined(t(f"rectification.roles.{x}") for x in r.talked_to),
         t("rectification.satisfaction"): satisfaction(r.public_satisfaction)} for r in rows])
     st.dataframe(styled(frame, [r.overdue and r.state != "verified" for r in rows]), hide_index=True,
                  width="stretch")
@@ -111,7 +111,7 @@ def detail_tab() -> None:
                        t(f"rectification.roles.{x.with_role}"), t("rectification.persons"): x.persons,
                        t("rectification.notes"): x.notes} for x in talks], hide_index=True, width="stretch")
     if missing:
-        st.warning(t("rectification.talks_missing", roles="、".join(t(f"rectification.roles.{r}") for r in missing)))
+        st.warning(t("rectification.talks_missing", roles=joined(t(f"rectification.roles.{r}") for r in missing)))
     if row.reply:
         st.success(t("rectification.reply_shown", day=row.submitted_on or "—", reply=plain(row.reply)))
     if office:

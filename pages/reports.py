@@ -20,6 +20,7 @@ from ui.i18n import t
 from ui.notices import show_flash
 from ui.plain import plain
 from ui.store import session
+from ui.uploads import file_uploader
 
 actor = guard("reports")
 campaign = require_campaign()
@@ -48,8 +49,8 @@ def download(row) -> None:
 
 def upload_form(kind: str, *, unit: str | None = None, key: str) -> None:
     uploads = st.session_state.setdefault(f"{key}_n", 0)
-    file = st.file_uploader(t("reports.choose_file", kind=t(f"reports.kinds.{kind}")), type=["pdf", "docx", "doc"],
-                            key=f"{key}_{uploads}", help=t("reports.file_help"))
+    file = file_uploader(t("reports.choose_file", kind=t(f"reports.kinds.{kind}")), types=["pdf", "docx", "doc"],
+                         key=f"{key}_{uploads}", help=t("reports.file_help"))
     received = st.date_input(t("reports.received_on"), None, key=f"{key}_day", help=t("reports.received_help")) \
         if office else None
     if st.button(t("reports.upload"), key=f"{key}_go", type="primary", disabled=file is None) and file is not None:

@@ -29,10 +29,11 @@ from documents.workbook import workbook_bytes
 from ui.auth import guard
 from ui.bundle import bundle_download
 from ui.campaign import demo_notice, require_campaign
-from ui.i18n import error_text, named, t
+from ui.i18n import error_text, joined, named, t
 from ui.notices import flash, show_flash
 from ui.objections import blockers, office_panel, posted_version
 from ui.plain import plain
+from ui.setting_labels import setting_label, setting_value
 from ui.store import session
 
 BORDERLINE_STYLE = "background-color: #fff2cc"
@@ -49,6 +50,11 @@ show_flash()
 with session() as s:
     dims = {d.code: named(d) for d in dimensions(s, campaign.id)}
     groups = {g.code: named(g) for g in reviewer_groups(s, campaign.id)}
+
+
+def full_height(rows: int) -> int:
+    """A table's height in pixels showing all its rows (35 px a row and the header, 3 px of border)."""
+    return 35 * (rows + 1) + 3
 
 
 def number(value, digits: int = 2) -> str:
@@ -71,9 +77,9 @@ def note_text(note: dict, *, markdown: bool = True) -> str:
     if "rule" in params:
         params["rule"] = t(f"results.lonely.{params['rule']}")
     if "groups" in params:
-        params["groups"] = "、".join(groups.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
+        params["groups"] = joined(groups.get(g.strip(), g.strip()) for g in str(params["groups"]).split(","))
     if "dimensions" in params:
-        params["dimensions"] = "、".join(dims.get(d.strip(), d.strip()) for d in str(params["dimensions"]).split(","))
+        params["dimensions"] = joined(dims.get(d.strip(), d.strip()) for d in str(params["dimensions"]).split(","))
     if markdown:
         params = {k: plain(v) for k, v in params.items()}
     return t(f"results.note.{note.get('code')}", **params)
@@ -195,7 +201,9 @@ with ranking_tab:
         marked = [row.borderline for row in members]
         styled = frame.style.apply(lambda r, marked=marked: [BORDERLINE_STYLE if marked[r.name] else ""] * len(r),
                                    axis=1).format(precision=2, na_rep="—")
-        st.dataframe(styled, hide_index=True, width="stretch")
+        # Every unit of the category at once (no scrolling inside ten rows) and the unit's name whole.
+        st.dataframe(styled, hide_index=True, width="stretch", height=full_height(len(members)),
+                     column_config={t("results.col.unit"): st.column_config.TextColumn(width="large", pinned=True)})
 
 
 def unit_detail(row) -> None:
@@ -211,8 +219,8 @@ def unit_detail(row) -> None:
     st.dataframe(pd.DataFrame([{
         t("results.col.method"): t(f"method.{m}"), t("results.col.score"): row.components.get(m),
         t("results.col.weight"): e["weights"].get(m), t("results.col.weight_used"): e["weights_used"].get(m),
-        t("results.col.contribution"): e["contributions"].get(m)} for m in METHODS]),
-        hide_index=True, width="stretch")
+        t("results.col.contribution"): e["contributions"].get(m)} for m in METHODS]).style.format(
+        precision=2, na_rep="—"), hide_index=True, width="stretch")
     panel = e.get("panel", {})
     panel_line = [t("method.panel"), t("results.respondents", n=panel.get("respondents", 0)),
                   t("results.weighting." + panel.get("weighting", "design"))]
@@ -226,14 +234,14 @@ def unit_detail(row) -> None:
         t("results.col.cell_interval"): span(cell.get("interval")),
         t("results.col.se"): cell.get("se"), t("results.col.valid"): cell.get("valid"),
         t("option.unknown"): cell.get("unknown"),
-        t("results.col.lonely"): "、".join(groups.get(g, g) for g in cell.get("lonely_groups", []))}
+        t("results.col.lonely"): joined(groups.get(g, g) for g in cell.get("lonely_groups", []))}
         for code, cell in panel.get("dimensions", {}).items()]), hide_index=True, width="stretch")
     st.dataframe(pd.DataFrame([{
         t("results.col.group"): groups.get(code, code), t("results.col.group_mean"): value.get("mean"),
         t("results.col.valid"): value.get("valid")} for code, value in panel.get("groups", {}).items()]),
         hide_index=True, width="stretch")
     lower = panel.get("lower_groups", [])
-    st.caption(t("results.lower_groups", groups="、".join(plain(groups.get(g, g)) for g in lower)) if lower
+    st.caption(t("results.lower_groups", groups=joined(plain(groups.get(g, g)) for g in lower)) if lower
                else t("results.no_lower_groups"))
     online = e.get("online", {})
     poll, media = online.get("poll", {}), online.get("media", {})
@@ -299,23 +307,34 @@ with compare_tab:
                                   format_func=lambda i: version_label(next(v for v in versions if v.id == i)))
         with session() as s:
             diff = compare(s, older, newer, actor=actor)
-        st.write(t("results.same_inputs") if diff["same_inputs"] else t("results.other_inputs"))
+        st.write(t("traps.setting.same_all") if diff["same_inputs"] else
+                 t("traps.setting.other_data") if diff["same_data"] is False else
+                 t("traps.setting.same_data") if diff["same_data"] else t("traps.setting.unknown_data"))
         if diff["settings"]:
-            st.dataframe(pd.DataFrame([{t("results.col.setting"): d["setting"], "A": str(d["a"]), "B": str(d["b"])}
+            with session() as s:
+                names = {x.code: named(x) for x in [*dimensions(s, campaign.id), *reviewer_groups(s, campaign.id)]}
+            st.dataframe(pd.DataFrame([{t("results.col.setting"): setting_label(d["setting"], names),
+                                        t("traps.setting.setting_a"): setting_value(d["a"]),
+                                        t("traps.setting.setting_b"): setting_value(d["b"])}
                                        for d in diff["settings"]]), hide_index=True, width="stretch")
-        else:
+        elif not diff["same_inputs"]:
             st.caption(t("results.same_settings"))
         changed = [u for u in diff["units"] if u["changed"]]
         st.write(t("results.changed_units", n=len(changed), total=len(diff["units"])))
         show_all = st.toggle(t("results.show_all_units"), key="results_cmp_all")
-        st.dataframe(pd.DataFrame([{
-            t("results.col.unit"): u["unit_name"], t("results.col.total") + " A": u["total_a"],
-            t("results.col.total") + " B": u["total_b"], t("results.col.delta"): u["delta"],
-            t("results.col.grade") + " A": t(f"results.grade.{u['grade_a']}") if u["grade_a"] else "—",
-            t("results.col.grade") + " B": t(f"results.grade.{u['grade_b']}") if u["grade_b"] else "—",
-            t("results.col.rank") + " A": u["rank_a"], t("results.col.rank") + " B": u["rank_b"]}
-            for u in (diff["units"] if show_all else changed)]).style.format(precision=2, na_rep="—"),
-            hide_index=True, width="stretch")
+        shown_units = diff["units"] if show_all else changed
+        if shown_units:  # an empty table would only say "empty"
+            # Scores with two decimals, a change with its sign, ranks as whole numbers: one format per column.
+            st.dataframe(pd.DataFrame([{
+                t("results.col.unit"): u["unit_name"], t("results.col.total") + " A": number(u["total_a"]),
+                t("results.col.total") + " B": number(u["total_b"]),
+                t("results.col.delta"): "—" if u["delta"] is None else f"{u['delta']:+.2f}",
+                t("results.col.grade") + " A": t(f"results.grade.{u['grade_a']}") if u["grade_a"] else "—",
+                t("results.col.grade") + " B": t(f"results.grade.{u['grade_b']}") if u["grade_b"] else "—",
+                t("results.col.rank") + " A": str(u["rank_a"] or "—"),
+                t("results.col.rank") + " B": str(u["rank_b"] or "—")}
+                for u in shown_units]), hide_index=True, width="stretch",
+                height=full_height(len(shown_units)))
 
 with rules_tab:
     settings = result.config.get("settings", {})

@@ -18,6 +18,7 @@ from core.objections import working_days as objection_days
 from core.settings import METHODS, OPTIONS, SEVERITIES
 from db.campaigns import (
     START_KINDS,
+    copy_moves,
     dimensions,
     list_campaigns,
     parse_scheme,
@@ -208,6 +209,14 @@ with next_tab:
     if "copied_to" in st.session_state:
         copied = st.session_state.pop("copied_to")
         st.success(t("settings.copied", year=copied))
+        with session() as s:
+            moves = copy_moves(s, year=copied)
+        if moves:  # dates that fell on a weekend or holiday were moved on: said, so the office can check them
+            labels = {"starts_on": "settings.starts_on", "ends_on": "settings.ends_on", "plan_due": "settings.plan_due",
+                      "summary_due": "settings.summary_due", "panel_opens_at": "settings.panel_opens",
+                      "panel_closes_at": "settings.panel_closes"}
+            st.info(t("traps.copy.moved", year=copied) + "\n" + "\n".join(
+                f"- {t(labels.get(key, key))}: {was} → {now}" for key, (was, now) in moves.items()))
         # A callback runs before the sidebar's year selector is drawn, so it may change it.
         st.button(t("settings.open_year", year=copied), on_click=st.session_state.__setitem__,
                   args=(YEAR_KEY, copied))

@@ -66,22 +66,31 @@ with sessions_tab:
     sessions_section(actor)
 with links_tab:
     display_links_section(actor, campaign.year)
+with create_tab:
+    created = st.session_state.pop("users_created", None)
+    if created:  # after the rerun that put the new account in the table above: shown this once
+        show_password_once(*created)
 with create_tab, st.form("create_user", clear_on_submit=True):
     username = st.text_input(t("users.username"), max_chars=64)
     display_name = st.text_input(t("users.display_name"), max_chars=100)
-    role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="new_role")
+    # No role is chosen for the office: an account made in haste must not become an administrator.
+    role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="new_role", index=None,
+                        placeholder=t("traps.users.choose_role"))
     unit_code = st.selectbox(t("users.unit"), ["", *list(unit_labels)], format_func=lambda c: unit_labels.get(c, "—"),
                              help=t("users.unit_help"), key="new_unit")
     if st.form_submit_button(t("users.create"), type="primary"):
         password = passwords.one_time_password(username.strip())
         try:
+            if role is None:
+                raise UserError("traps.users.no_role", "choose the new account's role")
             with session() as s:
                 create_user(s, actor=actor, username=username, role=role, password=password,
                             display_name=display_name, unit_code=unit_code or None)
         except UserError as error:
             st.error(error_text(error))
         else:
-            show_password_once(username.strip(), password)
+            st.session_state["users_created"] = (username.strip(), password)
+            st.rerun()
 
 with edit_tab:
     if users:

@@ -55,7 +55,7 @@ def open_page(name, actor=None, state=None):
 
 
 def tables(at):
-    return [d.value for d in at.dataframe]
+    return [d.value for d in [*at.dataframe, *at.table]]  # an import's problems are a wrapping st.table
 
 
 def table_with(at, column):

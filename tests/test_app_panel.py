@@ -33,7 +33,8 @@ def messages(at):
 
 
 def table_with(at, column):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    # An import's problems are a wrapping st.table (messages whole); other lists are grids.
+    return next(d.value for d in [*at.dataframe, *at.table] if column in d.value.columns)
 
 
 def upload(at, name, content):

@@ -5,17 +5,13 @@ from urllib.parse import urlparse
 import pytest
 
 from core.roles import pages_for
-from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
+from tests.support.browser import PHONE, TABLET, screenshot, submit_sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page, base_url, username, password):
-    page.goto(base_url)
-    wait_for_app(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    submit_sign_in(page, base_url, username, password)
     page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
     wait_for_app(page)
 

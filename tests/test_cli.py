@@ -99,8 +99,9 @@ def test_import_pool_draw_and_verify_from_the_command_line(tmp_path):
 
     published = tmp_path / "published.csv"
     assert run("export-pool", str(published), "--campaign", "2017", url=url).returncode == 0
-    assert published.read_text().splitlines()[0] == "id,group"  # numbers and groups only: no names, no phones
-    assert "13900000001" not in published.read_text() and "评议人" not in published.read_text()
+    # Numbers and groups only, headed in Chinese for the public: no names, no phones.
+    assert published.read_text(encoding="utf-8-sig").splitlines()[0] == "人员编号,人员类别,类别代码"
+    assert "13900000001" not in published.read_text("utf-8-sig") and "评议人" not in published.read_text("utf-8-sig")
     verified = run("verify-draw", "--pool", str(published), "--seed",
                    "2017-11-30 双色球 03 08 15 21 27 33 + 09", "--n", "200", url=url)
     assert verified.returncode == 0
@@ -123,7 +124,7 @@ def test_verify_draw_refuses_bad_files(tmp_path):
     pool = tmp_path / "p.csv"
     pool.write_text("id,name\n1,a\n", encoding="utf-8")
     result = run("verify-draw", "--pool", str(pool), "--seed", "s", url=f"sqlite:///{tmp_path / 'x.db'}")
-    assert result.returncode == 1 and "columns id and group" in result.stderr
+    assert result.returncode == 1 and "columns 人员编号 and 类别代码" in result.stderr
     pool.write_text("id,group\n1,a\n2,b\n", encoding="utf-8")
     result = run("verify-draw", "--pool", str(pool), "--seed", "s", "--n", "5", url=f"sqlite:///{tmp_path / 'x.db'}")
     assert result.returncode == 1 and "cannot be made" in result.stderr

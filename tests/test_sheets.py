@@ -185,9 +185,9 @@ def test_invitation_list_round_trip():
     data = invitation_list.to_csv(entries)
     assert data.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert parsed[0] == ["kind", "state", "group", "group_name", "name", "token", "link"]
+    assert parsed[0] == ["kind", "state", "group", "group_name", "name", "token", "link", "phone"]
     assert parsed[1] == ["personal", "not_started", "service_recipient", "服务对象", "张伟", "tok1",
-                         INVITATIONS[0].link]
+                         INVITATIONS[0].link, ""]
     assert invitation_list.from_csv(data) == entries
     assert invitation_list.to_csv([]).decode("utf-8-sig").strip() == ",".join(invitation_list.COLUMNS)
 

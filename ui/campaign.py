@@ -65,7 +65,10 @@ def demo_notice(campaign: Campaign) -> None:
     with session() as s:
         has_demo = stats(s, year=campaign.year)["demo_rows"]
     if has_demo:
-        st.info(t("common.demo_notice", year=campaign.year), icon=":material/science:")
+        # Only an administrator can purge the demo: the others are not told to run a command.
+        admin = getattr(st.session_state.get("actor"), "role", None) == "admin"
+        st.info(t("common.demo_notice", year=campaign.year) if admin else
+                t("traps.home.demo_notice_staff", year=campaign.year), icon=":material/science:")
     mark_exports_demo(bool(has_demo))  # this page's Excel exports say 演示数据 as well
 
 

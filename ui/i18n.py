@@ -113,3 +113,8 @@ def language_selector(*, inline: bool = False) -> None:
     place.selectbox(t("common.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
                     format_func=LANGUAGES.get, key="language_choice", on_change=_choose_language,
                     label_visibility="collapsed" if inline else "visible")
+
+
+def joined(items) -> str:
+    """A list in the interface language: 甲、乙 in Chinese, "a, b" in English."""
+    return t("traps.joiner").join(str(item) for item in items)

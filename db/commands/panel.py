@@ -127,8 +127,8 @@ def cmd_draw(args) -> int:
                              method=args.method, minimum=args.minimum, sd=_parse_sd(args.sd),
                              seed_source=args.seed_source, supersede_reason=args.supersede_reason)
         issued = issue_invitations(session, actor=cli_actor(), draw_id=stored.id, base_url=args.base_url)
-        entries = [personal(name=i.name, group=i.group_code, group_name=i.group_name, token=i.token, link=i.link)
-                   for i in issued]
+        entries = [personal(name=i.name, group=i.group_code, group_name=i.group_name, token=i.token, link=i.link,
+                            phone=i.phone) for i in issued]
         # Written inside the transaction: if the file cannot be written, no draw is stored either. Owner-only:
         # whoever reads it can answer as these reviewers.
         write_owner_only(target, to_csv(entries))
@@ -142,6 +142,7 @@ def cmd_verify_draw(args) -> int:
     import pandas as pd
 
     from core import sampling
+    from db.draws import read_public_pool
 
     path = Path(args.pool)
     try:
@@ -149,10 +150,9 @@ def cmd_verify_draw(args) -> int:
     except (OSError, ValueError) as error:
         raise UserError("draw.bad_pool_file", "cannot read the pool file {path}: {error}", path=str(path),
                         error=str(error)) from None
-    if not {"id", "group"} <= set(pool.columns):
-        raise UserError("draw.pool_columns", "the pool file needs the columns id and group")
+    pool = read_public_pool(pool)
     try:
-        allocation, drawn = sampling.draw_panel(pool[["id", "group"]], args.n, seed=args.seed, method=args.method,
+        allocation, drawn = sampling.draw_panel(pool, args.n, seed=args.seed, method=args.method,
                                                 minimum=args.minimum, sd=_parse_sd(args.sd))
     except (ValueError, TypeError) as error:
         raise UserError("draw.impossible", "the draw cannot be made: {reason}", reason=str(error)) from None

@@ -532,7 +532,7 @@ def _write_running_panel(session, *, plan: Plan, campaign: Campaign, structure: 
         group_names = {g.code: g.name_zh for g in session.exec(
             select(ReviewerGroup).where(ReviewerGroup.campaign_id == campaign.id)).all()}
         entries = [invitation_file.Entry("personal", state, issued[k].group_code, issued[k].group_name,
-                                         issued[k].name, issued[k].token, issued[k].link)
+                                         issued[k].name, issued[k].token, issued[k].link, issued[k].phone)
                    for state, chosen in (("not_started", waiting), ("half_done", drafts)) for k in chosen]
         entries += [invitation_file.Entry("ballot", "not_started", code, group_names.get(code, code), "", ballot, "")
                     for code, ballot in ballots]

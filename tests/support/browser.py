@@ -54,3 +54,12 @@ def cast_vote(browser, base_url: str, *, shot: str | None = None) -> None:
     if shot:
         screenshot(page, shot)
     phone.close()
+
+
+def submit_sign_in(page, base_url: str, username: str, password: str) -> None:
+    """Open the sign-in page and send a username and password (any screen size; waits for nothing after)."""
+    page.goto(base_url)
+    wait_for_app(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

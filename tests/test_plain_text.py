@@ -179,7 +179,9 @@ CONSTANT = "a constant of the code"
 PASSED_ON = "a parameter of a helper in WRAPPERS, whose callers are checked"
 STORED_REFUSAL = "error_text(...) kept in the session for the next run"
 CHECKED: dict[str, dict[str, str]] = {
-    "*": {"campaign.year": NUMBER, "year": NUMBER, "campaign.starts_on": NUMBER, "campaign.ends_on": NUMBER,
+    "*": {r"re:^joined\(t\(": CATALOGUE + " joined (ui.i18n.joined)",
+          r"re:^joined\(plain\(": "text escaped with plain(), joined (ui.i18n.joined)",
+          "campaign.year": NUMBER, "year": NUMBER, "campaign.starts_on": NUMBER, "campaign.ends_on": NUMBER,
           "campaign.plan_due": NUMBER, "campaign.summary_due": NUMBER, "SMALL_CELL": CONSTANT},
     "app.py": {"NO_SIDEBAR": CONSTANT},
     "ui/auth.py": {"DEFAULT_OFFICE": CONSTANT, "ended": STORED_REFUSAL},
@@ -195,6 +197,8 @@ CHECKED: dict[str, dict[str, str]] = {
     "pages/feedback.py": {
         r"re:found\.(result\.version|rank|category_size|rank_low|rank_high)$": NUMBER, "fmt()": NUMBER,
         "c.comments": NUMBER, "chinese_date()": NUMBER, "r.days_overdue": NUMBER, "theme.count": NUMBER,
+        "list_campaigns(s)[0].year": NUMBER, "with_results[0]": NUMBER,
+        r"re:found\.(sampling_rank\[|quota_limit)": NUMBER,
     },
     "pages/explore.py": {
         "unit_code": CODE, "MAX_COMPARED": CONSTANT, r"re:current\.": NUMBER, "fmt()": NUMBER,
@@ -222,7 +226,8 @@ CHECKED: dict[str, dict[str, str]] = {
         'st.session_state.pop("q_entry_error")': STORED_REFUSAL, 'st.session_state.pop("q_error")': STORED_REFUSAL,
     },
     "pages/audit.py": {"total": NUMBER},
-    "pages/home.py": {r"re:figures\[": NUMBER, "campaign.pool_target": NUMBER, "campaign.panel_size": NUMBER},
+    "pages/home.py": {r"re:figures\[": NUMBER, "campaign.pool_target": NUMBER, "campaign.panel_size": NUMBER,
+                      "key": CODE + " (a page's name)"},
     "pages/media.py": {
         "calendar.working_days": NUMBER, "parsed.encoding": CODE + " (the file's detected encoding)",
         "chosen.exposed_on": NUMBER, "chosen.due_on": NUMBER, "status_label()": CATALOGUE,
@@ -243,7 +248,22 @@ CHECKED: dict[str, dict[str, str]] = {
     "pages/reports.py": {"office_today()": NUMBER, "row.due": NUMBER, "row.days_late": NUMBER,
                          "row.submitted_on": NUMBER},
     "pages/settings.py": {"label": "moment_inputs' parameter, given catalogue text by its callers",
-                          'st.session_state.pop("copied_to")': NUMBER + " (the year copied to)"},
+                          'st.session_state.pop("copied_to")': NUMBER + " (the year copied to)",
+                          "was": NUMBER, "now": NUMBER},
+    "ui/bundle.py": {"found.sha256": CODE},
+    "ui/hall_now.py": {r"re:now\.(tablets|store_errors|replicas|interactions)$": NUMBER},
+    "ui/objections.py": {
+        "item_text()": "catalogue text whose item label it escapes with plain()",
+        "ruling_text()": "catalogue text whose parameters it escapes with plain()",
+        "objection_header()": "catalogue text whose unit name it escapes with plain()",
+        "row.version": NUMBER, "moment()": NUMBER, "period.version": NUMBER, "period.working_days": NUMBER,
+        "MAX_FILES": CONSTANT, "filed.id": CODE, "result.version": NUMBER, "planned.working_days": NUMBER,
+        "row.id": CODE,
+    },
+    "ui/uploads.py": {"key": CODE + " (a widget key of the code)", "label": PASSED_ON,
+                      "_css_string()": CATALOGUE + " as a quoted CSS string inside <style>",
+                      "rows": "cells escaped with plain() and error_text() (Markdown), st.table renders Markdown"},
+    "pages/verify.py": {"version": NUMBER},
     "ui/panel_plan.py": {"advice()": CATALOGUE + " with the planner's figures", "_note()": CATALOGUE
                          + " whose group names it escapes with plain()", "plan.simulations": NUMBER},
     "pages/results.py": {

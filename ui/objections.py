@@ -60,7 +60,7 @@ def files(row: ObjectionRow, actor, *, key: str) -> None:
         with session() as s:
             name, mime, content = objection_file(s, actor=actor, file_id=f.id)
         size = f"{f.size / MB:.1f} MB" if f.size >= MB / 10 else f"{max(1, round(f.size / 1024))} KB"
-        st.download_button(t("objections.file", name=name, size=size), content, file_name=name,
+        st.download_button(t("objections.file", name=plain(name), size=size), content, file_name=name,
                            mime=mime, key=f"{key}_file_{f.id}", icon=":material/attach_file:", on_click="ignore")
 
 
@@ -79,7 +79,7 @@ def show_ruling(row: ObjectionRow) -> None:
 
 
 def objection_header(row: ObjectionRow) -> str:
-    return t("objections.header", id=row.id, unit=row.unit_name, kind=t(f"objections.kinds.{row.item_kind}"),
+    return t("objections.header", id=row.id, unit=plain(row.unit_name), kind=t(f"objections.kinds.{row.item_kind}"),
              state=t(f"objections.states.{row.state}"))
 
 

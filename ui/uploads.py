@@ -15,6 +15,7 @@ import json
 import streamlit as st
 
 from ui.i18n import error_text, joined, t
+from ui.plain import plain
 
 
 def _css_string(text: str) -> str:
@@ -47,9 +48,12 @@ TABLE_LIMIT = 300  # problems shown as a wrapping table; beyond that a scrolling
 
 def problems_table(problems) -> None:
     """An import's problems by row and column, each message whole (a grid cell cuts long text at its width)."""
-    rows = [{t("pool.row"): p.row or "", t("pool.column"): p.column or "",
-             t("pool.problem"): error_text(p.error, markdown=False)} for p in problems]
-    if len(rows) <= TABLE_LIMIT:
+    # st.table renders its cells as Markdown, and a refusal can quote a cell of the imported file: escaped
+    # there (plain); a grid shows text as it is.
+    as_table = len(problems) <= TABLE_LIMIT
+    rows = [{t("pool.row"): p.row or "", t("pool.column"): plain(p.column or "") if as_table else p.column or "",
+             t("pool.problem"): error_text(p.error, markdown=as_table)} for p in problems]
+    if as_table:
         st.table(rows)
     else:
         st.dataframe(rows, hide_index=True, width="stretch",

@@ -235,13 +235,19 @@ def compute(
     today: date | None = None,
 ) -> rules.Scoring:
     """Score a campaign without writing anything (the CLI's preview, and the first step of a run)."""
+    return _scored(session, campaign_id, settings=settings, replicates=replicates, draws=draws, today=today)[1]
+
+
+def _scored(session: Session, campaign_id: int, *, settings: dict | None, replicates: int | None, draws: int | None,
+            today: date | None) -> tuple[rules.ScoringInputs, rules.Scoring]:
+    """The inputs and their scoring under the campaign's settings (or `settings`)."""
     campaign = _campaign(session, campaign_id)
     inputs = load_inputs(session, campaign_id, today=today)
     scoring = rules.score(inputs, campaign.settings if settings is None else settings, replicates=replicates,
                           draws=draws)
     # The data alone (no settings): a comparison says "the inputs differ" only when the data do.
     scoring.config["data_hash"] = inputs.digest({})
-    return scoring
+    return inputs, scoring
 
 
 def score_campaign(
@@ -257,8 +263,7 @@ def score_campaign(
     """Score the campaign and keep it as the next provisional version; audited."""
     require(actor, *OFFICE)
     campaign = _campaign(session, campaign_id)
-    inputs = load_inputs(session, campaign_id, today=today)
-    scoring = rules.score(inputs, campaign.settings, replicates=replicates, draws=draws)
+    inputs, scoring = _scored(session, campaign_id, settings=None, replicates=replicates, draws=draws, today=today)
     version = (session.exec(select(func.max(Result.version)).where(Result.campaign_id == campaign_id)).one() or 0) + 1
     result = Result(campaign_id=campaign_id, version=version, status="provisional", config=scoring.config,
                     input_hash=scoring.input_hash, created_at=utcnow(), is_demo=is_demo or campaign.is_demo)

@@ -20,7 +20,8 @@ import time
 # bench.load runs a smaller configuration of `make load` (named in each figure's unit) to keep this short;
 # bench.hall a 75-second hall of 200 reviewers + 200 citizens (`make hall` runs the full 3 minutes).
 MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.dashboard", "bench.scoring", "bench.load",
-           "bench.feedback", "bench.hall", "bench.live", "bench.ballot_box", "bench.coverage", "bench.planner"]
+           "bench.feedback", "bench.hall", "bench.live", "bench.ballot_box", "bench.coverage", "bench.planner",
+           "bench.scan"]
 
 
 def emit(name: str, value: float, unit: str, target: float | None, better: str) -> None:

@@ -135,7 +135,8 @@ def receipt_panel(device: str) -> None:
             _phone_form(code, device)
         elif reply.phone_left:
             st.caption(t("receipt.phone_on_file"))
-        st.button(t("receipt.close"), key="receipt_close", type="tertiary", icon=":material/close:",
+        # No icon: the poll needs no icon font (issue 23).
+        st.button(t("receipt.close"), key="receipt_close", type="tertiary",
                   on_click=lambda: st.session_state.pop(RECEIPT, None))
 
 

@@ -54,3 +54,25 @@ def cast_vote(browser, base_url: str, *, shot: str | None = None) -> None:
     if shot:
         screenshot(page, shot)
     phone.close()
+
+
+class Watch:
+    """Every request a browser context makes to another host (aborted: nothing leaves the machine), and every
+    Content-Security-Policy violation its pages report."""
+
+    def __init__(self, context, base_url: str) -> None:
+        self.foreign: list[str] = []
+        self.urls: list[str] = []
+        self.base_url = base_url
+        context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                                "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+        context.route(lambda url: not url.startswith(base_url), self._abort)
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def _abort(self, route) -> None:
+        self.foreign.append(route.request.url)
+        route.abort()
+
+    def check(self, page, where: str) -> None:
+        assert self.foreign == [], f"{where}: requests to other hosts {self.foreign}"
+        assert page.evaluate("window.__csp") == [], f"{where}: Content-Security-Policy violations"

@@ -60,6 +60,8 @@ class Wire:
         self.bytes = 0
         self.requests = 0
         self.foreign: list[str] = []
+        self.sizes: dict[str, int] = {}  # address -> bytes over the wire
+        self._urls: dict[str, str] = {}
         self.origin = origin
         self.cdp = page.context.new_cdp_session(page)
         self.cdp.send("Network.enable")
@@ -68,9 +70,16 @@ class Wire:
 
     def _finished(self, event) -> None:
         self.bytes += int(event.get("encodedDataLength", 0))
+        url = self._urls.get(event["requestId"], "?")
+        self.sizes[url] = self.sizes.get(url, 0) + int(event.get("encodedDataLength", 0))
+
+    def largest(self, n: int = 6) -> str:
+        ranked = sorted(self.sizes.items(), key=lambda item: -item[1])[:n]
+        return ", ".join(f"{urlsplit(url).path.rsplit('/', 1)[-1] or '/'} {size / 1000:.0f} kB" for url, size in ranked)
 
     def _sent(self, event) -> None:
         url = event["request"]["url"]
+        self._urls[event["requestId"]] = url
         if url.startswith(("data:", "blob:")):
             return
         self.requests += 1
@@ -105,6 +114,8 @@ def scan(browser, base_url: str) -> dict:
         answers_ready(page)
         first = time.perf_counter() - started
         first_bytes, first_requests, foreign = wire.bytes, wire.requests, list(wire.foreign)
+        print(f"# scan: first scan {first:.1f} s, {first_bytes / 1000:.0f} kB; largest: {wire.largest()}",
+              file=sys.stderr)
         started = time.perf_counter()
         page.get_by_role("button", name="满意", exact=True).click()
         page.get_by_text(THANKS).first.wait_for(timeout=60_000)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -54,7 +56,7 @@ def test_the_page_and_its_bundles_travel_compressed_cached_and_under_a_policy(sc
     page = gzip.decompress(body).decode()
     assert 'lang="zh-CN"' in page and 'as="font"' not in page  # no web font preloaded
     policy = headers["Content-Security-Policy"]
-    assert "default-src 'self'" in policy and "script-src 'self' 'sha256-" in policy
+    assert "default-src 'self'" in policy and "script-src 'self' 'wasm-unsafe-eval' 'sha256-" in policy
     assert "https:" not in policy and "*" not in policy
     bundle = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', page).group(1)
     status, headers, body = get(f"{scan_app.url}/{bundle}", **{"Accept-Encoding": "gzip, deflate, br"})
@@ -64,9 +66,10 @@ def test_the_page_and_its_bundles_travel_compressed_cached_and_under_a_policy(sc
     assert len(body) < len(plain) / 3
     _, gz_headers, gz_body = get(f"{scan_app.url}/{bundle}", **{"Accept-Encoding": "gzip"})
     assert gz_headers["Content-Encoding"] == "gzip" and gzip.decompress(gz_body) == plain
-    # A path that climbs out of the static folder is not served from the compressed cache.
-    status, headers, _ = get(f"{scan_app.url}/static/%2e%2e/%2e%2e/config.py", **{"Accept-Encoding": "gzip"})
-    assert "immutable" not in headers.get("Cache-Control", "")
+    # A path that climbs out of the static folder is refused, not served from the compressed cache.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get(f"{scan_app.url}/static/%2e%2e/%2e%2e/config.py", **{"Accept-Encoding": "gzip"})
+    assert refused.value.code in (400, 404)
 
 
 def test_a_poster_scan_asks_no_other_host_downloads_no_font_and_votes(browser, scan_app):
@@ -112,11 +115,11 @@ def test_poll_reads_at_double_zoom_with_enough_contrast(browser, scan_app):
         page = context.new_page()
         page.goto(f"{scan_app.url}/poll")
         wait_for_app(page)
-        page.get_by_label("输入单位名称查找").fill("税务")
+        page.get_by_label("输入单位名称查找").fill("教育")
         page.get_by_label("输入单位名称查找").press("Enter")
         wait_for_app(page)
         screenshot(page, f"scan-{name}-units")
-        page.get_by_role("button", name=re.compile("税务")).first.click()
+        page.get_by_role("button", name="区教育局", exact=True).click()
         page.get_by_role("button", name="满意", exact=True).wait_for(timeout=15_000)
         wait_for_app(page)
         screenshot(page, f"scan-{name}-ballot")
@@ -137,8 +140,6 @@ def test_each_citizen_tap_reruns_the_poll_fragment_only(scan_app):
         tab = Tab(scan_app.url, "/poll", forwarded_for="10.9.9.3")
         await tab.open()
         runs = []
-        await tab.choose(tab.widget(key="poll_cat"), tab.widget(key="poll_cat").options()[0])
-        runs.append(tab.fragments_this_run)
         await tab.type(tab.widget(key="poll_query"), "公安")
         runs.append(tab.fragments_this_run)
         await tab.click(tab.widget(prefix="poll_pick_"))
@@ -146,8 +147,12 @@ def test_each_citizen_tap_reruns_the_poll_fragment_only(scan_app):
         await tab.click(tab.widget(key="poll_satisfied"))
         runs.append(tab.fragments_this_run)
         assert tab.shows(people.fixed_part("poll.thanks"))
+        category = tab.widget(key="poll_cat")  # back on the list: a category
+        await tab.choose(category, category.options()[0])
+        runs.append(tab.fragments_this_run)
         await tab.close()
         return runs
 
-    runs = asyncio.run(taps())
+    with ThreadPoolExecutor(1) as thread:  # the module's Playwright already runs an event loop in this one
+        runs = thread.submit(asyncio.run, taps()).result()
     assert all(run for run in runs), f"a tap reran the whole app: {runs}"

@@ -3,19 +3,23 @@
 A citizen scanning a poster opens /poll on a phone over a weak mobile connection. Streamlit's server
 sends its JavaScript bundles uncompressed (it leaves compression of /static/ to a proxy) and its page
 preloads a Latin web font that a Chinese page barely uses. This ASGI middleware, added in front of
-Streamlit's own by ui/serve.py, changes three things and nothing else:
+Streamlit's own by ui/serve.py, changes these things and nothing else:
 
 - /static/… bundles (content-hashed file names) go out brotli- or gzip-compressed, as the browser
-  accepts, with a one-year immutable cache lifetime. Each file is compressed once per process, on its
-  first request (in a worker thread, one file at a time), and kept in memory: later requests cost no
-  compression.
+  accepts, with a one-year immutable cache lifetime; the style sheet without its Latin web font (the
+  phone's own fonts instead, see `system_fonts`) and the main bundle without its start-up request for
+  the icon font (`lazy_icon_font`: fetched when an icon is first drawn, never on /poll). Each file is
+  compressed once per process, on its first request (in a worker thread, one file at a time), and kept
+  in memory: later requests cost no compression.
 - The HTML page (the same index.html for every address) loses its font preload, names its language
   (zh-CN, the interface's default), says where the server is (no probing of /poll/_stcore/…), and goes
   out compressed.
 - Every answer carries a Content-Security-Policy: scripts, styles, fonts, images, connections and
   frames from this site only (plus data: and blob: images and workers, and inline styles, which
-  Streamlit's frontend makes itself). Its one inline script is allowed by its hash. The page may still
-  be embedded by the government portal (no frame-ancestors rule).
+  Streamlit's frontend makes itself). The page's inline scripts and the app's one (GO_SCRIPT) are allowed
+  by their hashes; WebAssembly may be compiled ('wasm-unsafe-eval', not JavaScript's eval). The page may
+  still be embedded by the government portal (no frame-ancestors rule).
+- The page's answer gives a browser without one the poll's device cookie (ui/device.py), HttpOnly.
 """
 
 from __future__ import annotations
@@ -27,10 +31,16 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from streamlit import file_util
+
+from core.sessions import is_https
+from ui.client import trusted_proxies
+from ui.device import COOKIE as DEVICE_COOKIE
+from ui.device import set_cookie_header
 
 try:  # brotli (requirements.txt) is a fifth smaller than gzip on JavaScript; gzip alone is still served
     import brotli
@@ -46,6 +56,11 @@ GZIP_LEVEL = 9
 BROTLI_QUALITY = 9  # 11 is a few percent smaller and ten times slower to compress
 _FONT_PRELOAD = re.compile(r'\s*<link\s+rel="preload"[^>]*as="font"[^>]*/?>', re.S)
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+# The one script the app itself puts in a page (st.html in ui/auth.py): after a sign-in or sign-out, the
+# browser goes to /_review/session for its HttpOnly cookie. Its text is constant, so the policy allows it by
+# hash; the address it goes to travels in the element before it.
+GO_ATTRIBUTE = "data-review-go"
+GO_SCRIPT = f'window.location.replace(document.querySelector("[{GO_ATTRIBUTE}]").getAttribute("{GO_ATTRIBUTE}"));'
 
 
 def csp(inline_scripts: list[str]) -> str:
@@ -54,7 +69,7 @@ def csp(inline_scripts: list[str]) -> str:
                       for s in inline_scripts)
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' {hashes}".strip(),
+        f"script-src 'self' 'wasm-unsafe-eval' {hashes}".strip(),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
@@ -78,18 +93,43 @@ def rewrite_page(html: str, prefix: str = "") -> str:
     return html.replace('<script type="module"', where + '\n    <script type="module"', 1)
 
 
+def system_fonts(css: bytes) -> bytes:
+    """Streamlit's style sheet with its Latin text font renamed out of use: the elements that name
+    "Source Sans" first (some of Streamlit's own, whatever the theme says) fall back to the phone's sans-serif
+    font instead of downloading 166 kB. Material Symbols (the icons of the staff pages) stays."""
+    return css.replace(b"font-family:Source Sans;", b"font-family:Source Sans Unused;")
+
+
+# Streamlit's main bundle asks for the icon font (Material Symbols, 366 kB) at start-up, whether or not the
+# page shows an icon. Without that call the browser fetches the font when an icon is first drawn (a staff
+# page's menu), never on /poll, which shows none.
+_ICON_FONT_PRELOAD = re.compile(
+    rb'(function [\w$]+\(\)\{)document\.fonts\.load\(`1em "\$\{[\w$]+\.materialIcons\}"`\)'
+    rb'\.catch\([\w$]+=>\{[\w$]+\.warn\([^)]*\)\}\)\}')
+
+
+def lazy_icon_font(script: bytes) -> bytes:
+    """Streamlit's main bundle without its start-up request for the icon font (see _ICON_FONT_PRELOAD)."""
+    return _ICON_FONT_PRELOAD.sub(rb"\1}", script, count=1)
+
+
 @dataclass(frozen=True)
 class Compressed:
     content_type: str
     etag: str
+    raw: bytes
     gzip: bytes
     br: bytes | None
 
 
 def compress(path: Path) -> Compressed:
     raw = path.read_bytes()
+    if path.suffix == ".css":
+        raw = system_fonts(raw)
+    elif path.name.startswith("index.") and path.suffix == ".js":
+        raw = lazy_icon_font(raw)
     return Compressed(content_type=COMPRESSIBLE[path.suffix], etag='"' + hashlib.sha1(raw).hexdigest() + '"',
-                      gzip=gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0),
+                      raw=raw, gzip=gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0),
                       br=brotli.compress(raw, quality=BROTLI_QUALITY) if brotli else None)
 
 
@@ -104,6 +144,21 @@ def header(scope, wanted: bytes) -> bytes | None:
     return next((value for name, value in scope.get("headers", ()) if name == wanted), None)
 
 
+def device_cookie(scope) -> str | None:
+    """The Set-Cookie header with a new device id, for a page request whose browser has no valid one."""
+    cookies = SimpleCookie()
+    try:
+        cookies.load((header(scope, b"cookie") or b"").decode("latin-1"))
+    except CookieError:  # a malformed Cookie header: as if there were none
+        cookies = SimpleCookie()
+    current = cookies[DEVICE_COOKIE].value if DEVICE_COOKIE in cookies else None
+    https = is_https(scheme=scope.get("scheme", "http"),
+                     forwarded_proto=(header(scope, b"x-forwarded-proto") or b"").decode("latin-1") or None,
+                     trusted_proxies=trusted_proxies())
+    embedded = b"embed=true" in scope.get("query_string", b"").lower()
+    return set_cookie_header(current, https=https, embedded=embedded)
+
+
 class Delivery:
     """ASGI middleware: compressed static bundles, the rewritten page, and the CSP on every answer."""
 
@@ -115,7 +170,7 @@ class Delivery:
         index = STATIC_DIR / "index.html"
         self._index = index.read_bytes() if index.exists() else b""
         page = rewrite_page(self._index.decode("utf-8"), self.prefix)
-        self._policy = csp(_INLINE_SCRIPT.findall(page))
+        self._policy = csp([*_INLINE_SCRIPT.findall(page), GO_SCRIPT])
         self._page = page.encode("utf-8")
         self._page_gzip = gzip.compress(self._page, compresslevel=GZIP_LEVEL, mtime=0)
 
@@ -125,12 +180,12 @@ class Delivery:
             return
         path = scope.get("path", "")
         encodings = accepted(scope)
-        if scope.get("method") in ("GET", "HEAD") and encodings & {"br", "gzip"}:
+        if scope.get("method") in ("GET", "HEAD"):
             file = await self._static_file(path)
             if file is not None:
                 await self._send_static(scope, send, file, encodings)
                 return
-        await self.app(scope, receive, self._wrapped(send, encodings, rewrite=scope.get("method") == "GET"))
+        await self.app(scope, receive, self._wrapped(scope, send, encodings))
 
     async def _static_file(self, path: str) -> Compressed | None:
         """The compressed bundle at this address, or None for anything that is not one."""
@@ -148,7 +203,12 @@ class Delivery:
         return self._files[relative]
 
     async def _send_static(self, scope, send, file: Compressed, encodings: set[str]) -> None:
-        encoding, body = ("br", file.br) if "br" in encodings and file.br is not None else ("gzip", file.gzip)
+        if "br" in encodings and file.br is not None:
+            encoding, body = "br", file.br
+        elif "gzip" in encodings:
+            encoding, body = "gzip", file.gzip
+        else:
+            encoding, body = "", file.raw
         headers = [(b"content-type", file.content_type.encode()), (b"cache-control", IMMUTABLE.encode()),
                    (b"vary", b"Accept-Encoding"), (b"etag", file.etag.encode()),
                    (b"content-security-policy", self._policy.encode())]
@@ -156,14 +216,17 @@ class Delivery:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        headers += [(b"content-encoding", encoding.encode()), (b"content-length", str(len(body)).encode())]
+        if encoding:
+            headers.append((b"content-encoding", encoding.encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
-    def _wrapped(self, send, encodings: set[str], *, rewrite: bool):
+    def _wrapped(self, scope, send, encodings: set[str]):
         """`send` with the CSP on every answer, and the HTML page rewritten and compressed."""
         start: dict | None = None
         chunks: list[bytes] = []
+        rewrite = scope.get("method") == "GET"
 
         async def wrapped(message) -> None:
             nonlocal start
@@ -186,17 +249,21 @@ class Delivery:
                 return
             body = b"".join(chunks)
             gzipped = any(k.lower() == b"content-encoding" and v == b"gzip" for k, v in start["headers"])
-            await self._send_page(send, start, gzip.decompress(body) if gzipped else body, encodings)
+            await self._send_page(scope, send, start, gzip.decompress(body) if gzipped else body, encodings)
 
         return wrapped
 
-    async def _send_page(self, send, start: dict, body: bytes, encodings: set[str]) -> None:
-        """Streamlit's page rewritten and compressed (once per process); any other HTML as it came."""
+    async def _send_page(self, scope, send, start: dict, body: bytes, encodings: set[str]) -> None:
+        """Streamlit's page rewritten and compressed (once per process), with the poll's device cookie if the
+        browser has none (ui/device.py); any other HTML as it came."""
         drop = {b"content-length", b"content-encoding", b"etag", b"last-modified"}
         headers = [(k, v) for k, v in start["headers"] if k.lower() not in drop]
         headers += [(b"content-security-policy", self._policy.encode()), (b"vary", b"Accept-Encoding")]
         data = body
         if body == self._index:
+            cookie = device_cookie(scope)
+            if cookie:
+                headers.append((b"set-cookie", cookie.encode("latin-1")))
             data = self._page
             if "gzip" in encodings:
                 data = self._page_gzip

@@ -21,8 +21,9 @@ def chromium_available() -> bool:
 def wait_for_app(page, timeout: float = 30_000, settle_ms: int = 200) -> None:
     """Until Streamlit has finished running the script for what is on screen."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
-    # Some widgets (date inputs, tables) load lazily and show a skeleton first.
-    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    # Some widgets (date inputs, tables) load lazily and show a skeleton first. A function, not an expression:
+    # Playwright evaluates a bare expression with eval, which the app's Content-Security-Policy refuses.
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
     if settle_ms:
         page.wait_for_timeout(settle_ms)  # let the last deltas paint
 
@@ -75,4 +76,5 @@ class Watch:
 
     def check(self, page, where: str) -> None:
         assert self.foreign == [], f"{where}: requests to other hosts {self.foreign}"
-        assert page.evaluate("window.__csp") == [], f"{where}: Content-Security-Policy violations"
+        violations = page.evaluate("window.__csp")
+        assert violations == [], f"{where}: Content-Security-Policy violations {violations}"

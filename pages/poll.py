@@ -35,10 +35,13 @@ TOUCH_CSS = """<style>
 .st-key-poll_votes button, .st-key-poll_units button { min-height: 3.25rem; font-size: 1.1rem; }
 /* Captions (a unit's category, the privacy note) in a grey with 4.5:1 contrast on white (WCAG AA). */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #5c5b5a; }
+/* ...also while a rerun is on its way: Streamlit fades the elements of a running script, which would take
+   that grey below 4.5:1 again; a citizen's screen changes within a tap anyway. */
+[data-testid="stElementContainer"][data-stale="true"] { opacity: 1; }
 /* At 200 % zoom a long unit name wraps inside its button instead of running off the screen. */
 .st-key-poll_units button p, .st-key-poll_votes button p { white-space: normal; overflow-wrap: anywhere; }
 </style>"""
-UNIT, DONE, REFUSAL = "poll_unit", "poll_done", "poll_refusal"
+UNIT, DONE, REFUSAL, COMMENT = "poll_unit", "poll_done", "poll_refusal", "poll_comment"
 
 
 def pick(code: str | None) -> None:
@@ -94,18 +97,18 @@ def ballot(chosen) -> None:
     if refusal:
         st.error(refusal)
     with st.form("poll_vote", border=False, enter_to_submit=False), st.container(key="poll_votes"):
-        comment = st.text_area(t("poll.comment", limit=COMMENT_LIMIT), max_chars=COMMENT_LIMIT, height=80,
-                               placeholder=t("poll.comment_placeholder"))
+        st.text_area(t("poll.comment", limit=COMMENT_LIMIT), max_chars=COMMENT_LIMIT, height=80,
+                     placeholder=t("poll.comment_placeholder"), key=COMMENT)
         # The three answers look alike: a highlighted 满意 would nudge the vote it is meant to measure.
-        clicked = [option for option in OPTIONS
-                   if st.form_submit_button(t(f"option.{option}"), key=f"poll_{option}", width="stretch",
-                                            type="secondary")]
+        # A callback: the vote is stored before the fragment draws again, which then shows its outcome.
+        for option in OPTIONS:
+            st.form_submit_button(t(f"option.{option}"), key=f"poll_{option}", width="stretch", type="secondary",
+                                  on_click=vote, args=(chosen, option))
     st.button(t("poll.other_unit"), on_click=pick, args=(None,), type="tertiary")
-    if clicked:
-        vote(chosen, clicked[0], comment)
 
 
-def vote(chosen, option: str, comment: str) -> None:
+def vote(chosen, option: str) -> None:
+    comment = st.session_state.get(COMMENT) or ""
     address, salt = client_address(), poll_salt()
     try:  # retried after a lock or a database restart; the one-vote-per-day constraint stops a double count
         filed = transact(lambda s: vote_and_file(s, campaign_id=campaign_id, unit_id=chosen.id, option=option,
@@ -119,9 +122,9 @@ def vote(chosen, option: str, comment: str) -> None:
         if result.recorded:
             # A vote set aside as part of a burst gets the same thanks: a script learns nothing from the answer.
             finish(chosen.name, option)
+            st.session_state.pop(COMMENT, None)
         else:
             st.session_state[REFUSAL] = error_text(result.refusal)
-    st.rerun(scope="fragment")
 
 
 @fragment

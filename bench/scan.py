@@ -102,17 +102,22 @@ def answers_ready(page, timeout: float = 120_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def visit(context, base_url: str, *, cache: bool):
+    """A new tab opens the poster's address on the slow profile: (page, its Wire, seconds until tappable)."""
+    page = context.new_page()
+    wire = Wire(page, base_url)
+    wire.throttle(cache=cache)
+    started = time.perf_counter()
+    page.goto(base_url + POLL, wait_until="commit")
+    answers_ready(page)
+    return page, wire, time.perf_counter() - started
+
+
 def scan(browser, base_url: str) -> dict:
     """One fresh phone: first scan, tap -> thanks, then a repeat visit with the cache warm."""
     context = browser.new_context(**PHONE, locale="zh-CN")
     try:
-        page = context.new_page()
-        wire = Wire(page, base_url)
-        wire.throttle(cache=False)
-        started = time.perf_counter()
-        page.goto(base_url + POLL, wait_until="commit")
-        answers_ready(page)
-        first = time.perf_counter() - started
+        page, wire, first = visit(context, base_url, cache=False)
         first_bytes, first_requests, foreign = wire.bytes, wire.requests, list(wire.foreign)
         print(f"# scan: first scan {first:.1f} s, {first_bytes / 1000:.0f} kB; largest: {wire.largest()}",
               file=sys.stderr)
@@ -121,13 +126,7 @@ def scan(browser, base_url: str) -> dict:
         page.get_by_text(THANKS).first.wait_for(timeout=60_000)
         tap = time.perf_counter() - started
         page.close()
-        again = context.new_page()
-        wire = Wire(again, base_url)
-        wire.throttle(cache=True)
-        started = time.perf_counter()
-        again.goto(base_url + POLL, wait_until="commit")
-        answers_ready(again)
-        repeat = time.perf_counter() - started
+        _, wire, repeat = visit(context, base_url, cache=True)
         return {"first_s": first, "kb": first_bytes / 1000, "requests": first_requests, "foreign": foreign,
                 "tap_s": tap, "repeat_s": repeat, "repeat_kb": wire.bytes / 1000}
     finally:

@@ -102,7 +102,9 @@ def sidebar() -> None:
         language_selector()
 
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/fact_check:", layout="wide")
+# An emoji favicon is drawn by the browser (a data: address); a `:material/` one would be fetched from a Google
+# font host, unreachable from most government networks (issue 23: no request to any other host).
+st.set_page_config(page_title=t("app.title"), page_icon="📋", layout="wide")
 # Streamlit lists the files of pages/ in a sidebar of its own when st.navigation hides the menu;
 # people who are not signed in, and everyone on a public page, get no sidebar at all.
 NO_SIDEBAR = "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>"

@@ -21,7 +21,7 @@ import time
 # bench.hall a 75-second hall of 200 reviewers + 200 citizens (`make hall` runs the full 3 minutes).
 MODULES = ["bench.store", "bench.poll", "bench.questionnaire", "bench.dashboard", "bench.scoring", "bench.load",
            "bench.feedback", "bench.hall", "bench.live", "bench.ballot_box", "bench.coverage", "bench.planner",
-           "bench.metrics"]
+           "bench.metrics", "bench.scan"]
 
 
 def emit(name: str, value: float, unit: str, target: float | None, better: str) -> None:

@@ -91,7 +91,7 @@ def rss_mb(pid: int) -> float:
 
 async def idle(page, timeout: float = 30_000) -> None:
     await page.wait_for_selector(IDLE, timeout=timeout)
-    await page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    await page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
 
 
 async def snapshot(page, name: str) -> None:

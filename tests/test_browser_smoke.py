@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 import pytest
 
 from core.roles import pages_for
-from tests.support.browser import PHONE, TABLET, screenshot, submit_sign_in, wait_for_app
+from tests.support.browser import PHONE, TABLET, Watch, screenshot, submit_sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,7 @@ def nav_links(page):
 @pytest.mark.parametrize("role", ["admin", "inspector", "leader", "analyst", "liaison"])
 def test_each_menu_page_opens_without_an_exception_on_a_tablet(browser, live_app, role):
     context = browser.new_context(**TABLET, locale="zh-CN")
+    watch = Watch(context, live_app.url)  # no page asks another host for anything, nor breaks the CSP
     page = context.new_page()
     sign_in(page, live_app.url, f"{role}1", f"{role} password 1")
     links = nav_links(page)
@@ -34,6 +35,7 @@ def test_each_menu_page_opens_without_an_exception_on_a_tablet(browser, live_app
         wait_for_app(page)
         assert page.locator("[data-testid='stException']").count() == 0, name
         assert page.get_by_text("无权访问此页面。").count() == 0, name
+        watch.check(page, name)
         screenshot(page, f"tablet-{role}-{name}")
     context.close()
 

@@ -135,13 +135,16 @@ def receipt_panel(device: str) -> None:
             _phone_form(code, device)
         elif reply.phone_left:
             st.caption(t("receipt.phone_on_file"))
-        st.button(t("receipt.close"), key="receipt_close", type="tertiary", icon=":material/close:",
+        # No icon: the poll needs no icon font (issue 23).
+        st.button(t("receipt.close"), key="receipt_close", type="tertiary",
                   on_click=lambda: st.session_state.pop(RECEIPT, None))
 
 
 def receipt_lookup() -> None:
-    """Typing a receipt code on the unit list."""
-    with st.expander(t("receipt.lookup")), st.form("receipt_lookup", border=False, enter_to_submit=True):
+    """Typing a receipt code on the unit list (behind a switch, not an expander: its arrow needs the icon font)."""
+    if not st.toggle(t("receipt.lookup"), key="receipt_lookup_open"):
+        return
+    with st.form("receipt_lookup", border=False, enter_to_submit=True):
         typed = st.text_input(t("receipt.code"), max_chars=30, placeholder="XXXX-XXXX-XXXX-XXXX")
         if st.form_submit_button(t("receipt.open"), width="stretch") and typed.strip():
             st.session_state[RECEIPT] = typed.strip()

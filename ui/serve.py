@@ -8,8 +8,10 @@ st.navigation in app.py, so the folder is never a page list of its own.
 
 The launcher also adds one route of its own to Streamlit's Starlette server,
 /_review/session (ui/session_endpoint.py), which sets the HttpOnly session cookie
-that Streamlit has no call for. Started any other way (`streamlit run app.py`), the
-app still runs, but sign-in lasts only as long as the browser tab's connection.
+that Streamlit has no call for, and a middleware in front of Streamlit's own (ui/delivery.py: the
+page and its bundles compressed and cached, a Content-Security-Policy on every answer). Started any
+other way (`streamlit run app.py`), the app still runs, but sign-in lasts only as long as the browser
+tab's connection, and nothing is compressed.
 
 It adds /_review/metrics and /_review/health (ui/metrics.py, for the office's monitoring: loopback or a
 bearer token only) and starts the thread that publishes this process's last minute for /panel's "hall now"
@@ -32,6 +34,7 @@ from streamlit.web.server.starlette import starlette_app
 from core.clock import set_today_from
 from db import housekeeping
 from ui import hall_now, metrics
+from ui.delivery import Delivery
 from ui.preload import preload
 from ui.session_endpoint import routes as session_routes
 
@@ -49,6 +52,22 @@ def add_routes() -> None:
 
     with_session_routes.review_routes = True
     starlette_app.create_streamlit_routes = with_session_routes
+
+
+def add_delivery() -> None:
+    """Put ui.delivery's middleware (compression, cache lifetimes, Content-Security-Policy) outside Streamlit's."""
+    streamlit_middleware = starlette_app.create_streamlit_middleware
+    if getattr(streamlit_middleware, "review_delivery", False):
+        return
+
+    def with_delivery():
+        from starlette.middleware import Middleware
+        from streamlit import config
+
+        return [Middleware(Delivery, base_url=config.get_option("server.baseUrlPath") or ""), *streamlit_middleware()]
+
+    with_delivery.review_delivery = True
+    starlette_app.create_streamlit_middleware = with_delivery
 
 
 # A query string in anything logged: ?token=..., ?receipt=..., ?display=..., ?ticket=... (personal links,
@@ -71,6 +90,7 @@ def quiet_logs() -> None:
 def main() -> int:
     PagesManager.uses_pages_directory = False
     add_routes()
+    add_delivery()
     quiet_logs()
     # REVIEW_TODAY (tests and demonstrations only): the app runs on that day; see core/clock.py.
     set_today_from(os.environ)

@@ -24,6 +24,7 @@ An interaction is timed from sending the rerun to the `script_finished` that end
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ DONE_STATUSES = {FINISHED.FINISHED_SUCCESSFULLY, FINISHED.FINISHED_FRAGMENT_RUN_
 COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=\s*\"([^\"]*)\"")
 # The sign-in sends the browser to /_review/session for its HttpOnly cookie (ui/auth.py): followed as a browser does.
 REDIRECT_SCRIPT = re.compile(r"window\.location\.replace\(\"([^\"]*)\"\)")
+# Since the Content-Security-Policy (ui/delivery.py): the address in an element, the script's text constant.
+REDIRECT_ELEMENT = re.compile(r'data-review-go="([^"]*)"')
 USER_AGENT = "Mozilla/5.0 (Linux; Android 14; Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
@@ -324,6 +327,8 @@ class Tab:
                     self.cookies.set(cookie.encode().decode("unicode_escape"))
                 for target in REDIRECT_SCRIPT.findall(inner.body):
                     self.redirect = target.encode().decode("unicode_escape")
+                for target in REDIRECT_ELEMENT.findall(inner.body):
+                    self.redirect = html.unescape(target)
             if inner is not None and hasattr(inner, "id") and element_kind != "html":
                 self._register(Widget(inner.id, element_kind, inner, delta.fragment_id, path))
         elif kind == "add_block":

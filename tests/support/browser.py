@@ -21,8 +21,9 @@ def chromium_available() -> bool:
 def wait_for_app(page, timeout: float = 30_000, settle_ms: int = 200) -> None:
     """Until Streamlit has finished running the script for what is on screen."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
-    # Some widgets (date inputs, tables) load lazily and show a skeleton first.
-    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    # Some widgets (date inputs, tables) load lazily and show a skeleton first. A function, not an expression:
+    # Playwright evaluates a bare expression with eval, which the app's Content-Security-Policy refuses.
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
     if settle_ms:
         page.wait_for_timeout(settle_ms)  # let the last deltas paint
 
@@ -63,3 +64,26 @@ def submit_sign_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+class Watch:
+    """Every request a browser context makes to another host (aborted: nothing leaves the machine), and every
+    Content-Security-Policy violation its pages report."""
+
+    def __init__(self, context, base_url: str) -> None:
+        self.foreign: list[str] = []
+        self.urls: list[str] = []
+        self.base_url = base_url
+        context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                                "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+        context.route(lambda url: not url.startswith(base_url), self._abort)
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def _abort(self, route) -> None:
+        self.foreign.append(route.request.url)
+        route.abort()
+
+    def check(self, page, where: str) -> None:
+        assert self.foreign == [], f"{where}: requests to other hosts {self.foreign}"
+        violations = page.evaluate("window.__csp")
+        assert violations == [], f"{where}: Content-Security-Policy violations {violations}"

@@ -118,7 +118,7 @@ def ballot(prefix: str, lang: str, unit, category: str, src: str) -> bytes:
             f'<textarea id="comment" name="comment" maxlength="{COMMENT_LIMIT}" rows="3" '
             f'placeholder="{escape(text(lang, "poll.comment_placeholder"))}"></textarea>'
             f'<div class="answers" role="group" aria-label="{escape(question)}">{buttons}</div></form>'
-            f'<p class="note">{escape(text(lang, "poll.intro"))} {escape(text(lang, "poll.privacy"))}</p>'
+            f'<p class="note">{escape(text(lang, "poll.privacy"))}</p>'
             + links(prefix, lang, unit.code, src))
     return page(lang, question, body)
 

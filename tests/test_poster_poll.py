@@ -187,3 +187,16 @@ def test_a_network_past_the_flood_limit_is_refused_as_in_the_streamlit_poll(poll
     assert status == 429 and "请 10 分钟后再试" in page
     assert votes(poll) == RULES.flood_votes
     assert post({"unit": "es03", "option": "satisfied"}, client="203.0.113.9")[0] == 200  # another network votes
+
+
+def test_names_and_codes_reach_the_page_as_text_never_as_html(poll):
+    with session_scope(poll) as s:  # an administrator's unit name is shown as typed, never run
+        unit = s.exec(select(Unit).where(Unit.code == "es03").order_by(Unit.id.desc())).first()
+        unit.name = '区教育局<img src=x onerror="alert(1)">'
+        s.add(unit)
+    poll_structure.clear()
+    status, _, page = call("GET", "/poll", query="unit=es03&src=%22%3E%3Cb%3E&lang=%3Cb%3E")
+    assert status == 200 and "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<b>" not in page and 'lang="zh-CN"' in page  # an odd poster code is dropped, an odd language ignored
+    status, _, page = post({"unit": "es03", "option": "satisfied", "lang": "en"})
+    assert status == 200 and "<img" not in page and "Thank you" in page

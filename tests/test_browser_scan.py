@@ -1,9 +1,11 @@
 """The citizen's first scan (issue 23): what a phone downloads from /poll, from where, and what it can read.
 
-One server for the module. The public pages ask no other host for anything and break no rule of the
-Content-Security-Policy (the menu pages of every role are checked in test_browser_smoke.py); the page and
-its bundles travel compressed, the bundles with a long cache lifetime; /poll downloads no web font; each
-citizen's tap reruns the poll's fragment only; the receipt and /poll are readable (contrast, names, 200 % zoom).
+One server for the module. A poster's address is the plain HTML ballot (ui/poster_poll.py): scan, tap, thanks
+and receipt with no script, readable at 200 % zoom and on a tablet. The public pages ask no other host for
+anything and break no rule of the Content-Security-Policy (the menu pages of every role are checked in
+test_browser_smoke.py); the page and its bundles travel compressed, the bundles with a long cache lifetime;
+/poll downloads no web font; each citizen's tap reruns the poll's fragment only; the receipt and /poll are
+readable (contrast, names, 200 % zoom).
 """
 
 from __future__ import annotations
@@ -51,7 +53,11 @@ def get(url: str, **headers: str):
 
 
 def test_the_page_and_its_bundles_travel_compressed_cached_and_under_a_policy(scan_app):
+    # The poster's address: the plain HTML ballot (ui/poster_poll.py), under the same policy, no script.
     status, headers, body = get(f"{scan_app.url}/poll?unit=es03&src=POSTER", **{"Accept-Encoding": "gzip, br"})
+    assert status == 200 and b"<script" not in body and len(body) < 15_000
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    status, headers, body = get(f"{scan_app.url}/poll?unit=es03&src=POSTER&full=1", **{"Accept-Encoding": "gzip, br"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
     page = gzip.decompress(body).decode()
     assert 'lang="zh-CN"' in page and 'as="font"' not in page  # no web font preloaded

@@ -107,15 +107,23 @@ def test_a_poster_scan_asks_no_other_host_downloads_no_font_and_votes(browser, s
     context.close()
 
 
+# 200 % zoom on a 390 px phone lays the page out in 195 CSS pixels at twice the pixel density; and a tablet.
+SIZES = (("phone-200pct", dict(PHONE, viewport={"width": 195, "height": 422},
+                               device_scale_factor=PHONE["device_scale_factor"] * 2)), ("tablet", TABLET))
+
+
+def no_sideways_scroll(page, name: str) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px"
+
+
 def test_the_poster_ballot_reads_at_double_zoom_and_on_a_tablet(browser, scan_app):
-    zoomed = dict(PHONE, viewport={"width": 195, "height": 422}, device_scale_factor=PHONE["device_scale_factor"] * 2)
-    for name, options in (("phone-200pct", zoomed), ("tablet", TABLET)):
+    for name, options in SIZES:
         context = browser.new_context(**options, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{scan_app.url}/poll?unit=es03&src=POSTER")
         screenshot(page, f"scan-html-{name}-ballot")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px"
+        no_sideways_scroll(page, name)
         for label in ANSWERS:  # at least 48 px high, each answer's whole name on screen
             box = page.get_by_role("button", name=label, exact=True).bounding_box()
             assert box["height"] >= 48 and box["x"] + box["width"] <= options["viewport"]["width"], (name, label)
@@ -135,9 +143,7 @@ def contrast(foreground: str, background: str = "rgb(255, 255, 255)") -> float:
 
 
 def test_poll_reads_at_double_zoom_with_enough_contrast(browser, scan_app):
-    # 200 % zoom on a 390 px phone lays the page out in 195 CSS pixels at twice the pixel density.
-    zoomed = dict(PHONE, viewport={"width": 195, "height": 422}, device_scale_factor=PHONE["device_scale_factor"] * 2)
-    for name, options in (("phone-200pct", zoomed), ("tablet", TABLET)):
+    for name, options in SIZES:
         context = browser.new_context(**options, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{scan_app.url}/poll")
@@ -150,8 +156,7 @@ def test_poll_reads_at_double_zoom_with_enough_contrast(browser, scan_app):
         page.get_by_role("button", name="满意", exact=True).wait_for(timeout=15_000)
         wait_for_app(page)
         screenshot(page, f"scan-{name}-ballot")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px"
+        no_sideways_scroll(page, name)
         for label in ANSWERS:  # each answer's whole name is on screen, none cut off
             button = page.get_by_role("button", name=label, exact=True)
             assert button.evaluate("b => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().right "

@@ -103,7 +103,8 @@ def test_a_poster_address_opens_a_plain_ballot_and_other_addresses_stay_streamli
     assert "set-cookie" not in known  # a browser with an id keeps it
     english = call("GET", "/poll", query="unit=es03&lang=en")[2]
     assert 'lang="en"' in english and ">Satisfied</button>" in english and "中文" in english
-    for query in ("", "unit=nope", "unit=es03&full=1", "unit=es03&embed=true", "receipt=X", "unit=%3Cscript%3E"):
+    for query in ("", "unit=nope", "unit=es03&full=1", "unit=es03&embed=true", "receipt=X", "unit=%3Cscript%3E",
+                  "unit=es03&" + "&".join(f"x{i}=1" for i in range(30))):
         assert call("GET", "/poll", query=query)[2] == "streamlit", query
     assert call("GET", "/poll/other", query="unit=es03")[2] == "streamlit"
 

@@ -256,7 +256,10 @@ class PosterPoll:
 
     async def first_screen(self, scope, send) -> bool:
         """The ballot for a poster's address; False (Streamlit answers) for any other /poll address."""
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), max_num_fields=20)
+        try:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"), max_num_fields=20)
+        except ValueError:  # an address with dozens of fields is no poster's: Streamlit's page answers it
+            return False
         one = {k: v[0] for k, v in query.items()}
         code = one.get("unit", "")
         if not _CODE.fullmatch(code) or one.keys() & {"full", "receipt", "embed", "embed_options"}:

@@ -5,13 +5,15 @@ set on the page through the Chrome DevTools Protocol (Network.emulateNetworkCond
 Emulation.setCPUThrottlingRate). Each first scan is a fresh browser context with the cache off; the
 repeat visit is the same context with its cache warm, a new tab. The figures:
 
-- poll_first_scan_s: address opened -> the three answer buttons can be tapped (median of 3);
+- poll_first_scan_s: the poster's address as printed opened -> the three answer buttons can be tapped (median
+  of 3); that address is the plain HTML ballot (ui/poster_poll.py), the full Streamlit poll one link away;
 - poll_first_scan_kb / poll_first_scan_requests: bytes over the wire (encoded) and requests of one first scan;
 - poll_foreign_requests: requests to any host but the site's own;
 - poll_repeat_visit_s: the same, cache warm;
-- poll_tap_to_thanks_s: a tap on 满意 -> the thanks on screen (same profile);
+- poll_tap_to_thanks_s: a tap on 满意 -> the thanks on screen (same profile; the form's POST and its page);
 - questionnaire_first_load_kb: one tablet's first load of the questionnaire (x200 for the hall's 09:00 burst);
-- poll_cpu_ms_per_interaction: bench.hall's citizens alone, server CPU per tap (page opens' CPU included);
+- poll_cpu_ms_per_interaction: bench.hall's citizens alone (scanning posters: the HTML ballot and its POST),
+  server CPU per vote (the ballot pages' CPU included);
 - poll_lighthouse_performance / _accessibility: Lighthouse's mobile run on /poll (npm package in
   bench/lighthouse: `npm install --prefix bench/lighthouse`); a missing Lighthouse is printed as such.
 
@@ -43,6 +45,7 @@ from tests.support.server import AppServer
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+# The address a window poster's QR code carries (documents/posters.py): the plain HTML ballot since issue 23.
 POLL = "/poll?unit=es03&src=POSTER"
 # Lighthouse's mobile profile ("slow 4G"): latency in ms, throughput in bytes per second.
 NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8}
@@ -93,13 +96,15 @@ class Wire:
 
 
 def answers_ready(page, timeout: float = 120_000) -> None:
-    """Until the three answer buttons are on screen and enabled, and the app idle (a tap would count)."""
+    """Until the three answer buttons are on screen and enabled, and, on Streamlit's page (the full poll), the
+    app idle (a tap would count). The poster's address is the plain HTML ballot (ui/poster_poll.py)."""
     for label in ANSWERS:
         page.get_by_role("button", name=label, exact=True).wait_for(state="visible", timeout=timeout)
     page.wait_for_function(
         "labels => labels.every(l => [...document.querySelectorAll('button')].some("
         "b => b.innerText.trim() === l && !b.disabled))", arg=list(ANSWERS), timeout=timeout)
-    page.wait_for_selector(IDLE, timeout=timeout)
+    if page.evaluate("document.querySelector(\"[data-testid='stApp']\") !== null"):
+        page.wait_for_selector(IDLE, timeout=timeout)
 
 
 def visit(context, base_url: str, *, cache: bool):

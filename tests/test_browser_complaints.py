@@ -45,7 +45,7 @@ def test_poster_vote_receipt_answer_rating_and_figures(browser, live_app):
 
     phone = browser.new_context(**PHONE, locale="zh-CN")
     citizen = phone.new_page()
-    citizen.goto(f"{live_app.url}/poll?unit=es01&src=HALL3")
+    citizen.goto(f"{live_app.url}/poll?unit=es01&src=HALL3&full=1")  # the full Streamlit page
     wait_for_app(citizen)
     citizen.get_by_role("heading").filter(has_text=UNIT).first.wait_for(timeout=15_000)
     citizen.locator("textarea").fill(COMMENT)

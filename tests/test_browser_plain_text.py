@@ -125,7 +125,7 @@ def test_no_payload_becomes_live_on_any_page(browser, planted):
     page = context.new_page()
     for n, receipt in enumerate(world.receipts):
         reading.visit(page, f"{base}/poll?receipt={receipt}", f"citizen receipt {n}")
-    reading.visit(page, f"{base}/poll?unit=es01&src=POSTER", "citizen /poll?unit=es01")
+    reading.visit(page, f"{base}/poll?unit=es01&src=POSTER&full=1", "citizen /poll?unit=es01")
     reading.visit(page, f"{base}/questionnaire?token={world.token}", "reviewer /questionnaire")
     context.close()
 

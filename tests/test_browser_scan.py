@@ -1,9 +1,11 @@
 """The citizen's first scan (issue 23): what a phone downloads from /poll, from where, and what it can read.
 
-One server for the module. The public pages ask no other host for anything and break no rule of the
-Content-Security-Policy (the menu pages of every role are checked in test_browser_smoke.py); the page and
-its bundles travel compressed, the bundles with a long cache lifetime; /poll downloads no web font; each
-citizen's tap reruns the poll's fragment only; the receipt and /poll are readable (contrast, names, 200 % zoom).
+One server for the module. A poster's address is the plain HTML ballot (ui/poster_poll.py): scan, tap, thanks
+and receipt with no script, readable at 200 % zoom and on a tablet. The public pages ask no other host for
+anything and break no rule of the Content-Security-Policy (the menu pages of every role are checked in
+test_browser_smoke.py); the page and its bundles travel compressed, the bundles with a long cache lifetime;
+/poll downloads no web font; each citizen's tap reruns the poll's fragment only; the receipt and /poll are
+readable (contrast, names, 200 % zoom).
 """
 
 from __future__ import annotations
@@ -51,7 +53,11 @@ def get(url: str, **headers: str):
 
 
 def test_the_page_and_its_bundles_travel_compressed_cached_and_under_a_policy(scan_app):
+    # The poster's address: the plain HTML ballot (ui/poster_poll.py), under the same policy, no script.
     status, headers, body = get(f"{scan_app.url}/poll?unit=es03&src=POSTER", **{"Accept-Encoding": "gzip, br"})
+    assert status == 200 and b"<script" not in body and len(body) < 15_000
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    status, headers, body = get(f"{scan_app.url}/poll?unit=es03&src=POSTER&full=1", **{"Accept-Encoding": "gzip, br"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
     page = gzip.decompress(body).decode()
     assert 'lang="zh-CN"' in page and 'as="font"' not in page  # no web font preloaded
@@ -73,21 +79,25 @@ def test_the_page_and_its_bundles_travel_compressed_cached_and_under_a_policy(sc
 
 
 def test_a_poster_scan_asks_no_other_host_downloads_no_font_and_votes(browser, scan_app):
+    # The poster's address is the plain HTML ballot (ui/poster_poll.py): no script, the vote a form's POST.
     context = browser.new_context(**PHONE, locale="zh-CN")
     watch = Watch(context, scan_app.url)
     page = context.new_page()
     page.goto(f"{scan_app.url}/poll?unit=es03&src=POSTER")
-    wait_for_app(page)
     for label in ANSWERS:  # each answer is a button a screen reader announces by its name
         assert page.get_by_role("button", name=label, exact=True).is_enabled()
+    assert page.evaluate("document.scripts.length") == 0
     screenshot(page, "scan-phone-ballot")
     page.get_by_label(re.compile("留言")).fill("窗口排队太久，等了一个多小时")
     page.get_by_role("button", name="不满意", exact=True).click()
     page.get_by_text("感谢您的评价").wait_for(timeout=15_000)
-    page.get_by_text("您的投诉已提交").wait_for(timeout=15_000)  # the receipt of the complaint just filed
-    wait_for_app(page)
+    page.get_by_text("您的投诉已提交").wait_for()  # the receipt of the complaint just filed
     screenshot(page, "scan-phone-receipt")
-    watch.check(page, "/poll")
+    watch.check(page, "/poll?unit=es03 (HTML)")
+    page.get_by_role("link", name=re.compile("查看投诉办理进度")).click()  # the receipt in the full page
+    page.get_by_text("投诉办理进度").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    watch.check(page, "/poll?receipt=…")
     fonts = [u for u in watch.urls if u.endswith((".woff2", ".woff", ".ttf"))]
     assert fonts == [], f"/poll downloaded web fonts: {fonts}"
     for path in ("/", "/questionnaire", "/questionnaire?token=not-a-token", "/live?display=not-a-link"):
@@ -95,6 +105,31 @@ def test_a_poster_scan_asks_no_other_host_downloads_no_font_and_votes(browser, s
         wait_for_app(page)
         watch.check(page, path)
     context.close()
+
+
+# 200 % zoom on a 390 px phone lays the page out in 195 CSS pixels at twice the pixel density; and a tablet.
+SIZES = (("phone-200pct", dict(PHONE, viewport={"width": 195, "height": 422},
+                               device_scale_factor=PHONE["device_scale_factor"] * 2)), ("tablet", TABLET))
+
+
+def no_sideways_scroll(page, name: str) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px"
+
+
+def test_the_poster_ballot_reads_at_double_zoom_and_on_a_tablet(browser, scan_app):
+    for name, options in SIZES:
+        context = browser.new_context(**options, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{scan_app.url}/poll?unit=es03&src=POSTER")
+        screenshot(page, f"scan-html-{name}-ballot")
+        no_sideways_scroll(page, name)
+        for label in ANSWERS:  # at least 48 px high, each answer's whole name on screen
+            box = page.get_by_role("button", name=label, exact=True).bounding_box()
+            assert box["height"] >= 48 and box["x"] + box["width"] <= options["viewport"]["width"], (name, label)
+        colours = page.eval_on_selector_all("h1, p, label, button, a", "els => els.map(e => getComputedStyle(e).color)")
+        assert all(contrast(c) >= 4.5 for c in colours), colours
+        context.close()
 
 
 def contrast(foreground: str, background: str = "rgb(255, 255, 255)") -> float:
@@ -108,9 +143,7 @@ def contrast(foreground: str, background: str = "rgb(255, 255, 255)") -> float:
 
 
 def test_poll_reads_at_double_zoom_with_enough_contrast(browser, scan_app):
-    # 200 % zoom on a 390 px phone lays the page out in 195 CSS pixels at twice the pixel density.
-    zoomed = dict(PHONE, viewport={"width": 195, "height": 422}, device_scale_factor=PHONE["device_scale_factor"] * 2)
-    for name, options in (("phone-200pct", zoomed), ("tablet", TABLET)):
+    for name, options in SIZES:
         context = browser.new_context(**options, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{scan_app.url}/poll")
@@ -123,8 +156,7 @@ def test_poll_reads_at_double_zoom_with_enough_contrast(browser, scan_app):
         page.get_by_role("button", name="满意", exact=True).wait_for(timeout=15_000)
         wait_for_app(page)
         screenshot(page, f"scan-{name}-ballot")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px"
+        no_sideways_scroll(page, name)
         for label in ANSWERS:  # each answer's whole name is on screen, none cut off
             button = page.get_by_role("button", name=label, exact=True)
             assert button.evaluate("b => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().right "

@@ -9,7 +9,8 @@ st.navigation in app.py, so the folder is never a page list of its own.
 The launcher also adds one route of its own to Streamlit's Starlette server,
 /_review/session (ui/session_endpoint.py), which sets the HttpOnly session cookie
 that Streamlit has no call for, and a middleware in front of Streamlit's own (ui/delivery.py: the
-page and its bundles compressed and cached, a Content-Security-Policy on every answer). Started any
+page and its bundles compressed and cached, a Content-Security-Policy on every answer), and inside it the
+poster's ballot without Streamlit (ui/poster_poll.py: /poll?unit=CODE and POST /_review/vote). Started any
 other way (`streamlit run app.py`), the app still runs, but sign-in lasts only as long as the browser
 tab's connection, and nothing is compressed.
 
@@ -35,6 +36,7 @@ from core.clock import set_today_from
 from db import housekeeping
 from ui import hall_now, metrics
 from ui.delivery import Delivery
+from ui.poster_poll import PosterPoll
 from ui.preload import preload
 from ui.session_endpoint import routes as session_routes
 
@@ -64,7 +66,10 @@ def add_delivery() -> None:
         from starlette.middleware import Middleware
         from streamlit import config
 
-        return [Middleware(Delivery, base_url=config.get_option("server.baseUrlPath") or ""), *streamlit_middleware()]
+        base_url = config.get_option("server.baseUrlPath") or ""
+        # PosterPoll inside Delivery: its pages get the same Content-Security-Policy (ui/poster_poll.py).
+        return [Middleware(Delivery, base_url=base_url), Middleware(PosterPoll, base_url=base_url),
+                *streamlit_middleware()]
 
     with_delivery.review_delivery = True
     starlette_app.create_streamlit_middleware = with_delivery

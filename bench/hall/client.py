@@ -155,14 +155,22 @@ class Cookies:
 
 async def http_get(url: str, headers: dict[str, str], timeout: float = 60) -> tuple[int, list[tuple[str, str]], bytes]:
     """A plain HTTP/1.1 GET (the page, health, host-config): status, headers, body."""
+    return await http(url, headers, timeout=timeout)
+
+
+async def http(url: str, headers: dict[str, str], *, method: str = "GET", body: bytes = b"",
+               timeout: float = 60) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A plain HTTP/1.1 request (a GET, or the poster ballot's form POST): status, headers, body."""
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     try:
-        lines = [f"GET {target or '/'} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close",
+        lines = [f"{method} {target or '/'} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close",
                  "Accept: text/html,*/*", *(f"{k}: {v}" for k, v in headers.items() if v)]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        if method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         await writer.drain()
         raw = await asyncio.wait_for(reader.read(), timeout)
     finally:

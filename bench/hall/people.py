@@ -14,8 +14,9 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
-from bench.hall.client import Cookies, ProtocolError, Tab, sign_in
+from bench.hall.client import Cookies, ProtocolError, Tab, http, sign_in
 
 LOCALES = Path(__file__).resolve().parents[2] / "ui" / "locales"
 ANSWER_KEY = re.compile(r"^a_(\d+)_(\d+)_(\d+)$")  # a_<response>_<unit id>_<dimension id> (pages/questionnaire.py)
@@ -106,6 +107,9 @@ class Hall:
     record: Record
     units: int = 37  # units each reviewer answers (all 37: then review, confirm and submit)
     reload: bool = True
+    # The open poll's unit codes: citizens scan these units' posters (the HTML ballot, ui/poster_poll.py); with
+    # none known (a remote run) they use the full Streamlit poll.
+    posters: tuple[str, ...] = ()
     go: asyncio.Event = field(default_factory=asyncio.Event)
     opening: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
 
@@ -294,6 +298,53 @@ async def citizen(hall: Hall, index: int, arrival: float, forwarded_for: str) ->
         record.failures.append(f"citizen {index}: {type(error).__name__}: {str(error)[:200]}")
     finally:
         await tab.close()
+
+
+async def poster_citizen(hall: Hall, index: int, arrival: float, forwarded_for: str) -> None:
+    """Scan one to three window posters (/poll?unit=CODE&src=HALL…): the plain HTML ballot, then its form's POST
+    (ui/poster_poll.py), sometimes with a comment. The browser's device cookie comes with the first page."""
+    rng = random.Random(f"{hall.seed}-citizen-{index}")
+    record = hall.record
+    cookies = Cookies()
+    base = hall.base_url.rstrip("/")
+    thanks, labels = fixed_part("poll.thanks"), [OPTION_LABELS[o] for o in VOTE_OPTIONS]
+    try:
+        await hall.go.wait()
+        await asyncio.sleep(arrival)
+        for k, code in enumerate(rng.sample(hall.posters, min(len(hall.posters), rng.randint(1, 3)))):
+            if hall.over():
+                return
+            source = f"HALL{rng.randint(1, 4)}"
+            started = time.perf_counter()
+            status, headers, page = await http(f"{base}/poll?{urlencode({'unit': code, 'src': source})}",
+                                               {"Cookie": cookies.header(), "X-Forwarded-For": forwarded_for})
+            record.time("open", time.perf_counter() - started)
+            cookies.take(headers)
+            text = page.decode("utf-8", "replace")
+            if status != 200 or not all(f">{label}</button>" in text for label in labels):
+                record.unknown_screens += 1
+                return
+            comment = f"hall-{hall.seed}-{index}-{k}" if rng.random() < 0.3 else ""
+            option = rng.choice(VOTE_OPTIONS)
+            await think(rng, hall.pace.vote)
+            body = urlencode({"unit": code, "src": source, "comment": comment, "option": option}).encode()
+            started = time.perf_counter()
+            status, headers, page = await http(
+                f"{base}/_review/vote", {"Cookie": cookies.header(), "X-Forwarded-For": forwarded_for,
+                                         "Origin": base, "Sec-Fetch-Site": "same-origin",
+                                         "Content-Type": "application/x-www-form-urlencoded"},
+                method="POST", body=body)
+            record.time("poll", time.perf_counter() - started)
+            text = page.decode("utf-8", "replace")
+            if status == 200 and thanks in text:
+                record.votes.append((cookies.values.get("rv_device", ""), code, option, comment))
+            elif 400 <= status < 500 and TEXT["poster.refused"] in text:
+                record.refused += 1
+            else:
+                record.unknown_screens += 1
+                return
+    except Exception as error:
+        record.failures.append(f"citizen {index}: {type(error).__name__}: {str(error)[:200]}")
 
 
 async def can_watch_live(base_url: str, username: str, password: str) -> bool:

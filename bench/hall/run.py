@@ -125,6 +125,23 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
+def poster_units(stage: Stage) -> tuple[str, ...]:
+    """The codes of the open poll's units, whose posters the citizens scan (none known without the store)."""
+    if not stage.database_url:
+        return ()
+    from core.clock import office_today
+    from db.poll import poll_campaign
+
+    engine = make_engine(stage.database_url)
+    try:
+        with session_scope(engine) as s:
+            campaign = poll_campaign(s, today=office_today())
+            return () if campaign is None else tuple(s.exec(select(Unit.code).where(
+                Unit.campaign_id == campaign.id, Unit.active, Unit.merged_into_id.is_(None))).all())
+    finally:
+        engine.dispose()
+
+
 def read_invitations(path: Path) -> list[Invitation]:
     """The personal links of the list `python -m db draw --invitations` writes (documents.invitation_list)."""
     return [Invitation(e.token, e.link) for e in invitation_list.from_csv(path.read_bytes()) if e.kind == "personal"]
@@ -139,7 +156,9 @@ async def drive(plan: Plan, stage: Stage, prefilled: dict, profile: Path | None 
     tasks = [people.reviewer(hall, k, inv.token, inv.link, already=prefilled.get(inv.token))
              for k, inv in enumerate(stage.invitations[:plan.reviewers])]
     # Citizens arrive over the first 80 % of the window, each from its own network.
-    tasks += [people.citizen(hall, k, rng.uniform(0, window * 0.8),
+    hall.posters = poster_units(stage)
+    citizen = people.poster_citizen if hall.posters else people.citizen
+    tasks += [citizen(hall, k, rng.uniform(0, window * 0.8),
                              f"10.{1 + k // 62500}.{(k // 250) % 250}.{k % 250 + 1}")
               for k in range(plan.citizens)]
     tasks += [people.viewer(hall, k, *stage.leader) for k in range(plan.live_viewers)]

@@ -84,6 +84,8 @@ def bundle_for(session: Session, *, actor: Actor | None, year: int, version: int
     """A version's bundle for `actor` (None: the public), or a refusal (see the module's rules).
 
     Without `version`: the newest published version (only the office may name a provisional one)."""
+    if actor is not None:
+        require(actor, *PUBLISHED_READERS)  # before any lookup: a role without bundles learns nothing
     campaign = get_campaign(session, year)
     if actor is None:
         if not is_public(campaign):
@@ -92,7 +94,6 @@ def bundle_for(session: Session, *, actor: Actor | None, year: int, version: int
         if version is not None and (result is None or result.version != version):
             result = None
     else:
-        require(actor, *PUBLISHED_READERS)
         query = select(Result).where(Result.campaign_id == campaign.id)
         if version is not None:
             query = query.where(Result.version == version)

@@ -27,6 +27,9 @@ from db.models import (
     Evidence,
     Finding,
     Invitation,
+    Objection,
+    ObjectionFile,
+    ObjectionPeriod,
     Result,
     ResultUnit,
     ReviewerGroup,
@@ -80,6 +83,22 @@ def fill_every_table(engine) -> None:
             result = s.exec(select(Result)).scalars().first()
             s.add(ResultUnit(result_id=result.id, unit_id=unit.id, total=91.5, components={"panel": 90.1},
                              grade="excellent", rank=1, explanation={"zh": "说明"}))
+        if empty(ObjectionPeriod):
+            result = s.exec(select(Result)).scalars().first()
+            today = utcnow().date()
+            s.add(ObjectionPeriod(campaign_id=1, result_id=result.id, opens_on=today,
+                                  closes_on=today + timedelta(days=7), working_days=5, opened_by="admin"))
+            s.flush()
+        if empty(Objection):
+            period = s.exec(select(ObjectionPeriod)).scalars().first()
+            s.add(Objection(campaign_id=1, period_id=period.id, unit_id=unit.id, item_kind="daily",
+                            reason="日常评价漏记加分", filed_by="liaison", state="dismissed",
+                            ruling_reason="核对无误", ruled_by="admin", ruled_at=utcnow()))
+            s.flush()
+        if empty(ObjectionFile):
+            objection = s.exec(select(Objection)).scalars().first()
+            s.add(ObjectionFile(objection_id=objection.id, filename="考评表.pdf", content_type="application/pdf",
+                                size=5, sha256="1" * 64, content=b"%PDF-"))
         if empty(AppSetting):
             s.add(AppSetting(key="sessions", value={"idle_hours": 8, "lifetime_days": 7}, updated_by="admin"))
         if empty(UserSession) or empty(DisplayLink):

@@ -103,7 +103,8 @@ def test_the_apps_metrics_count_what_the_generator_saw(hall):
     """Scraped before and after the window (bench/hall/scrape.py): answers, submissions and votes equal;
     the questionnaire's interactions as many, and their p50 and p95 within 20 % of the generator's. The server
     times a subset of what the generator times (it cannot see the websocket or the generator's own event loop,
-    which a loaded machine makes late), so the generator's measured lateness (p95) is allowed on top."""
+    which a loaded machine makes late, nor a message's wait in the app's event loop), so both measured
+    lateness figures (p95) are allowed on top."""
     _stage, _url, result = hall
     m, record = result.metrics, result.record
     assert result.problems == []  # compare() found every count equal
@@ -112,11 +113,14 @@ def test_the_apps_metrics_count_what_the_generator_saw(hall):
     assert m["server_votes_refused"] == record.refused and m["server_submitted"] == len(record.finished) == 0
     assert m["server_store_errors"] == 0
     assert m["server_questionnaire_interactions"] == m["generator_questionnaire_interactions"] > 30
-    lag = result.figures()["generator_lag_p95_ms"]
+    # What neither the server's timer nor the generator's own clock sees: the generator's loop running late, and
+    # a message waiting in the app process's event loop before its handler starts (probed: server_loop).
+    figures = result.figures()
+    unseen = figures["generator_lag_p95_ms"] + figures["server_loop_p95_ms"]
     for q in ("p50", "p95"):
         server, generator = m[f"server_{q}_ms"], m[f"generator_{q}_ms"]
         assert server <= generator * 1.19 + 1, (q, server, generator)  # never slower than what the client saw
-        assert abs(server - generator) <= 0.2 * generator + lag, (q, server, generator, lag)
+        assert abs(server - generator) <= 0.2 * generator + unseen, (q, server, generator, unseen)
 
 
 def test_a_rehearsal_without_leader_runs_no_live_viewer_and_says_so(hall):

@@ -203,6 +203,9 @@ HTML_SITES = {
     ("ui/questionnaire.py", "st.html(TOUCH_CSS)"): "a constant style sheet",
     ("pages/poll.py", "st.html(TOUCH_CSS)"): "a constant style sheet",
     ("pages/live.py", "st.markdown(STYLE, unsafe_allow_html=True)"): "a constant style sheet",
+    ("ui/uploads.py", '</style>""", unsafe_allow_html=True)'):
+        "a style sheet of the code: the uploader's widget key (a constant of the code) and catalogue text as "
+        "JSON-quoted CSS strings",
     ("pages/live.py", """st.markdown(f"<span class='live-badge live-{kind}'>{escape(badge)}</span>", """
                       "unsafe_allow_html=True)"): "catalogue text escaped; the class from a fixed pair",
     ("ui/auth.py", 'st.html(page, unsafe_allow_javascript=True, width="content")'):

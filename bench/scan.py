@@ -10,7 +10,9 @@ repeat visit is the same context with its cache warm, a new tab. The figures:
 - poll_first_scan_kb / poll_first_scan_requests: bytes over the wire (encoded) and requests of one first scan;
 - poll_foreign_requests: requests to any host but the site's own;
 - poll_repeat_visit_s: the same, cache warm;
-- poll_tap_to_thanks_s: a tap on 满意 -> the thanks on screen (same profile; the form's POST and its page);
+- poll_tap_to_thanks_s: a tap on 满意 -> the thanks on screen (same profile; the form's POST and its page), by the
+  phone's clock: the thanks page's first paint from its navigation's start; poll_tap_to_thanks_wall_s the same by
+  the driver's clock, which adds Playwright's own checks before its click on a page slowed 4x;
 - questionnaire_first_load_kb: one tablet's first load of the questionnaire (x200 for the hall's 09:00 burst);
 - poll_cpu_ms_per_interaction: bench.hall's citizens alone (scanning posters: the HTML ballot and its POST),
   server CPU per vote (the ballot pages' CPU included);
@@ -129,11 +131,17 @@ def scan(browser, base_url: str) -> dict:
         started = time.perf_counter()
         page.get_by_role("button", name="满意", exact=True).click()
         page.get_by_text(THANKS).first.wait_for(timeout=60_000)
-        tap = time.perf_counter() - started
+        tap_wall = time.perf_counter() - started
+        # The phone's own clock: the thanks page's first paint, from the moment its navigation began (the form's
+        # submission). The wall time above adds the driver's own round trips to a page slowed 4x (the click's
+        # checks before it clicks), which a citizen's thumb does not have.
+        tap = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime"
+                            " || null")
+        tap = tap / 1000 if tap else tap_wall
         page.close()
         _, wire, repeat = visit(context, base_url, cache=True)
         return {"first_s": first, "kb": first_bytes / 1000, "requests": first_requests, "foreign": foreign,
-                "tap_s": tap, "repeat_s": repeat, "repeat_kb": wire.bytes / 1000}
+                "tap_s": tap, "tap_wall_s": tap_wall, "repeat_s": repeat, "repeat_kb": wire.bytes / 1000}
     finally:
         context.close()
 
@@ -206,7 +214,7 @@ def measure(base_url: str, questionnaire: str, runs: int = RUNS) -> dict:
         finally:
             browser.close()
     median = {key: statistics.median(r[key] for r in results)
-              for key in ("first_s", "kb", "requests", "tap_s", "repeat_s", "repeat_kb")}
+              for key in ("first_s", "kb", "requests", "tap_s", "tap_wall_s", "repeat_s", "repeat_kb")}
     median["foreign"] = sorted({url for r in results for url in r["foreign"]})
     median["questionnaire_kb"] = q_kb
     median["runs"] = [round(r["first_s"], 2) for r in results]
@@ -221,7 +229,10 @@ def emit_figures(emit, figures: dict, where: str) -> None:
     emit("poll_foreign_requests", len(figures["foreign"]), f"requests to other hosts ({where})", 0, "lower")
     emit("poll_repeat_visit_s", figures["repeat_s"], f"s (cache warm, {figures['repeat_kb']:.0f} kB; {where})",
          1, "lower")
-    emit("poll_tap_to_thanks_s", figures["tap_s"], f"s (slow 4G, CPU/4; {where})", 0.5, "lower")
+    emit("poll_tap_to_thanks_s", figures["tap_s"], f"s (slow 4G, CPU/4; {where}; the thanks page's first paint "
+         "from its navigation's start)", 0.5, "lower")
+    emit("poll_tap_to_thanks_wall_s", figures["tap_wall_s"], f"s (the same, by the driver's clock: click's "
+         f"checks included; {where})", None, "lower")
     emit("questionnaire_first_load_kb", figures["questionnaire_kb"],
          f"kB (one tablet; the 09:00 burst is 200 x = {figures['questionnaire_kb'] * 200 / 1000:.1f} MB; {where})",
          None, "lower")

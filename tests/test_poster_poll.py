@@ -18,6 +18,7 @@ from db.campaigns import copy_campaign
 from db.engine import session_scope
 from db.models import Complaint, PollVote, Unit
 from db.poll import poll_campaign, record_vote
+from db.salt import secret_salt
 from ui.poll_data import poll_structure
 from ui.poster_poll import MAX_BODY, PosterPoll
 
@@ -79,8 +80,10 @@ def poll(scheme_engine, db_url, monkeypatch):
     monkeypatch.setenv("POLL_SALT", SALT)
     monkeypatch.setenv("TRUST_PROXY", "")
     poll_structure.clear()
+    secret_salt.cache_clear()  # the salts this process read for an earlier test are not this test's
     yield scheme_engine
     poll_structure.clear()
+    secret_salt.cache_clear()
 
 
 def votes(engine, *where):

@@ -36,16 +36,10 @@ if campaign.rehearsal:
 
 
 @fragment(run_every=10)
-def hall_now_strip() -> None:
-    hall_now.strip(actor)
-
-
-if campaign.panel_opens_at <= utcnow() <= campaign.panel_closes_at:
-    hall_now_strip()  # during the window: the hall's tablets, answers per minute, p95, store errors
-
-
-@fragment(run_every=10)
 def live_completion() -> None:
+    # One timer for the page: the hall-now strip refreshes with the completion figures.
+    if campaign.panel_opens_at <= utcnow() <= campaign.panel_closes_at:
+        hall_now.strip(actor)  # during the window: the hall's tablets, answers per minute, p95, store errors
     with session() as s:
         progress = completion(s, campaign_id=campaign.id)
     submitted = sum(p.submitted for p in progress)

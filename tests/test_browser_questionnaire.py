@@ -250,7 +250,11 @@ def hall_app(tmp_path):
 
 def type_wrong(page, label: str, button: str, code: str) -> None:
     """Type one code into a form and wait for the refusal (the form is cleared or kept; either way refilled)."""
-    page.get_by_label(label).fill(code)
+    field = page.get_by_label(label)
+    # The receipt form reruns twice per submit (st.rerun), and between the two runs "not running" already holds
+    # while the second run may yet show the form at a new place beside its last copy: wait for one copy.
+    expect(field).to_have_count(1)
+    field.fill(code)
     page.get_by_role("button", name=button, exact=True).click()
     wait_for_app(page, settle_ms=0)
     expect(page.locator("[data-testid='stAlertContentError']").first).to_be_visible(timeout=10_000)
@@ -268,7 +272,7 @@ def test_one_tablet_typing_wrong_codes_stops_no_other_tablet(browser, hall_app):
     careless.goto(f"{server.url}/poll")
     wait_for_app(careless)
     for k in range(30):
-        if not careless.get_by_label("回执码").is_visible():
+        if careless.get_by_label("回执码").count() == 0:  # the switch is off (a rerun's stale copy is not 0)
             careless.get_by_text("查询投诉办理结果").click()
         type_wrong(careless, "回执码", "查询", f"AAAA-BBBB-CCCC-{k:04d}")
     expect(careless.get_by_text("回执码的次数过多")).to_be_visible()

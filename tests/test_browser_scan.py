@@ -10,12 +10,10 @@ readable (contrast, names, 200 % zoom).
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import re
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -27,6 +25,7 @@ from db.bootstrap import init_database
 from db.campaigns import copy_campaign
 from db.engine import make_engine, session_scope
 from tests.support.browser import PHONE, TABLET, Watch, screenshot, wait_for_app
+from tests.support.run_async import run_async
 from tests.support.server import AppServer
 
 pytestmark = pytest.mark.browser
@@ -190,6 +189,5 @@ def test_each_citizen_tap_reruns_the_poll_fragment_only(scan_app):
         await tab.close()
         return runs
 
-    with ThreadPoolExecutor(1) as thread:  # the module's Playwright already runs an event loop in this one
-        runs = thread.submit(asyncio.run, taps()).result()
+    runs = run_async(taps())  # the module's Playwright already runs an event loop in this thread
     assert all(run for run in runs), f"a tap reran the whole app: {runs}"

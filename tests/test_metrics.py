@@ -12,7 +12,6 @@ The counts and latencies against the hall generator's are in tests/test_hall.py.
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import json
 import os
@@ -39,6 +38,7 @@ from db.models import AppSetting, Campaign
 from tests.conftest import unavailable
 from tests.support.apptest import app_database, open_app
 from tests.support.postgres import free_port
+from tests.support.run_async import run_async
 from ui import metrics as endpoints
 
 TOKEN = "k" * 40
@@ -86,7 +86,7 @@ class client:  # reads like a test client: client(peer).get(path, headers=...)
         request = Request({"type": "http", "method": "GET", "path": path, "query_string": b"", "client": self.peer,
                            "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
                            "server": ("127.0.0.1", 8501), "scheme": "http"})
-        return Answer(asyncio.run(route.endpoint(request)))
+        return Answer(run_async(route.endpoint(request)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ ASGI without a server; the store on SQLite and PostgreSQL (the `db_url` fixtures
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from db.engine import session_scope
 from db.models import Complaint, PollVote, Unit
 from db.poll import poll_campaign, record_vote
 from db.salt import secret_salt
+from tests.support.run_async import run_async
 from ui.poll_data import poll_structure
 from ui.poster_poll import MAX_BODY, PosterPoll
 
@@ -47,7 +47,7 @@ def call(method: str, path: str, *, query: str = "", body: bytes = b"", headers:
     scope = {"type": "http", "method": method, "path": path, "query_string": query.encode(), "scheme": "http",
              "client": (client, 50000),
              "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": HOST, **(headers or {})}.items()]}
-    asyncio.run(PosterPoll(streamlit)(scope, receive, send))
+    run_async(PosterPoll(streamlit)(scope, receive, send))
     start = sent[0]
     answer = {}
     for k, v in start["headers"]:

@@ -39,7 +39,7 @@ from db.questionnaire import issue_ballots
 from db.signin.display_links import create_display_link
 from tests.conftest import unavailable
 from tests.support import postgres
-from tests.test_hall import in_thread
+from tests.support.run_async import run_async
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,9 +116,9 @@ def logged():
     try:
         plan = Plan(reviewers=3, citizens=3, live_viewers=1, minutes=0.25, units=2, mid_hall=False,
                     pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1), replicas=2, database="postgresql")
-        result = in_thread(drive(plan, stage, {}))
+        result = run_async(drive(plan, stage, {}))
         used.update((invitation.token, "token") for invitation in stage.invitations)
-        used.update(in_thread(other_visitors(stage.url, database_url)))
+        used.update(run_async(other_visitors(stage.url, database_url)))
         stop_one_replica(stage)
         for k, invitation in enumerate(stage.invitations[:8]):  # some of these hash to the stopped replica
             request = urllib.request.Request(f"{stage.url}{urlsplit(invitation.link).path}?"

@@ -199,6 +199,44 @@ def test_the_store_reconnects_after_a_postgresql_restart(own_postgres):
     assert sorted(actions) == ["write1", "write2", "write5"]
 
 
+def test_a_pooled_connection_is_pinged_only_after_lying_idle_and_a_restart_is_survived_either_way(
+        own_postgres, monkeypatch):
+    """No round trip before each transaction of a busy hall (issue 27); a connection that lay idle is
+    pinged, and a dead one is replaced before the work starts. One used a moment ago that died with a
+    restart fails as a disconnect, and the transaction runs again on a new one."""
+    import db.engine
+    from db import metrics
+
+    server, url = own_postgres
+    engine = make_engine(url)
+    init_database(engine, actor=cli_actor())
+    pings = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(1) or ping(connection))
+
+    def audit(s, n):
+        s.add(AuditEvent(actor="ping-test", action=f"write{n}", entity="x"))
+
+    for n in range(3):  # back to back: no ping
+        transaction(lambda s, n=n: audit(s, n), engine=engine)
+    assert pings == []
+
+    monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_S", 0.0)  # every connection counts as idle now
+    restart(server)
+    retries = metrics.STORE_RETRIES._value.get()
+    transaction(lambda s: audit(s, 3), engine=engine)
+    assert pings and metrics.STORE_RETRIES._value.get() == retries  # the ping found it dead: no retry
+
+    monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_S", 3600.0)  # no connection counts as idle
+    restart(server)
+    transaction(lambda s: audit(s, 4), engine=engine)  # the dead connection fails, the work runs again
+    assert metrics.STORE_RETRIES._value.get() == retries + 1
+    with session_scope(engine) as s:
+        actions = s.exec(select(AuditEvent.action).where(AuditEvent.actor == "ping-test")).all()
+    engine.dispose()
+    assert sorted(actions) == ["write0", "write1", "write2", "write3", "write4"]
+
+
 @pytest.mark.browser
 def test_the_app_survives_a_postgresql_restart(browser, own_postgres, tmp_path):
     server, url = own_postgres

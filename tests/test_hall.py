@@ -465,3 +465,15 @@ def test_the_virtual_client_sends_what_chromium_sends(browser):
                 _normalise(theirs, response[token_hash(first.token)])
     finally:
         stage.stop()
+
+
+def test_each_kind_of_interaction_is_costed_alone_and_weighed_by_the_halls_mix():
+    """bench.hall.costs (issue 27): one virtual person at a time on one process, each block's CPU its own."""
+    from bench.hall.costs import MIX, costs, report
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # costs() runs an event loop of its own
+        found = pool.submit(costs, tablets=2, votes=3, refreshes=2, database="sqlite").result(300)
+    assert set(found) == set(MIX) and all(ms > 0 for ms in found.values()), found
+    assert found["open"] > found["answer"]  # a page's first run draws the whole app; a tap reruns one control
+    lines = report(found)
+    assert len(lines) == len(MIX) + 1 and "per answer" in lines[-1]

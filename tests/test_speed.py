@@ -9,6 +9,7 @@ from streamlit import string_util
 from streamlit.testing.v1 import AppTest
 
 import ui.speed
+from tests.support.run_async import run_async
 from ui import charts
 
 
@@ -169,3 +170,55 @@ def test_the_server_imports_the_pages_libraries_before_it_listens():
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120,
                          check=False)
     assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
+
+
+def test_the_new_session_message_is_reused_only_while_page_pages_and_config_are_the_same():
+    """A tap's run sends the same new_session as Streamlit would build, with its own run id; another page, other
+    pages (a sign-in changes the navigation) or a config change builds it again."""
+    from unittest.mock import MagicMock
+
+    from streamlit import config
+    from streamlit.runtime.app_session import AppSession, AppSessionState
+    from streamlit.runtime.script_data import ScriptData
+    from streamlit.runtime.scriptrunner_utils.run_descriptor import RunDescriptor
+
+    create = AppSession._create_new_session_message
+    assert getattr(create, "_cached", False)
+    pages = {"a1": {"page_script_hash": "a1", "page_name": "问卷", "icon": "", "url_pathname": "questionnaire"},
+             "b2": {"page_script_hash": "b2", "page_name": "投票", "icon": "", "url_pathname": "poll"}}
+
+    async def scenario():
+        session = AppSession(ScriptData("app.py", is_hello=False), MagicMock(), MagicMock(), None,
+                             {"email": "x@example.org"})
+        session._pages_manager.get_pages = lambda: dict(pages)
+
+        def both(page, running=False, with_pages=None):
+            session._state = AppSessionState.APP_IS_RUNNING if running else AppSessionState.APP_NOT_RUNNING
+            run = RunDescriptor.create(["frag"] if running else None)
+            return create(session, page, run, with_pages), create.__wrapped__(session, page, run, with_pages), run
+
+        first, built, run = both("a1")
+        assert first == built
+        for page, running, with_pages in [("a1", True, None), ("a1", False, None), ("b2", True, None),
+                                          ("b2", False, {"b2": pages["b2"]})]:
+            again, built, run = both(page, running, with_pages)
+            assert again == built and again.SerializeToString() == built.SerializeToString()
+            assert again.metadata.run.script_run_id == run.script_run_id
+            assert again.new_session.initialize.session_status.script_is_running is running
+        reused, _, _ = both("b2", False, {"b2": pages["b2"]})
+        assert reused is not session._review_new_session[2]  # a copy each run: the cached one is never sent
+        pages["b2"] = {**pages["b2"], "page_name": "公众投票"}  # the registry's entry changed
+        again, built, _ = both("b2")
+        assert again == built and any(p.page_name == "公众投票" for p in again.new_session.app_pages)
+        before = config.get_option("client.toolbarMode")
+        try:
+            config.set_option("client.toolbarMode", "viewer" if before != "viewer" else "minimal")
+            again, built, _ = both("b2")
+            assert again == built and again.new_session.config.toolbar_mode == built.new_session.config.toolbar_mode
+        finally:
+            config.set_option("client.toolbarMode", before)
+        session.shutdown()
+
+    run_async(scenario())  # its own thread: a browser test in the same worker holds this one's loop
+    ui.speed._cache_new_session_messages()  # importing twice does not wrap twice
+    assert AppSession._create_new_session_message.__wrapped__ is create.__wrapped__

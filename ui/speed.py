@@ -97,3 +97,67 @@ def _cache_theme_messages() -> None:
 
 
 _cache_theme_messages()
+
+
+# Then the whole new_session message: every run sends one, a fragment's rerun (a questionnaire tap) too,
+# built afresh from the session's pages, the config, the theme parts, the user and environment (py-spy
+# --gil, taps on one process: a tenth of a tap's server CPU, issue 27). Only the run's identity and whether
+# the app is running differ from one run to the next, so each session keeps the last message it built and
+# reuses it while the page, the pages and the config are the ones it was built from.
+_config_generation = [0]
+
+
+def _count_config_changes() -> None:
+    from streamlit import config
+
+    if getattr(config._set_option, "_counted", False):
+        return
+    write = config._set_option
+
+    @functools.wraps(write)
+    def set_option(*args, **kwargs):
+        try:
+            return write(*args, **kwargs)
+        finally:
+            _config_generation[0] += 1
+
+    set_option._counted = True
+    config._set_option = set_option
+
+
+def _cache_new_session_messages() -> None:
+    from streamlit import config
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime import app_session
+
+    session_class = app_session.AppSession
+    if getattr(session_class._create_new_session_message, "_cached", False):
+        return
+    build = session_class._create_new_session_message
+
+    @functools.wraps(build)
+    def create_new_session_message(self, page_script_hash, run_descriptor, pages=None):
+        pages = pages or self._pages_manager.get_pages()
+        running = self._state == app_session.AppSessionState.APP_IS_RUNNING
+        key = (page_script_hash, config._config_options, _config_generation[0], self._run_on_save)
+        hit = getattr(self, "_review_new_session", None)
+        if hit is None or hit[0] != key or hit[1] != pages:
+            built = build(self, page_script_hash, run_descriptor, pages)
+            template = ForwardMsg()
+            template.CopyFrom(built)
+            template.ClearField("metadata")  # the run's identity: set for each run below
+            # Copies: a later change to the registry's page entries must not pass for the pages built from.
+            self._review_new_session = (key, {h: dict(info) for h, info in pages.items()}, template)
+            return built
+        msg = ForwardMsg()
+        msg.CopyFrom(hit[2])
+        app_session._set_run_identity(msg, run_descriptor)
+        msg.new_session.initialize.session_status.script_is_running = running
+        return msg
+
+    create_new_session_message._cached = True
+    session_class._create_new_session_message = create_new_session_message
+
+
+_count_config_changes()
+_cache_new_session_messages()

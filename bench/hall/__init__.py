@@ -12,6 +12,7 @@ tests/test_hall.py against the frames Chromium sends and the rows a browser stor
 - stage.py: the store (a campaign running today, a drawn panel with invitations) and the servers
   (one process on SQLite or PostgreSQL, or K replicas behind nginx, deploy/replicas.py).
 - run.py: one run, its figures, and the store check; curve.py: the knee curve and its PNG.
+- costs.py: what one interaction of each kind costs the server, one person at a time.
 
 For `make bench` (`run(emit)`): the hall in the configuration the README recommends, shortened.
 """
@@ -41,6 +42,8 @@ def run(emit) -> None:
     where = f"{result.label}; 200 reviewers + 200 citizens, {result.window_s:.0f} s"
     emit("hall_cpu_ms_per_tap", f["cpu_ms_per_interaction"],
          f"ms server CPU per interaction, all app processes ({where})", 6, "lower")
+    emit("hall_cpu_ms_per_answer", f["cpu_ms_per_answer"],
+         f"ms server CPU per stored answer, all app processes, every interaction counted ({where})", 6, "lower")
     emit("hall_tap_p95_ms", f["tap_p95_ms"], f"ms ({where})", 250, "lower")
     emit("hall_tap_p99_ms", f["tap_p99_ms"], f"ms ({where})", 1000, "lower")
     emit("hall_writes_lost_or_duplicated", f["lost_or_duplicated"], f"writes ({where})", 0, "lower")
@@ -56,6 +59,12 @@ def run(emit) -> None:
     extra = run_hall(Plan(reviewers=other, citizens=other, live_viewers=3, minutes=0.75, **RECOMMENDED))
     print(summary(extra), file=sys.stderr)
     points.append((other, extra.figures()["tap_p95_ms"], extra.figures()["failures"]))
+    from bench.hall.costs import costs
+
+    alone = costs()
+    for kind, ms in alone.items():
+        emit(f"hall_cpu_ms_alone_{kind}", ms, f"ms app CPU for one {kind}, one person at a time on one process "
+             "(python -m bench.hall.costs)", None, "lower")
     emit("hall_reviewers_at_p95_250ms", knee(points),
          f"reviewers, points {', '.join(f'{n}: p95 {p:.0f} ms' for n, p, _ in sorted(points))} ({result.label}; "
          "python -m bench.hall --curve for the whole curve)", 400, "higher")

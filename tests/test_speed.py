@@ -222,3 +222,35 @@ def test_the_new_session_message_is_reused_only_while_page_pages_and_config_are_
     run_async(scenario())  # its own thread: a browser test in the same worker holds this one's loop
     ui.speed._cache_new_session_messages()  # importing twice does not wrap twice
     assert AppSession._create_new_session_message.__wrapped__ is create.__wrapped__
+
+
+def test_the_runtime_loop_flushes_only_sessions_with_something_to_send():
+    """Equivalent to flushing them all: an empty queue with no settle pending flushes nothing and changes
+    nothing (AppSession.on_flushed_messages_sent). Every caller but the loop still sees every session."""
+    from types import SimpleNamespace
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime import runtime
+    from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+
+    def info(messages: int, settle: bool):
+        queue = ForwardMsgQueue()
+        for _ in range(messages):
+            message = ForwardMsg()
+            message.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+            queue.enqueue(message)
+        return SimpleNamespace(session=SimpleNamespace(_browser_queue=queue, _settle_pending=settle))
+
+    idle, busy, settling, both = info(0, False), info(2, False), info(0, True), info(1, True)
+    assert ui.speed.sessions_to_flush([idle, busy, settling, both]) == [busy, settling, both]
+
+    listing = WebsocketSessionManager.list_active_sessions
+    assert getattr(listing, "_cached", False)
+    manager = SimpleNamespace(_active_session_info_by_id={"a": idle, "b": busy})
+    assert listing(manager) == [idle, busy]  # any other caller: all of them
+    # The loop still finds its sessions by this name (else the wrapper would quietly stop applying).
+    assert "list_active_sessions" in runtime.Runtime._loop_coroutine.__code__.co_names
+    assert "flush_browser_queue" in runtime.Runtime._loop_coroutine.__code__.co_names
+    ui.speed._flush_only_sessions_with_messages()  # importing twice does not wrap twice
+    assert WebsocketSessionManager.list_active_sessions.__wrapped__ is listing.__wrapped__

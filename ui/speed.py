@@ -161,3 +161,39 @@ def _cache_new_session_messages() -> None:
 
 _count_config_changes()
 _cache_new_session_messages()
+
+
+# Streamlit's runtime loop, woken by any session's new message, flushes every connected session's queue
+# (and settles it), not only the ones holding messages: work that grows with the sessions on the process,
+# paid several times per tap. With 150 idle reviewers open beside 20 tapping, a tap cost 0.45 ms more of
+# server CPU (3.3 against 2.9 ms; issue 27). The loop is given only the sessions it has something to do
+# for: a message queued, or a settle pending (what AppSession.on_flushed_messages_sent acts on). For the
+# others it would flush an empty queue and change nothing. Every other caller still gets every session.
+def sessions_to_flush(sessions: list) -> list:
+    return [info for info in sessions
+            if not info.session._browser_queue.is_empty() or info.session._settle_pending]
+
+
+def _flush_only_sessions_with_messages() -> None:
+    import sys
+
+    from streamlit.runtime import runtime
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+
+    listing = WebsocketSessionManager.list_active_sessions
+    if getattr(listing, "_cached", False):
+        return
+    loop_code = runtime.Runtime._loop_coroutine.__code__
+
+    @functools.wraps(listing)
+    def list_active_sessions(self):
+        sessions = listing(self)
+        if sys._getframe(1).f_code is loop_code:  # the runtime loop's flush, and only it
+            return sessions_to_flush(sessions)
+        return sessions
+
+    list_active_sessions._cached = True
+    WebsocketSessionManager.list_active_sessions = list_active_sessions
+
+
+_flush_only_sessions_with_messages()

@@ -13,7 +13,7 @@ from db.complaints.intake import vote
 from db.engine import make_engine, session_scope
 from db.models import Answer, Dimension, Response, SealedBallot, Unit
 from db.questionnaire import issue_ballots
-from tests.support.browser import PHONE, TABLET, screenshot, wait_for_app
+from tests.support.browser import PHONE, TABLET, Runs, screenshot, wait_for_app
 from tests.support.panel import open_panel
 from tests.support.server import AppServer
 
@@ -248,15 +248,12 @@ def hall_app(tmp_path):
     server.stop()
 
 
-def type_wrong(page, label: str, button: str, code: str) -> None:
-    """Type one code into a form and wait for the refusal (the form is cleared or kept; either way refilled)."""
-    field = page.get_by_label(label)
-    # The receipt form reruns twice per submit (st.rerun), and between the two runs "not running" already holds
-    # while the second run may yet show the form at a new place beside its last copy: wait for one copy.
-    expect(field).to_have_count(1)
-    field.fill(code)
-    page.get_by_role("button", name=button, exact=True).click()
-    wait_for_app(page, settle_ms=0)
+def type_wrong(runs: Runs, label: str, button: str, code: str) -> None:
+    """Type one code into a form, submit, and wait for the run that refuses it to finish (both forms call
+    st.rerun(): the refusal is drawn by the second run, after which one copy of the form is on screen)."""
+    page = runs.page
+    page.get_by_label(label).fill(code)
+    runs.click(page.get_by_role("button", name=button, exact=True))
     expect(page.locator("[data-testid='stAlertContentError']").first).to_be_visible(timeout=10_000)
 
 
@@ -264,17 +261,18 @@ def test_one_tablet_typing_wrong_codes_stops_no_other_tablet(browser, hall_app):
     """Every browser here comes from 127.0.0.1, as every tablet on a venue's wifi comes from one address."""
     server, issued, code, receipt = hall_app
     careless = browser.new_context(**TABLET, locale="zh-CN").new_page()
+    runs = Runs(careless)
     careless.goto(f"{server.url}/questionnaire?kiosk=1")
     wait_for_app(careless)
     for k in range(30):
-        type_wrong(careless, "评议码", "开始评议", f"AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-{k:02d}")
+        type_wrong(runs, "评议码", "开始评议", f"AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-{k:02d}")
     expect(careless.get_by_text("评议码的次数过多")).to_be_visible()  # told to wait
     careless.goto(f"{server.url}/poll")
     wait_for_app(careless)
     for k in range(30):
-        if careless.get_by_label("回执码").count() == 0:  # the switch is off (a rerun's stale copy is not 0)
-            careless.get_by_text("查询投诉办理结果").click()
-        type_wrong(careless, "回执码", "查询", f"AAAA-BBBB-CCCC-{k:04d}")
+        if careless.get_by_label("回执码").count() == 0:  # the switch is off
+            runs.click(careless.get_by_text("查询投诉办理结果"))
+        type_wrong(runs, "回执码", "查询", f"AAAA-BBBB-CCCC-{k:04d}")
     expect(careless.get_by_text("回执码的次数过多")).to_be_visible()
     screenshot(careless, "tablet-wrong-codes-wait")
 

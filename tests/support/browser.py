@@ -28,6 +28,42 @@ def wait_for_app(page, timeout: float = 30_000, settle_ms: int = 200) -> None:
         page.wait_for_timeout(settle_ms)  # let the last deltas paint
 
 
+class Runs:
+    """Counts the script runs a page's server reports finished, from the ForwardMsgs on its websockets.
+
+    "Not running" on the page alone cannot tell a click's run from the one before it: right after a click
+    the page still says "not running" (the run has not started), and a form that calls st.rerun() shows it
+    again between its two runs while the second draws the form beside the first's stale copy. Attach before
+    the page opens its websocket (before goto)."""
+
+    def __init__(self, page) -> None:
+        self.page, self.finished = page, 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "script_finished" and message.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            self.finished += 1  # not FINISHED_EARLY_FOR_RERUN: the first of st.rerun()'s two runs
+
+    def click(self, target, timeout_s: float = 30) -> None:
+        """Click, then wait until a run started by it has finished and the page shows its result."""
+        before = self.finished
+        target.click()
+        for _ in range(int(timeout_s * 20)):
+            if self.finished > before:
+                break
+            self.page.wait_for_timeout(50)  # Playwright delivers the frames' events while it waits
+        else:
+            raise TimeoutError(f"no run finished within {timeout_s:.0f} s of the click")
+        wait_for_app(self.page, settle_ms=0)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -65,7 +65,7 @@ def hall():
     plan = Plan(reviewers=3, citizens=3, live_viewers=1, minutes=0.25, units=2, mid_hall=False,
                 pace=Pace((0.1, 0.2), (0.1, 0.2), (0.05, 0.1), live_every=1))
     try:
-        result = run_async(drive(plan, stage, {}))
+        result = run_async(drive(plan, stage, {}), timeout=300)
         yield stage, url, result
     finally:
         stage.stop()
@@ -253,7 +253,7 @@ def test_a_browser_and_a_virtual_client_store_the_same_rows(browser):
         page.get_by_role("button", name=OPTION_LABELS["dissatisfied"], exact=True).click()
         page.get_by_text(people.fixed_part("poll.thanks")).wait_for(timeout=15_000)
         context.close()
-        run_async(virtual_taps(stage.url, second.link))
+        run_async(virtual_taps(stage.url, second.link), timeout=300)
         by_browser, by_client = stored_answers(url, first.token), stored_answers(url, second.token)
         assert len(by_browser) == 6 and by_browser == by_client
         engine = make_engine(url)
@@ -338,7 +338,7 @@ def test_a_widget_in_a_fragment_reruns_only_its_fragment(tmp_path):
                     break
             except OSError:
                 time.sleep(0.1)
-        seen = run_async(fragment_taps(f"http://127.0.0.1:{port}"))
+        seen = run_async(fragment_taps(f"http://127.0.0.1:{port}"), timeout=300)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -451,7 +451,7 @@ def test_the_virtual_client_sends_what_chromium_sends(browser):
             await tab.close()
             return captured
 
-        by_client = run_async(virtual())
+        by_client = run_async(virtual(), timeout=300)
         browser_reruns = [m for m in by_browser if m.WhichOneof("type") == "rerun_script"]
         assert len(browser_reruns) == 3 and len(by_client) == 2  # the browser's first one opens the page
         response = {}

@@ -116,9 +116,9 @@ def logged():
     try:
         plan = Plan(reviewers=3, citizens=3, live_viewers=1, minutes=0.25, units=2, mid_hall=False,
                     pace=Pace((0, 0.05), (0, 0.05), (0, 0.05), live_every=1), replicas=2, database="postgresql")
-        result = run_async(drive(plan, stage, {}))
+        result = run_async(drive(plan, stage, {}), timeout=300)
         used.update((invitation.token, "token") for invitation in stage.invitations)
-        used.update(run_async(other_visitors(stage.url, database_url)))
+        used.update(run_async(other_visitors(stage.url, database_url), timeout=300))
         stop_one_replica(stage)
         for k, invitation in enumerate(stage.invitations[:8]):  # some of these hash to the stopped replica
             request = urllib.request.Request(f"{stage.url}{urlsplit(invitation.link).path}?"

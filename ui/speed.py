@@ -31,6 +31,8 @@ _cache_emoji_extraction()
 # The answer changes only when an option is set or the config files are parsed again (which makes a
 # new option table): kept per section and table, and forgotten whenever an option is set.
 _sections: dict = {}
+# Options set so far (config._set_option): the new_session messages below are built again after a change.
+_config_generation = [0]
 
 
 def _cache_config_sections() -> None:
@@ -56,6 +58,7 @@ def _cache_config_sections() -> None:
             return write(*args, **kwargs)
         finally:
             _sections.clear()
+            _config_generation[0] += 1
 
     get_options_for_section._cached = True
     config.get_options_for_section = get_options_for_section
@@ -103,28 +106,8 @@ _cache_theme_messages()
 # built afresh from the session's pages, the config, the theme parts, the user and environment (py-spy
 # --gil, taps on one process: a tenth of a tap's server CPU, issue 27). Only the run's identity and whether
 # the app is running differ from one run to the next, so each session keeps the last message it built and
-# reuses it while the page, the pages and the config are the ones it was built from.
-_config_generation = [0]
-
-
-def _count_config_changes() -> None:
-    from streamlit import config
-
-    if getattr(config._set_option, "_counted", False):
-        return
-    write = config._set_option
-
-    @functools.wraps(write)
-    def set_option(*args, **kwargs):
-        try:
-            return write(*args, **kwargs)
-        finally:
-            _config_generation[0] += 1
-
-    set_option._counted = True
-    config._set_option = set_option
-
-
+# reuses it while the page, the pages and the config (its table, and the options set: _config_generation) are
+# the ones it was built from.
 def _cache_new_session_messages() -> None:
     from streamlit import config
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -159,7 +142,6 @@ def _cache_new_session_messages() -> None:
     session_class._create_new_session_message = create_new_session_message
 
 
-_count_config_changes()
 _cache_new_session_messages()
 
 

@@ -115,13 +115,13 @@ async def measure(stage: Stage, tablets: int, votes: int, refreshes: int) -> dic
     await live.open()
     live = await sign_in(live, *stage.leader)
     fragment = next(iter(live.auto_reruns))
+
+    async def refresh():
+        await live.auto_rerun(fragment)
+        yield
+
     for k in range(refreshes):  # the data changes between two refreshes, as in the hall
         await meter.block("answer", taps_of(tabs[k % len(tabs)]))
-
-        async def refresh():
-            await live.auto_rerun(fragment)
-            yield
-
         await meter.block("live", refresh())
     for tab in (*tabs, live):
         await tab.close()

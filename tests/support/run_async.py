@@ -15,6 +15,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+def run_async(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-async") as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(asyncio.run, coroutine).result(timeout=timeout)
